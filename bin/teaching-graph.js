@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI straight from a clone: no build step between `npm ci` and use.
+import { register } from "tsx/esm/api";
+
+register();
+await import("../src/cli/index.ts");

@@ -1,0 +1,41 @@
+import { Command, CommanderError } from "commander";
+import { isTypedError } from "../errors.js";
+import { registerMasteryCommands } from "./mastery.js";
+import { registerPlayCommand } from "./play.js";
+import { registerSeedCommand } from "./seed.js";
+
+/** Exit codes of every command: 0 clean/success, 1 problems found, 2 usage or runtime error. */
+export const EXIT_OK = 0;
+export const EXIT_PROBLEMS = 1;
+export const EXIT_ERROR = 2;
+
+export function buildProgram(): Command {
+  const program = new Command("teaching-graph")
+    .description("Teaching agent for SQA lessons, and the operator tools for its MasteryV2 data.")
+    .exitOverride()
+    .showHelpAfterError();
+  registerPlayCommand(program);
+  registerSeedCommand(program);
+  registerMasteryCommands(program);
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+    }
+    if (isTypedError(error)) {
+      process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+    } else {
+      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    return EXIT_ERROR;
+  }
+}
+
+process.exitCode = await main();

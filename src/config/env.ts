@@ -1,0 +1,98 @@
+/**
+ * The one module that reads environment variables. Everything else receives
+ * typed settings from here. Empty strings count as unset, as `.env` files
+ * often carry `KEY=` lines.
+ */
+import { z } from "zod";
+import { TeachingGraphError } from "../errors.js";
+
+export class ConfigurationError extends TeachingGraphError {
+  constructor(message: string, context: Record<string, unknown>) {
+    super("CONFIGURATION_ERROR", message, context);
+  }
+}
+
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+
+const EnvSchema = z.object({
+  /** `provider:model`, e.g. `openai:gpt-4o-mini`; needed only for rubric-judged cards. */
+  TEACHER_MODEL: optionalString.pipe(
+    z.string().regex(/^[a-z][a-z0-9-]*:.+$/, "must look like provider:model").optional(),
+  ),
+  LOG_LEVEL: optionalString.pipe(
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+  SQLITE_PATH: optionalString.pipe(z.string().default(".data/teaching.db")),
+  APPWRITE_ENDPOINT: optionalString.pipe(z.url().optional()),
+  APPWRITE_PROJECT_ID: optionalString,
+  APPWRITE_API_KEY: optionalString,
+  APPWRITE_DATABASE_ID: optionalString.pipe(z.string().default("default")),
+  APPWRITE_COURSE_OUTCOMES_TABLE_ID: optionalString.pipe(z.string().default("course_outcomes")),
+  APPWRITE_MASTERY_TABLE_ID: optionalString.pipe(z.string().default("MasteryV2")),
+  APPWRITE_MASTERY_LEDGER_TABLE_ID: optionalString.pipe(z.string().default("mastery_ledger")),
+  APPWRITE_SESSIONS_TABLE_ID: optionalString.pipe(z.string().default("sessions")),
+  APPWRITE_LESSON_TEMPLATES_TABLE_ID: optionalString.pipe(z.string().default("lesson_templates")),
+  /** Where the frontend helpers reach the LangGraph server. */
+  LANGGRAPH_API_URL: optionalString.pipe(z.url().optional()),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigurationError(`Invalid environment: ${fields.join("; ")}`, { fields });
+  }
+  return parsed.data;
+}
+
+export interface AppwriteSettings {
+  kind: "appwrite";
+  endpoint: string;
+  projectId: string;
+  apiKey: string;
+  databaseId: string;
+  tables: {
+    courseOutcomes: string;
+    mastery: string;
+    masteryLedger: string;
+    sessions: string;
+    lessonTemplates: string;
+  };
+}
+
+export interface SqliteSettings {
+  kind: "sqlite";
+  path: string;
+}
+
+export type StoreSettings = AppwriteSettings | SqliteSettings;
+
+/** The store is Appwrite exactly when APPWRITE_ENDPOINT is set, otherwise embedded SQLite. */
+export function storeSettings(env: Env = readEnv()): StoreSettings {
+  if (env.APPWRITE_ENDPOINT === undefined) return { kind: "sqlite", path: env.SQLITE_PATH };
+  const missing = (["APPWRITE_PROJECT_ID", "APPWRITE_API_KEY"] as const).filter(
+    (key) => env[key] === undefined,
+  );
+  if (missing.length > 0 || env.APPWRITE_PROJECT_ID === undefined || env.APPWRITE_API_KEY === undefined) {
+    throw new ConfigurationError(
+      `APPWRITE_ENDPOINT is set, so the Appwrite store is used, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing`,
+      { missing },
+    );
+  }
+  return {
+    kind: "appwrite",
+    endpoint: env.APPWRITE_ENDPOINT,
+    projectId: env.APPWRITE_PROJECT_ID,
+    apiKey: env.APPWRITE_API_KEY,
+    databaseId: env.APPWRITE_DATABASE_ID,
+    tables: {
+      courseOutcomes: env.APPWRITE_COURSE_OUTCOMES_TABLE_ID,
+      mastery: env.APPWRITE_MASTERY_TABLE_ID,
+      masteryLedger: env.APPWRITE_MASTERY_LEDGER_TABLE_ID,
+      sessions: env.APPWRITE_SESSIONS_TABLE_ID,
+      lessonTemplates: env.APPWRITE_LESSON_TEMPLATES_TABLE_ID,
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+const RubricSchema = z.object({
+  total_points: z.number().positive(),
+  criteria: z.array(z.object({ description: z.string().min(1), points: z.number() })).min(1),
+});
+
+const cfuBase = {
+  id: z.string().min(1),
+  stem: z.string().min(1),
+  hints: z.array(z.string()).optional(),
+  rubric: RubricSchema.optional(),
+};
+
+const SingleChoiceMcqSchema = z.looseObject({
+  ...cfuBase,
+  type: z.literal("mcq"),
+  options: z.array(z.string().min(1)).min(2),
+  multiSelect: z.literal(false).optional(),
+  answerIndex: z.int().nonnegative(),
+});
+
+const MultiSelectMcqSchema = z.looseObject({
+  ...cfuBase,
+  type: z.literal("mcq"),
+  options: z.array(z.string().min(1)).min(2),
+  multiSelect: z.literal(true),
+  answerIndices: z.array(z.int().nonnegative()).min(1),
+});
+
+export const McqCfuSchema = z
+  .union([MultiSelectMcqSchema, SingleChoiceMcqSchema])
+  .refine(
+    (cfu) =>
+      (cfu.multiSelect === true ? cfu.answerIndices : [cfu.answerIndex]).every(
+        (index) => index < cfu.options.length,
+      ),
+    { message: "answer index out of range of options" },
+  );
+
+export const NumericCfuSchema = z.looseObject({
+  ...cfuBase,
+  type: z.literal("numeric"),
+  expected: z.number().finite(),
+  /** Absolute tolerance; the platform's documented default is 0.01. */
+  tolerance: z.number().nonnegative().optional(),
+  /** Round the student's answer to pennies before comparing. */
+  money2dp: z.boolean().optional(),
+});
+
+export const RubricCfuSchema = z.looseObject({
+  ...cfuBase,
+  type: z.enum(["structured_response", "short_text"]),
+  rubric: RubricSchema,
+});
+
+export const CfuSchema = z.union([McqCfuSchema, NumericCfuSchema, RubricCfuSchema]);
+
+export const CardSchema = z.looseObject({
+  id: z.string().min(1),
+  title: z.string(),
+  explainer: z.string(),
+  explainer_plain: z.string().optional(),
+  cfu: CfuSchema,
+  misconceptions: z
+    .array(z.object({ id: z.string(), misconception: z.string(), clarification: z.string() }))
+    .optional(),
+  context_hooks: z.array(z.string()).optional(),
+});
+
+export const LessonSnapshotSchema = z.looseObject({
+  lessonTemplateId: z.string().min(1),
+  courseId: z.string().min(1),
+  title: z.string().min(1),
+  outcomeRefs: z.array(z.string()),
+  cards: z.array(CardSchema).min(1),
+  lesson_type: z.string().optional(),
+  estMinutes: z.number().optional(),
+});
+
+export type Rubric = z.infer<typeof RubricSchema>;
+export type McqCfu = z.infer<typeof McqCfuSchema>;
+export type NumericCfu = z.infer<typeof NumericCfuSchema>;
+export type RubricCfu = z.infer<typeof RubricCfuSchema>;
+export type Cfu = z.infer<typeof CfuSchema>;
+export type Card = z.infer<typeof CardSchema>;
+export type LessonSnapshot = z.infer<typeof LessonSnapshotSchema>;
+
+/** Card types judged by a language model against the rubric. */
+export function needsModel(cfu: Cfu): cfu is RubricCfu {
+  return cfu.type === "structured_response" || cfu.type === "short_text";
+}

@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./ids.js";
+export * from "./score.js";
+export * from "./outcomes.js";
+export * from "./ema.js";

@@ -1,0 +1,120 @@
+/**
+ * The storage interfaces the graph, the frontend helpers and the operator tools
+ * use. One adapter per backend implements them (`memory`, `sqlite`, `appwrite`);
+ * nothing outside `src/stores/` imports a database client.
+ */
+import type { EmaByOutcome, MasteryUpdate } from "../mastery/ema.js";
+import type { CourseOutcome } from "../outcomes/schema.js";
+
+export interface CourseOutcomeStore {
+  /** Every outcome of `courseId` whose `outcomeId` is one of `outcomeIds` (all pages). */
+  findByOutcomeIds(courseId: string, outcomeIds: readonly string[]): Promise<CourseOutcome[]>;
+  /** The outcomes with these document IDs; absent IDs are simply not returned. */
+  getByIds(ids: readonly string[]): Promise<CourseOutcome[]>;
+  /** Every outcome of a course (all pages). */
+  listByCourse(courseId: string): Promise<CourseOutcome[]>;
+  /** Creates or replaces outcomes by `$id` (seeding). */
+  upsertMany(outcomes: readonly CourseOutcome[]): Promise<void>;
+}
+
+/** A `lesson_templates` row; `outcomeRefs` and `cards` decoded. */
+export interface LessonTemplate {
+  $id: string;
+  courseId: string;
+  title: string;
+  outcomeRefs: string[];
+  cards: unknown[];
+  lesson_type?: string;
+  estMinutes?: number;
+  sow_order?: number;
+}
+
+/** A `sessions` row; `lessonSnapshot` decoded from JSON or `gzip:`+base64. */
+export interface LessonSession {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  lessonTemplateId: string;
+  lessonSnapshot: unknown;
+  status: string;
+  threadId?: string;
+  startedAt: string;
+}
+
+export interface LessonStore {
+  /** Throws a typed not-found error when the session does not exist. */
+  getSession(sessionId: string): Promise<LessonSession>;
+  /** Creates or replaces a session by `$id`. */
+  putSession(session: LessonSession): Promise<void>;
+  /** Records the LangGraph thread that runs the session. */
+  setSessionThread(sessionId: string, threadId: string): Promise<void>;
+  getLessonTemplate(templateId: string): Promise<LessonTemplate>;
+  /** Finds a template by course and title (idempotent seeding); null when absent. */
+  findLessonTemplate(courseId: string, title: string): Promise<LessonTemplate | null>;
+  /** Creates or replaces a template by `$id`. */
+  putLessonTemplate(template: LessonTemplate): Promise<void>;
+}
+
+/** A MasteryV2 row as stored. `emaByOutcome` stays raw: operator tools must see corrupt data as it is. */
+export interface MasteryRecord {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  emaByOutcome: string;
+  updatedAt: string;
+}
+
+export interface ApplyLessonMasteryInput {
+  /** The lesson session: a session's updates are applied at most once. */
+  sessionId: string;
+  studentId: string;
+  courseId: string;
+  updates: readonly MasteryUpdate[];
+  /** EMA weight of the new score. */
+  alpha: number;
+}
+
+export interface ApplyLessonMasteryResult {
+  /** `already_applied` when this session's updates were written before; nothing changed. */
+  status: "applied" | "already_applied";
+  recordId: string;
+  emaByOutcome: EmaByOutcome;
+}
+
+/** A repaired map for one record, written only if the record is unchanged since it was read. */
+export interface MasteryRepair {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  /** The `updatedAt` the repair was computed from. */
+  expectedUpdatedAt: string;
+  emaByOutcome: Record<string, unknown>;
+}
+
+export interface MasteryStore {
+  get(studentId: string, courseId: string): Promise<MasteryRecord | null>;
+  /**
+   * Folds a lesson's updates into the student's record for the course with the
+   * EMA, creating it if absent. Keys are checked against `course_outcomes`,
+   * values and size validated; idempotent per session; concurrent applies for
+   * the same student and course all land.
+   */
+  applyLessonMastery(input: ApplyLessonMasteryInput): Promise<ApplyLessonMasteryResult>;
+  /** Every record, in `$id` order, a page at a time, starting after `after`. */
+  scan(options: { pageSize: number; after?: string }): AsyncIterable<MasteryRecord[]>;
+  /**
+   * Operator repairs. A repair may remove keys and add keys that are document
+   * IDs of the record's course outcomes; it is refused (typed error, nothing
+   * written) if it adds anything else or the record changed since it was read.
+   */
+  repair(repairs: readonly MasteryRepair[]): Promise<void>;
+  /** Puts records back exactly as given (operator restore from a backup), creating absent ones. */
+  restore(records: readonly MasteryRecord[]): Promise<void>;
+}
+
+export interface Stores {
+  outcomes: CourseOutcomeStore;
+  lessons: LessonStore;
+  mastery: MasteryStore;
+  close(): Promise<void>;
+}
