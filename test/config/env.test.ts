@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, readEnv, storeSettings } from "../../src/config/env.js";
+
+describe("readEnv", () => {
+  it("fills documented defaults and treats empty strings as unset", () => {
+    const env = readEnv({ SQLITE_PATH: "", TEACHER_MODEL: "" });
+    expect(env.SQLITE_PATH).toBe(".data/teaching.db");
+    expect(env.TEACHER_MODEL).toBeUndefined();
+    expect(env.APPWRITE_DATABASE_ID).toBe("default");
+    expect(env.APPWRITE_MASTERY_TABLE_ID).toBe("MasteryV2");
+  });
+
+  it("names every invalid variable", () => {
+    const error = (() => {
+      try {
+        readEnv({ TEACHER_MODEL: "gpt-4o", APPWRITE_ENDPOINT: "not a url" });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).code).toBe("CONFIGURATION_ERROR");
+    expect((error as ConfigurationError).message).toMatch(/TEACHER_MODEL/);
+    expect((error as ConfigurationError).message).toMatch(/APPWRITE_ENDPOINT/);
+  });
+});
+
+describe("storeSettings", () => {
+  it("is SQLite exactly when APPWRITE_ENDPOINT is unset", () => {
+    expect(storeSettings(readEnv({ SQLITE_PATH: "/tmp/x.db", APPWRITE_API_KEY: "k" }))).toEqual({
+      kind: "sqlite",
+      path: "/tmp/x.db",
+    });
+  });
+
+  it("is Appwrite when APPWRITE_ENDPOINT is set, with table defaults", () => {
+    const settings = storeSettings(
+      readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p", APPWRITE_API_KEY: "k" }),
+    );
+    expect(settings).toMatchObject({
+      kind: "appwrite",
+      projectId: "p",
+      databaseId: "default",
+      tables: { courseOutcomes: "course_outcomes", mastery: "MasteryV2", sessions: "sessions" },
+    });
+  });
+
+  it("refuses to start when APPWRITE_ENDPOINT is set and credentials are missing, naming them", () => {
+    expect(() => storeSettings(readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1" }))).toThrow(
+      /APPWRITE_PROJECT_ID and APPWRITE_API_KEY are missing/,
+    );
+    expect(() =>
+      storeSettings(readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p" })),
+    ).toThrow(/APPWRITE_API_KEY is missing/);
+  });
+});
