@@ -1,0 +1,89 @@
+/**
+ * How the audit classifies a MasteryV2 record. Every key of the parsed
+ * `emaByOutcome` map gets exactly one key class, checked in this order:
+ *
+ * 1. `""`                                            -> `empty_key`
+ * 2. a legacy string ref (`O1`, `AS1.1`, `TOPIC_*`, `SKILL_*`; `isStringRef`) -> `string_ref`
+ * 3. anything else not in document-ID format (`isDocumentId`) -> `invalid_id_format`
+ * 4. document-ID format, but not the `$id` of an outcome of the record's course -> `unknown_outcome`
+ *
+ * Independently of its key, an entry whose value is not a finite number in
+ * [0, 1] (a string, null, an object, out of range) makes the record `invalid_value`.
+ * A record whose `emaByOutcome` does not parse as JSON, or parses to something
+ * other than an object, is `invalid_json` and has no key or value classes.
+ * A record whose stored `emaByOutcome` is longer than the column's 5000
+ * characters is `oversize`, whether or not it parses.
+ *
+ * A record counts once in each category it shows, however many keys show it,
+ * so one record can be in several categories.
+ */
+import { EMA_BY_OUTCOME_MAX_CHARS, findEmaViolations } from "../mastery/ema.js";
+import { isStringRef } from "../mastery/ids.js";
+import type { MasteryRecord } from "../stores/ports.js";
+
+/** Every audit category, in report order. */
+export const AUDIT_CATEGORIES = [
+  "empty_key",
+  "string_ref",
+  "invalid_id_format",
+  "unknown_outcome",
+  "invalid_value",
+  "invalid_json",
+  "oversize",
+] as const;
+
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+/** The categories whose keys are not in document-ID format (the spec's format target). */
+export const KEY_FORMAT_CATEGORIES: readonly AuditCategory[] = ["empty_key", "string_ref", "invalid_id_format"];
+
+export type ParsedEmaMap = { ok: true; map: Record<string, unknown> } | { ok: false };
+
+/**
+ * A guard rather than a zod record: zod rebuilds the object by assignment,
+ * which silently drops an own `__proto__` key, and the audit must see every key.
+ */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses a stored `emaByOutcome`; anything but a JSON object is unusable as a map. */
+export function parseEmaMap(raw: string): ParsedEmaMap {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false };
+  }
+  return isJsonObject(value) ? { ok: true, map: value } : { ok: false };
+}
+
+/**
+ * The categories `record` falls in (empty when it is clean).
+ * `courseOutcomeIds` are the document IDs of the outcomes of the record's course.
+ */
+export function classifyRecord(
+  record: MasteryRecord,
+  courseOutcomeIds: ReadonlySet<string>,
+): Set<AuditCategory> {
+  const categories = new Set<AuditCategory>();
+  if (record.emaByOutcome.length > EMA_BY_OUTCOME_MAX_CHARS) categories.add("oversize");
+  const parsed = parseEmaMap(record.emaByOutcome);
+  if (!parsed.ok) {
+    categories.add("invalid_json");
+    return categories;
+  }
+  for (const violation of findEmaViolations(parsed.map, courseOutcomeIds)) {
+    switch (violation.rule) {
+      case "invalid_id_format":
+        categories.add(violation.key !== undefined && isStringRef(violation.key) ? "string_ref" : "invalid_id_format");
+        break;
+      case "oversize":
+        // Measured on the stored text above: the column limit applies to what is stored.
+        break;
+      default:
+        categories.add(violation.rule);
+    }
+  }
+  return categories;
+}

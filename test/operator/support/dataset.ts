@@ -1,0 +1,84 @@
+/**
+ * Corrupted MasteryV2 datasets built in code, over the National 4 Mathematics
+ * outcomes fixture (course_c84774: O1 and O2 in each of three units).
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { CourseOutcomeInputSchema, type CourseOutcome } from "../../../src/outcomes/schema.js";
+import type { MasteryRecord } from "../../../src/stores/ports.js";
+
+export const COURSE_ID = "course_c84774";
+/** A course with no outcomes at all. */
+export const EMPTY_COURSE_ID = "course_without_outcomes";
+export const ORIGINAL_UPDATED_AT = "2025-11-12T12:00:00.000Z";
+
+const FIXTURE = new URL("../../../../shared/fixtures/course_outcomes/mathematics_national-4.json", import.meta.url);
+
+/**
+ * The fixture's outcomes with fixed IDs in the `ID.unique()` format, so that
+ * expected results can name them: `<unit index><O number>` in the last digits.
+ */
+export function loadOutcomes(): CourseOutcome[] {
+  const raw = z.array(z.looseObject({ keywords: z.array(z.string()) })).parse(JSON.parse(readFileSync(FIXTURE, "utf8")));
+  // The fixture holds keywords as an array; the table stores them as a JSON string.
+  const inputs = raw.map((row) => CourseOutcomeInputSchema.parse({ ...row, keywords: JSON.stringify(row.keywords) }));
+  const unitIndex = new Map<string, number>();
+  return inputs.map((input) => {
+    if (!unitIndex.has(input.unitCode)) unitIndex.set(input.unitCode, unitIndex.size);
+    const unit = unitIndex.get(input.unitCode)!;
+    const $id = `68f576b1000c0f5d0a${unit}${input.outcomeId.slice(1)}`;
+    return { ...input, $id };
+  });
+}
+
+/** Document IDs of the fixture outcome with `outcomeId` in each unit (unit 0, 1, 2). */
+export function outcomeIds(outcomeId: "O1" | "O2"): [string, string, string] {
+  const n = outcomeId.slice(1);
+  return [`68f576b1000c0f5d0a0${n}`, `68f576b1000c0f5d0a1${n}`, `68f576b1000c0f5d0a2${n}`];
+}
+
+export const [O1_U0, O1_U1, O1_U2] = outcomeIds("O1");
+export const [O2_U0, O2_U1, O2_U2] = outcomeIds("O2");
+/** Document-ID format, but no outcome of the course. */
+export const FOREIGN_ID = "6913b73000151df21338";
+
+export function masteryRecord(id: string, emaByOutcome: unknown, courseId: string = COURSE_ID): MasteryRecord {
+  return {
+    $id: id,
+    studentId: `student_${id}`,
+    courseId,
+    emaByOutcome: typeof emaByOutcome === "string" ? emaByOutcome : JSON.stringify(emaByOutcome),
+    updatedAt: ORIGINAL_UPDATED_AT,
+  };
+}
+
+/**
+ * One record per interesting shape, with the audit categories and the clean
+ * results (default and `--migrate-refs`) each should get. IDs sort in this order.
+ */
+export function corruptedDataset(): MasteryRecord[] {
+  return [
+    masteryRecord("rec_01_clean", { [O1_U0]: 0.85, [O2_U1]: 0.5 }),
+    masteryRecord("rec_02_empty_key", { "": 0, [O1_U0]: 0.9 }),
+    masteryRecord("rec_03_would_be_empty", { "": 1 }),
+    masteryRecord("rec_04_spec_example", { "": 0, O1: 1, "AS1.1": 1 }),
+    masteryRecord("rec_05_refs_only", { O2: 0.7, "AS2.1": 0.3 }),
+    masteryRecord("rec_06_existing_wins", { O1: 0.4, [O1_U1]: 0.95 }),
+    masteryRecord("rec_07_unmatched_ref", { TOPIC_FRACTIONS: 0.6, [O2_U0]: 0.2 }),
+    masteryRecord("rec_08_bad_format", { "not an id": 0.5, [O1_U2]: 0.1 }),
+    masteryRecord("rec_09_unknown_outcome", { [FOREIGN_ID]: 0.5 }),
+    masteryRecord("rec_10_bad_values", { [O1_U0]: "0.5", [O2_U0]: 1.5, [O2_U1]: null }),
+    masteryRecord("rec_11_bad_json", '{"": 0, "O1": '),
+    masteryRecord("rec_12_not_an_object", "[0.5]"),
+    masteryRecord("rec_13_oversize", oversizeMap()),
+    masteryRecord("rec_14_ref_bad_value", { "": 0, O1: "high", [O2_U2]: 0.3 }),
+    masteryRecord("rec_15_ref_unknown_course", { O1: 0.5, "": 0.1 }, EMPTY_COURSE_ID),
+  ];
+}
+
+/** Valid keys only, but more than 5000 characters stored. */
+function oversizeMap(): Record<string, number> {
+  const map: Record<string, number> = {};
+  for (let i = 0; i < 200; i++) map[`68f576b1000c0f${i.toString().padStart(6, "0")}`] = 0.123456789;
+  return map;
+}
