@@ -1,0 +1,220 @@
+/**
+ * In-memory stores for unit tests. Same semantics as the other adapters (the
+ * shared write rules, idempotency ledger, serialized concurrent applies, JSON
+ * columns stored encoded), so a test against memory means what it says.
+ */
+import type { CourseOutcome } from "../../outcomes/schema.js";
+import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from "../errors.js";
+import type {
+  CourseOutcomeStore,
+  LessonSession,
+  LessonStore,
+  LessonTemplate,
+  MasteryRecord,
+  MasteryStore,
+  Stores,
+} from "../ports.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
+import {
+  applyLessonMasteryWith,
+  assertUnchanged,
+  parseRestoreInput,
+  parseScanOptions,
+  planRepairs,
+  type MasteryApplyBackend,
+  type MasteryLedgerEntry,
+} from "../shared/mastery-write.js";
+import {
+  ambiguousTemplate,
+  byId,
+  encodeSnapshot,
+  LessonSessionSchema,
+  LessonTemplateSchema,
+  parseInput,
+  parseOutcomesInput,
+  sessionFromRow,
+  TABLES,
+  templateFromRow,
+} from "../shared/rows.js";
+
+type Row = Record<string, unknown> & { $id: string };
+
+export function createMemoryStores(): Stores {
+  let open = true;
+  const assertOpen = (): void => {
+    if (!open) throw new StoreUnavailableError("memory", "the store was closed");
+  };
+  const outcomes = createOutcomeStore(assertOpen);
+  return {
+    outcomes,
+    lessons: createLessonStore(assertOpen),
+    mastery: createMasteryStore(outcomes, assertOpen),
+    async close() {
+      open = false;
+    },
+  };
+}
+
+function createOutcomeStore(assertOpen: () => void): CourseOutcomeStore {
+  const rows = new Map<string, CourseOutcome>();
+  const select = (predicate: (outcome: CourseOutcome) => boolean): CourseOutcome[] => {
+    assertOpen();
+    return [...rows.values()].filter(predicate).sort(byId).map((outcome) => structuredClone(outcome));
+  };
+  return {
+    async findByOutcomeIds(courseId, outcomeIds) {
+      const wanted = new Set(outcomeIds);
+      return select((outcome) => outcome.courseId === courseId && wanted.has(outcome.outcomeId));
+    },
+    async getByIds(ids) {
+      const wanted = new Set(ids);
+      return select((outcome) => wanted.has(outcome.$id));
+    },
+    async listByCourse(courseId) {
+      return select((outcome) => outcome.courseId === courseId);
+    },
+    async upsertMany(outcomes) {
+      assertOpen();
+      for (const outcome of parseOutcomesInput(outcomes)) rows.set(outcome.$id, outcome);
+    },
+  };
+}
+
+function createLessonStore(assertOpen: () => void): LessonStore {
+  const sessions = new Map<string, Row>();
+  const templates = new Map<string, Row>();
+  const getRow = (table: string, rows: Map<string, Row>, id: string): Row => {
+    assertOpen();
+    const row = rows.get(id);
+    if (row === undefined) throw new StoreNotFoundError(table, id);
+    return structuredClone(row);
+  };
+  return {
+    async getSession(sessionId) {
+      return sessionFromRow(getRow(TABLES.sessions, sessions, sessionId));
+    },
+    async putSession(session: LessonSession) {
+      assertOpen();
+      const parsed = parseInput(LessonSessionSchema, session, "putSession");
+      sessions.set(parsed.$id, { ...parsed, lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot) });
+    },
+    async setSessionThread(sessionId, threadId) {
+      const row = getRow(TABLES.sessions, sessions, sessionId);
+      sessions.set(sessionId, { ...row, threadId });
+    },
+    async getLessonTemplate(templateId) {
+      return templateFromRow(getRow(TABLES.lessonTemplates, templates, templateId));
+    },
+    async findLessonTemplate(courseId, title) {
+      assertOpen();
+      const matches = [...templates.values()].filter((row) => row.courseId === courseId && row.title === title);
+      if (matches.length > 1) throw ambiguousTemplate(courseId, title, matches);
+      const [match] = matches;
+      return match === undefined ? null : templateFromRow(structuredClone(match));
+    },
+    async putLessonTemplate(template: LessonTemplate) {
+      assertOpen();
+      const parsed = parseInput(LessonTemplateSchema, template, "putLessonTemplate");
+      templates.set(parsed.$id, {
+        ...parsed,
+        outcomeRefs: JSON.stringify(parsed.outcomeRefs),
+        cards: JSON.stringify(parsed.cards),
+      });
+    },
+  };
+}
+
+function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void): MasteryStore {
+  const records = new Map<string, MasteryRecord>();
+  const ledger = new Map<string, MasteryLedgerEntry>();
+  const lock = new KeyedLock();
+
+  const findByPair = (studentId: string, courseId: string): MasteryRecord | undefined =>
+    [...records.values()].find((record) => record.studentId === studentId && record.courseId === courseId);
+
+  const backend: MasteryApplyBackend = {
+    async read({ sessionId, studentId, courseId }) {
+      assertOpen();
+      const entry = ledger.get(sessionId);
+      const record = findByPair(studentId, courseId);
+      return {
+        ledger: entry === undefined ? null : { ...entry },
+        record: record === undefined ? null : { ...record },
+      };
+    },
+    async commit(plan) {
+      assertOpen();
+      const current = findByPair(plan.record.studentId, plan.record.courseId);
+      const unchanged =
+        plan.expected === null
+          ? current === undefined && !records.has(plan.record.$id)
+          : current?.$id === plan.expected.$id && current.updatedAt === plan.expected.updatedAt;
+      if (!unchanged || ledger.has(plan.ledger.sessionId)) return "stale";
+      records.set(plan.record.$id, { ...plan.record });
+      ledger.set(plan.ledger.sessionId, { ...plan.ledger });
+      return "committed";
+    },
+  };
+
+  return {
+    async get(studentId, courseId) {
+      assertOpen();
+      const record = findByPair(studentId, courseId);
+      return record === undefined ? null : { ...record };
+    },
+    applyLessonMastery(input) {
+      return applyLessonMasteryWith({ outcomes, backend, lock }, input);
+    },
+    async *scan(options) {
+      const { pageSize, after } = parseScanOptions(options);
+      let cursor = after;
+      for (;;) {
+        assertOpen();
+        const page = [...records.values()]
+          .filter((record) => cursor === undefined || record.$id > cursor)
+          .sort(byId)
+          .slice(0, pageSize)
+          .map((record) => ({ ...record }));
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < pageSize) return;
+        cursor = page[page.length - 1]?.$id;
+      }
+    },
+    async repair(repairs) {
+      assertOpen();
+      const planned = await planRepairs(outcomes, repairs, new Map(records));
+      // Re-checked after the async lookups: everything or nothing is written.
+      for (const { record, expectedUpdatedAt } of planned) {
+        assertUnchanged(record.$id, expectedUpdatedAt, records.get(record.$id)?.updatedAt);
+      }
+      for (const { record } of planned) records.set(record.$id, { ...record });
+    },
+    async restore(input) {
+      assertOpen();
+      const restored = parseRestoreInput(input);
+      const next = new Map(records);
+      for (const record of restored) next.set(record.$id, { ...record });
+      assertUniquePairs(next);
+      records.clear();
+      for (const [id, record] of next) records.set(id, record);
+    },
+  };
+}
+
+/** The unique (`studentId`, `courseId`) index. */
+function assertUniquePairs(records: ReadonlyMap<string, MasteryRecord>): void {
+  const seen = new Map<string, string>();
+  for (const record of records.values()) {
+    const pair = `${record.studentId}\u0000${record.courseId}`;
+    const other = seen.get(pair);
+    if (other !== undefined) {
+      throw new StoreConflictError(TABLES.mastery, record.$id, "another row has the same student and course (unique_student_course)", {
+        studentId: record.studentId,
+        courseId: record.courseId,
+        otherId: other,
+      });
+    }
+    seen.set(pair, record.$id);
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * The MasteryV2 write rules, independent of the backend. Every adapter calls
+ * these, so an apply, a repair or a restore is checked the same way whether it
+ * lands in memory, SQLite or Appwrite. Adapters only supply reads and an
+ * atomic, conditional commit.
+ *
+ * Rules of an apply (the graph's lesson completion):
+ * - every update's key is a document ID of an outcome of the record's course,
+ *   verified against `course_outcomes` (never trusted from the caller), and
+ *   every score a finite number in [0, 1];
+ * - the updates are folded into the stored values of those keys with the EMA;
+ *   entries the lesson does not touch are carried over unchanged, even legacy
+ *   ones (`""`, `O1`): they are the operator tools' to audit and repair, and
+ *   refusing a student's lesson for them would not make the data any better
+ *   (they are logged as a warning);
+ * - the serialized map fits the 5000-character column;
+ * - a session is applied at most once: the adapter writes a ledger entry keyed
+ *   by the session ID in the same atomic commit as the record;
+ * - the commit is conditional on the record being unchanged since it was read
+ *   (or still absent), so concurrent applies re-read and fold again rather than
+ *   overwrite each other.
+ */
+import { z } from "zod";
+import { getLogger } from "../../logger.js";
+import { EMA_BY_OUTCOME_MAX_CHARS, findEmaViolations, foldMasteryUpdates, type EmaByOutcome } from "../../mastery/ema.js";
+import type { MasteryViolation } from "../../mastery/errors.js";
+import { isDocumentId, uniqueId } from "../../mastery/ids.js";
+import type {
+  ApplyLessonMasteryInput,
+  ApplyLessonMasteryResult,
+  CourseOutcomeStore,
+  MasteryRecord,
+  MasteryRepair,
+} from "../ports.js";
+import {
+  StoreConflictError,
+  StoreDataError,
+  StoreInputError,
+  StoreNotFoundError,
+  StoreWriteRefusedError,
+} from "../errors.js";
+import type { KeyedLock } from "./keyed-lock.js";
+import { MASTERY_ID_COLUMN_MAX_CHARS, MasteryRecordSchema, parseInput, TABLES } from "./rows.js";
+
+/** A row of the idempotency ledger: this session's updates are in this MasteryV2 row. */
+export interface MasteryLedgerEntry {
+  /** The lesson session whose updates were applied; the ledger row's key. */
+  sessionId: string;
+  studentId: string;
+  courseId: string;
+  /** The MasteryV2 row `$id` the updates went into. */
+  masteryId: string;
+  appliedAt: string;
+}
+
+/** What one apply will write, and the state it was computed from. */
+export interface PlannedApply {
+  /** The record as read; `null` when the student had none for the course. */
+  expected: MasteryRecord | null;
+  record: MasteryRecord;
+  ledger: MasteryLedgerEntry;
+  emaByOutcome: EmaByOutcome;
+  /** Entries carried over from the stored record that break the integrity rules. */
+  carriedViolations: MasteryViolation[];
+}
+
+/** The backend-specific half of an apply. */
+export interface MasteryApplyBackend {
+  /** The session's ledger entry (if any) and the student's record for the course (if any). */
+  read(key: { sessionId: string; studentId: string; courseId: string }): Promise<{
+    ledger: MasteryLedgerEntry | null;
+    record: MasteryRecord | null;
+  }>;
+  /**
+   * Writes `plan.record` and `plan.ledger` atomically, only if the record is
+   * still `plan.expected` (same `$id` and `updatedAt`, or still absent for the
+   * student and course) and the session has no ledger entry. Otherwise writes
+   * nothing and returns `"stale"`, and the apply starts over from a fresh read.
+   */
+  commit(plan: PlannedApply): Promise<"committed" | "stale">;
+}
+
+/** Re-reads allowed when other writers keep changing the record between read and commit. */
+export const MAX_APPLY_ATTEMPTS = 10;
+
+const ApplyInputSchema = z.object({
+  sessionId: z.string().min(1),
+  studentId: z.string().min(1).max(MASTERY_ID_COLUMN_MAX_CHARS),
+  courseId: z.string().min(1).max(MASTERY_ID_COLUMN_MAX_CHARS),
+  // Keys and scores are checked by the integrity rules below, so a bad one is a violation, not an input error.
+  updates: z.array(z.object({ outcome_id: z.string(), score: z.unknown(), timestamp: z.string() })).min(1),
+  alpha: z.number().gt(0).lte(1),
+});
+
+/** The whole apply: validation, idempotency, the optimistic loop, serialized per student and course in-process. */
+export async function applyLessonMasteryWith(
+  deps: { outcomes: CourseOutcomeStore; backend: MasteryApplyBackend; lock: KeyedLock },
+  input: ApplyLessonMasteryInput,
+): Promise<ApplyLessonMasteryResult> {
+  parseInput(ApplyInputSchema, input, "applyLessonMastery");
+  await assertUpdatesValid(deps.outcomes, input);
+  return deps.lock.run(`${input.studentId}\u0000${input.courseId}`, async () => {
+    for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
+      const { ledger, record } = await deps.backend.read(input);
+      if (ledger !== null) return alreadyApplied(input, ledger, record);
+      const plan = planLessonMastery(input, record);
+      if ((await deps.backend.commit(plan)) === "committed") {
+        warnAboutCarriedViolations(plan);
+        return { status: "applied", recordId: plan.record.$id, emaByOutcome: plan.emaByOutcome };
+      }
+    }
+    throw new StoreConflictError(
+      TABLES.mastery,
+      undefined,
+      `the record kept changing; gave up after ${MAX_APPLY_ATTEMPTS} attempts`,
+      { studentId: input.studentId, courseId: input.courseId, sessionId: input.sessionId },
+    );
+  });
+}
+
+/**
+ * Checks every update: key a document ID of an outcome of `input.courseId`
+ * (looked up in `course_outcomes`), score a finite number in [0, 1].
+ */
+export async function assertUpdatesValid(outcomes: CourseOutcomeStore, input: ApplyLessonMasteryInput): Promise<void> {
+  const keys = input.updates.map((update) => update.outcome_id);
+  const known = await knownOutcomeIds(outcomes, input.courseId, keys);
+  const violations = uniqueViolations(
+    input.updates.flatMap((update) => findEmaViolations({ [update.outcome_id]: update.score }, known)),
+  );
+  if (violations.length > 0) {
+    throw new StoreWriteRefusedError(violations, {
+      table: TABLES.mastery,
+      layer: "application",
+      sessionId: input.sessionId,
+      studentId: input.studentId,
+      courseId: input.courseId,
+    });
+  }
+}
+
+/** The subset of `keys` that are document IDs of outcomes of `courseId`. */
+export async function knownOutcomeIds(
+  outcomes: CourseOutcomeStore,
+  courseId: string,
+  keys: Iterable<string>,
+): Promise<Set<string>> {
+  // Only well-formed IDs are looked up: anything else is refused by format anyway.
+  const candidates = [...new Set(keys)].filter(isDocumentId);
+  if (candidates.length === 0) return new Set();
+  const found = await outcomes.getByIds(candidates);
+  return new Set(found.filter((outcome) => outcome.courseId === courseId).map((outcome) => outcome.$id));
+}
+
+/**
+ * Computes the record an apply writes from the stored one (pure: the updates
+ * were validated by `assertUpdatesValid`). Throws StoreWriteRefusedError when a
+ * value the fold needs is unusable or the result is too large.
+ */
+export function planLessonMastery(
+  input: ApplyLessonMasteryInput,
+  existing: MasteryRecord | null,
+  now: number = Date.now(),
+): PlannedApply {
+  const context = {
+    table: TABLES.mastery,
+    layer: "application",
+    recordId: existing?.$id,
+    sessionId: input.sessionId,
+    studentId: input.studentId,
+    courseId: input.courseId,
+  };
+  const stored = existing === null ? {} : parseStoredEmaMap(existing);
+  const touched = new Set(input.updates.map((update) => update.outcome_id));
+  const touchedStored = Object.fromEntries(Object.entries(stored).filter(([key]) => touched.has(key)));
+  const untouched = Object.fromEntries(Object.entries(stored).filter(([key]) => !touched.has(key)));
+
+  // A stored value that is not a number in [0, 1] cannot be folded into, nor carried in a numeric map.
+  const unusable = [
+    ...findEmaViolations(touchedStored).filter((violation) => violation.rule === "invalid_value"),
+    ...Object.entries(untouched)
+      .filter(([, value]) => typeof value !== "number")
+      .map(([key, value]): MasteryViolation => ({ rule: "invalid_value", key, value })),
+  ];
+  if (unusable.length > 0) throw new StoreWriteRefusedError(unusable, { ...context, preexisting: true });
+
+  const folded = foldMasteryUpdates(touchedStored as EmaByOutcome, input.updates, input.alpha);
+  const emaByOutcome: EmaByOutcome = { ...(stored as EmaByOutcome), ...folded };
+  const serialized = JSON.stringify(emaByOutcome);
+  if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS) {
+    throw new StoreWriteRefusedError([{ rule: "oversize", value: serialized.length }], context);
+  }
+
+  const updatedAt = nextUpdatedAt(existing?.updatedAt, now);
+  const record: MasteryRecord = {
+    $id: existing?.$id ?? uniqueId(now),
+    studentId: input.studentId,
+    courseId: input.courseId,
+    emaByOutcome: serialized,
+    updatedAt,
+  };
+  return {
+    expected: existing,
+    record,
+    ledger: {
+      sessionId: input.sessionId,
+      studentId: input.studentId,
+      courseId: input.courseId,
+      masteryId: record.$id,
+      appliedAt: updatedAt,
+    },
+    emaByOutcome,
+    carriedViolations: findEmaViolations(untouched),
+  };
+}
+
+function alreadyApplied(
+  input: ApplyLessonMasteryInput,
+  ledger: MasteryLedgerEntry,
+  record: MasteryRecord | null,
+): ApplyLessonMasteryResult {
+  if (ledger.studentId !== input.studentId || ledger.courseId !== input.courseId) {
+    throw new StoreConflictError(
+      TABLES.masteryLedger,
+      input.sessionId,
+      "this session's mastery was already applied for another student or course",
+      { applied: ledger, requested: { studentId: input.studentId, courseId: input.courseId } },
+    );
+  }
+  if (record === null) {
+    throw new StoreDataError(TABLES.mastery, ledger.masteryId, "the ledger records an apply into a row that does not exist", {
+      sessionId: input.sessionId,
+      studentId: input.studentId,
+      courseId: input.courseId,
+    });
+  }
+  return { status: "already_applied", recordId: record.$id, emaByOutcome: numericEmaMap(record) };
+}
+
+function warnAboutCarriedViolations(plan: PlannedApply): void {
+  if (plan.carriedViolations.length === 0) return;
+  getLogger().warn(
+    { table: TABLES.mastery, recordId: plan.record.$id, violations: plan.carriedViolations },
+    "MasteryV2 record holds legacy entries that break the integrity rules; kept as they were. Audit and repair them with `teaching-graph mastery`.",
+  );
+}
+
+/** A stored `emaByOutcome` as an object; anything else is a StoreDataError. */
+export function parseStoredEmaMap(record: MasteryRecord): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.emaByOutcome);
+  } catch (error) {
+    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not valid JSON", { emaByOutcome: record.emaByOutcome }, error);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not a JSON object", { emaByOutcome: record.emaByOutcome });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function numericEmaMap(record: MasteryRecord): EmaByOutcome {
+  const map = parseStoredEmaMap(record);
+  const nonNumeric = Object.entries(map).filter(([, value]) => typeof value !== "number");
+  if (nonNumeric.length > 0) {
+    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome holds non-numeric values", {
+      keys: nonNumeric.map(([key]) => key),
+    });
+  }
+  return map as EmaByOutcome;
+}
+
+/**
+ * `updatedAt` of a write: now, but always later than the previous value, so
+ * two writes within one millisecond still differ and a repair computed from
+ * the first is refused after the second. An unparseable previous value (legacy
+ * data) cannot be compared and does not constrain the new one.
+ */
+export function nextUpdatedAt(previous: string | undefined, now: number = Date.now()): string {
+  const previousMs = previous === undefined ? Number.NaN : Date.parse(previous);
+  return new Date(Number.isNaN(previousMs) || previousMs < now ? now : previousMs + 1).toISOString();
+}
+
+function uniqueViolations(violations: MasteryViolation[]): MasteryViolation[] {
+  const seen = new Set<string>();
+  return violations.filter((violation) => {
+    const id = JSON.stringify([violation.rule, violation.key, violation.value]);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------- repairs
+
+const RepairSchema = z.object({
+  $id: z.string().min(1),
+  studentId: z.string().min(1),
+  courseId: z.string().min(1),
+  expectedUpdatedAt: z.string().min(1),
+  emaByOutcome: z.record(z.string(), z.unknown()),
+});
+
+/** A repaired record to write, and the `updatedAt` the stored row must still have. */
+export interface PlannedRepair {
+  record: MasteryRecord;
+  expectedUpdatedAt: string;
+}
+
+/**
+ * Checks a batch of repairs against the stored rows and returns what to write.
+ * A repair may remove entries and keep stored ones exactly as they are
+ * (legacy keys included); whatever it adds or changes must be a document ID of
+ * an outcome of the record's course with a value in [0, 1], and the result
+ * must fit the column. A stored map that is not a JSON object counts as empty,
+ * so everything the repair writes is checked. The batch is refused as a whole
+ * on the first problem: a missing row (StoreNotFoundError), a row of another
+ * student/course or changed since it was read (StoreConflictError), or a
+ * violation (StoreWriteRefusedError).
+ */
+export async function planRepairs(
+  outcomes: CourseOutcomeStore,
+  repairs: readonly MasteryRepair[],
+  stored: ReadonlyMap<string, MasteryRecord>,
+  now: number = Date.now(),
+): Promise<PlannedRepair[]> {
+  const parsed = parseInput(z.array(RepairSchema), repairs, "repair");
+  assertUniqueIds(parsed.map((repair) => repair.$id), "repair");
+
+  const changes = parsed.map((repair) => {
+    const current = stored.get(repair.$id);
+    if (current === undefined) throw new StoreNotFoundError(TABLES.mastery, repair.$id, { operation: "repair" });
+    assertRepairTargets(repair, current);
+    return { repair, current, changed: changedEntries(storedEntriesOrEmpty(current), repair.emaByOutcome) };
+  });
+
+  const known = await knownOutcomeIdsByCourse(
+    outcomes,
+    changes.flatMap(({ changed }) => Object.keys(changed)),
+  );
+  return changes.map(({ repair, current, changed }) => {
+    const serialized = JSON.stringify(repair.emaByOutcome);
+    const violations = findEmaViolations(changed, known.get(repair.courseId) ?? new Set()).filter(
+      (violation) => violation.rule !== "oversize",
+    );
+    if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS) violations.push({ rule: "oversize", value: serialized.length });
+    if (violations.length > 0) {
+      throw new StoreWriteRefusedError(violations, {
+        table: TABLES.mastery,
+        layer: "application",
+        operation: "repair",
+        recordId: repair.$id,
+        studentId: repair.studentId,
+        courseId: repair.courseId,
+      });
+    }
+    return {
+      expectedUpdatedAt: repair.expectedUpdatedAt,
+      record: { ...current, emaByOutcome: serialized, updatedAt: nextUpdatedAt(current.updatedAt, now) },
+    };
+  });
+}
+
+function assertRepairTargets(repair: z.infer<typeof RepairSchema>, current: MasteryRecord): void {
+  if (repair.studentId !== current.studentId || repair.courseId !== current.courseId) {
+    throw new StoreConflictError(TABLES.mastery, repair.$id, "the repair names another student or course than the stored row", {
+      operation: "repair",
+      repair: { studentId: repair.studentId, courseId: repair.courseId },
+      stored: { studentId: current.studentId, courseId: current.courseId },
+    });
+  }
+  assertUnchanged(repair.$id, repair.expectedUpdatedAt, current.updatedAt);
+}
+
+/** Optimistic concurrency of repairs: the row must still be the one the repair was computed from. */
+export function assertUnchanged(id: string, expectedUpdatedAt: string, actualUpdatedAt: string | undefined): void {
+  if (actualUpdatedAt !== expectedUpdatedAt) {
+    throw new StoreConflictError(TABLES.mastery, id, "the record changed since the repair was computed", {
+      operation: "repair",
+      expectedUpdatedAt,
+      actualUpdatedAt,
+    });
+  }
+}
+
+function storedEntriesOrEmpty(record: MasteryRecord): Record<string, unknown> {
+  try {
+    return parseStoredEmaMap(record);
+  } catch (error) {
+    if (error instanceof StoreDataError) return {};
+    throw error;
+  }
+}
+
+/** Entries of `after` that are not in `before` with the same value. */
+function changedEntries(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(after).filter(
+      ([key, value]) => !(Object.hasOwn(before, key) && JSON.stringify(before[key]) === JSON.stringify(value)),
+    ),
+  );
+}
+
+/** Document IDs among `keys`, grouped by the course of the outcome they name. */
+async function knownOutcomeIdsByCourse(
+  outcomes: CourseOutcomeStore,
+  keys: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const candidates = [...new Set(keys)].filter(isDocumentId);
+  const byCourse = new Map<string, Set<string>>();
+  if (candidates.length === 0) return byCourse;
+  for (const outcome of await outcomes.getByIds(candidates)) {
+    const ids = byCourse.get(outcome.courseId) ?? new Set<string>();
+    ids.add(outcome.$id);
+    byCourse.set(outcome.courseId, ids);
+  }
+  return byCourse;
+}
+
+// ---------------------------------------------------------------- restore and scan
+
+/**
+ * Checks a restore batch: each record well-formed (its map is not checked: a
+ * restore puts back even corrupt data exactly), no `$id` twice, no student and
+ * course twice (the unique index).
+ */
+export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRecord[] {
+  const parsed = parseInput(z.array(MasteryRecordSchema), records, "restore");
+  assertUniqueIds(parsed.map((record) => record.$id), "restore");
+  const pairs = new Set<string>();
+  for (const record of parsed) {
+    const pair = `${record.studentId}\u0000${record.courseId}`;
+    if (pairs.has(pair)) {
+      throw new StoreInputError("restore", "two records for the same student and course", {
+        studentId: record.studentId,
+        courseId: record.courseId,
+      });
+    }
+    pairs.add(pair);
+  }
+  return parsed;
+}
+
+function assertUniqueIds(ids: readonly string[], operation: string): void {
+  const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
+  if (duplicates.length > 0) {
+    throw new StoreInputError(operation, "the same $id appears more than once", { duplicates: [...new Set(duplicates)] });
+  }
+}
+
+const ScanOptionsSchema = z.object({ pageSize: z.int().positive(), after: z.string().min(1).optional() });
+
+export function parseScanOptions(options: { pageSize: number; after?: string }): { pageSize: number; after?: string } {
+  return parseInput(ScanOptionsSchema, options, "scan");
+}

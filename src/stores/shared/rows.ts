@@ -1,0 +1,158 @@
+/**
+ * Row shapes every adapter shares: what a stored row must look like, how the
+ * JSON columns are encoded, and how inputs are checked before a write. Keeping
+ * this in one place is what makes the adapters behave the same.
+ */
+import { z } from "zod";
+import { decodeJsonPayload, PayloadDecodeError } from "../../lessons/codec.js";
+import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
+import type { LessonSession, LessonTemplate } from "../ports.js";
+import { StoreConflictError, StoreDataError, StoreInputError } from "../errors.js";
+
+/** Logical table names (Appwrite's defaults; the SQLite schema uses them as they are). */
+export const TABLES = {
+  courseOutcomes: "course_outcomes",
+  mastery: "MasteryV2",
+  masteryLedger: "mastery_ledger",
+  sessions: "sessions",
+  lessonTemplates: "lesson_templates",
+} as const;
+
+/** Appwrite's `studentId` / `courseId` column size in MasteryV2. */
+export const MASTERY_ID_COLUMN_MAX_CHARS = 50;
+
+const requiredString = z.string().min(1);
+
+export const MasteryRecordSchema = z.object({
+  $id: requiredString,
+  studentId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
+  courseId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
+  /** Kept raw: a restore puts back even a corrupt map exactly. */
+  emaByOutcome: z.string(),
+  updatedAt: requiredString,
+});
+
+export const LessonSessionSchema = z.object({
+  $id: requiredString,
+  studentId: requiredString,
+  courseId: requiredString,
+  lessonTemplateId: requiredString,
+  lessonSnapshot: z.unknown(),
+  status: requiredString,
+  threadId: z.string().optional(),
+  startedAt: requiredString,
+});
+
+export const LessonTemplateSchema = z.object({
+  $id: requiredString,
+  courseId: requiredString,
+  title: requiredString,
+  outcomeRefs: z.array(z.string()),
+  cards: z.array(z.unknown()),
+  lesson_type: z.string().optional(),
+  estMinutes: z.number().optional(),
+  sow_order: z.number().optional(),
+});
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`);
+}
+
+/** Parses a store operation's argument; a bad one is a StoreInputError naming the fields. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, operation: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const fields = issuesOf(parsed.error);
+    throw new StoreInputError(operation, fields.join("; "), { fields });
+  }
+  return parsed.data;
+}
+
+/**
+ * A CourseOutcome as every adapter returns it: the table's columns only (extra
+ * fields are not columns, Appwrite would refuse them), nullable columns as
+ * `null` when unset (as Appwrite returns them), optional text columns omitted.
+ */
+export function toOutcomeRow(outcome: CourseOutcome): CourseOutcome {
+  const row: CourseOutcome = {
+    $id: outcome.$id,
+    courseId: outcome.courseId,
+    courseSqaCode: outcome.courseSqaCode ?? null,
+    unitCode: outcome.unitCode,
+    unitTitle: outcome.unitTitle,
+    scqfCredits: outcome.scqfCredits ?? null,
+    outcomeId: outcome.outcomeId,
+    outcomeTitle: outcome.outcomeTitle,
+    assessmentStandards: outcome.assessmentStandards,
+  };
+  if (outcome.teacherGuidance !== undefined) row.teacherGuidance = outcome.teacherGuidance;
+  if (outcome.keywords !== undefined) row.keywords = outcome.keywords;
+  return row;
+}
+
+export function parseOutcomesInput(outcomes: readonly CourseOutcome[]): CourseOutcome[] {
+  return outcomes.map((outcome, index) =>
+    toOutcomeRow(parseInput(CourseOutcomeSchema, outcome, `upsertMany course_outcomes[${index}]`)),
+  );
+}
+
+/** Ascending by `$id`: the order every adapter returns lists in. */
+export function byId<T extends { $id: string }>(a: T, b: T): number {
+  return a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
+}
+
+/**
+ * The stored form of a session's snapshot: a string is kept as it is (it is
+ * already JSON or `gzip:`+base64), anything else is stored as JSON.
+ */
+export function encodeSnapshot(snapshot: unknown): string {
+  return typeof snapshot === "string" ? snapshot : JSON.stringify(snapshot);
+}
+
+/** Decodes a JSON column of a stored row; a bad value is a StoreDataError naming table, row and column. */
+export function decodeColumn(table: string, id: string, column: string, raw: unknown): unknown {
+  try {
+    return decodeJsonPayload(`${table}.${column}`, raw);
+  } catch (error) {
+    if (error instanceof PayloadDecodeError) {
+      throw new StoreDataError(table, id, `${column}: ${error.message}`, { column }, error);
+    }
+    throw error;
+  }
+}
+
+/** Checks a row read back from a backend against its table's shape. */
+export function parseStoredRow<T>(schema: z.ZodType<T>, table: string, id: string, row: unknown): T {
+  const parsed = schema.safeParse(row);
+  if (!parsed.success) {
+    const fields = issuesOf(parsed.error);
+    throw new StoreDataError(table, id, fields.join("; "), { fields });
+  }
+  return parsed.data;
+}
+
+/** Builds a session from its stored columns, decoding the snapshot. */
+export function sessionFromRow(row: Record<string, unknown> & { $id: string }): LessonSession {
+  const decoded = { ...row, lessonSnapshot: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", row.lessonSnapshot) };
+  return parseStoredRow(LessonSessionSchema, TABLES.sessions, row.$id, decoded);
+}
+
+/** Builds a lesson template from its stored columns, decoding `outcomeRefs` and `cards`. */
+export function templateFromRow(row: Record<string, unknown> & { $id: string }): LessonTemplate {
+  const decoded = {
+    ...row,
+    outcomeRefs: decodeColumn(TABLES.lessonTemplates, row.$id, "outcomeRefs", row.outcomeRefs),
+    cards: decodeColumn(TABLES.lessonTemplates, row.$id, "cards", row.cards),
+  };
+  return parseStoredRow(LessonTemplateSchema, TABLES.lessonTemplates, row.$id, decoded);
+}
+
+
+/** Course and title identify a template for seeding; two rows with both make that impossible. */
+export function ambiguousTemplate(courseId: string, title: string, matches: readonly { $id: string }[]): StoreConflictError {
+  return new StoreConflictError(TABLES.lessonTemplates, undefined, "several templates share this course and title", {
+    courseId,
+    title,
+    ids: matches.map((match) => match.$id),
+  });
+}
