@@ -23,7 +23,7 @@
 import { z } from "zod";
 import { getLogger } from "../../logger.js";
 import { EMA_BY_OUTCOME_MAX_CHARS, findEmaViolations, foldMasteryUpdates, type EmaByOutcome } from "../../mastery/ema.js";
-import type { MasteryViolation } from "../../mastery/errors.js";
+import { InvalidMasteryRecordError, type MasteryViolation } from "../../mastery/errors.js";
 import { isDocumentId, uniqueId } from "../../mastery/ids.js";
 import type {
   ApplyLessonMasteryInput,
@@ -184,7 +184,7 @@ export function planLessonMastery(
   ];
   if (unusable.length > 0) throw new StoreWriteRefusedError(unusable, { ...context, preexisting: true });
 
-  const folded = foldMasteryUpdates(touchedStored as EmaByOutcome, input.updates, input.alpha);
+  const folded = foldWithContext(touchedStored as EmaByOutcome, input, context);
   const emaByOutcome: EmaByOutcome = { ...(stored as EmaByOutcome), ...folded };
   const serialized = JSON.stringify(emaByOutcome);
   if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS) {
@@ -212,6 +212,20 @@ export function planLessonMastery(
     emaByOutcome,
     carriedViolations: findEmaViolations(untouched),
   };
+}
+
+/** The fold validates its result too; its refusal (e.g. already oversize) becomes the store's. */
+function foldWithContext(
+  stored: EmaByOutcome,
+  input: ApplyLessonMasteryInput,
+  context: Record<string, unknown>,
+): EmaByOutcome {
+  try {
+    return foldMasteryUpdates(stored, input.updates, input.alpha);
+  } catch (error) {
+    if (error instanceof InvalidMasteryRecordError) throw new StoreWriteRefusedError(error.violations, context);
+    throw error;
+  }
 }
 
 function alreadyApplied(
