@@ -7,7 +7,6 @@
 import { Client, type Run, type StreamMode } from "@langchain/langgraph-sdk";
 import { z } from "zod";
 import { ConfigurationError, readEnv } from "../config/env.js";
-import { decodeJsonPayload } from "../lessons/codec.js";
 import { LessonSnapshotSchema, type LessonSnapshot } from "../lessons/schema.js";
 import { getLogger } from "../logger.js";
 import { assertEnrichmentComplete, enrichOutcomeRefs } from "../outcomes/enrich.js";
@@ -154,10 +153,9 @@ export async function startLessonSession(
   return { threadId, runId, sessionContext, stream };
 }
 
+/** The store has decoded the column (JSON or `gzip:`+base64); what is left must be a lesson. */
 function parseSnapshot(session: LessonSession): LessonSnapshot {
-  const parsed = LessonSnapshotSchema.safeParse(
-    decodeJsonPayload("lessonSnapshot", session.lessonSnapshot),
-  );
+  const parsed = LessonSnapshotSchema.safeParse(session.lessonSnapshot);
   if (!parsed.success) {
     throw new InvalidLessonSnapshotError(
       session.$id,

@@ -4,14 +4,26 @@
  * all (no thread, no run); accepted ones start with a valid session_context.
  */
 import { Client } from "@langchain/langgraph-sdk";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  vi,
+  type MockInstance,
+} from "vitest";
 import { ConfigurationError } from "../../src/config/env.js";
-import { encodeGzipPayload, PayloadDecodeError } from "../../src/lessons/codec.js";
+import { encodeGzipPayload } from "../../src/lessons/codec.js";
 import { getLogger } from "../../src/logger.js";
 import { InvalidOutcomeIdError } from "../../src/mastery/errors.js";
 import { parseSessionContext } from "../../src/session/context.js";
-import { StoreNotFoundError } from "../../src/stores/errors.js";
-import type { LessonSession } from "../../src/stores/ports.js";
+import { StoreDataError, StoreNotFoundError } from "../../src/stores/errors.js";
+import { createMemoryStores } from "../../src/stores/memory/index.js";
+import type { CourseOutcome } from "../../src/outcomes/schema.js";
+import type { LessonSession, LessonStore, Stores } from "../../src/stores/ports.js";
 import {
   DEFAULT_ASSISTANT_ID,
   ENRICHMENT_USER_MESSAGE,
@@ -24,7 +36,6 @@ import {
   type LessonStreamPart,
 } from "../../src/client/index.js";
 import { startLangGraphStub, type LangGraphStub } from "../support/langgraph-stub.js";
-import { createFakeStores, type FakeStores } from "./support/fake-stores.js";
 import {
   COURSE_ID,
   STUDENT_ID,
@@ -37,7 +48,8 @@ const SESSION_ID = "session_fractions_01";
 
 let stub: LangGraphStub;
 let client: Client;
-let stores: FakeStores;
+let stores: Stores;
+let recordThread: MockInstance<LessonStore["setSessionThread"]>;
 const outcomes = loadCourseOutcomes();
 const o1DocumentIds = outcomes.filter((o) => o.outcomeId === "O1").map((o) => o.$id);
 
@@ -49,9 +61,16 @@ afterAll(async () => {
   await stub.close();
 });
 
-beforeEach(() => {
+/** Fresh stores seeded with `rows`; thread writes are watched. */
+async function useStores(rows: readonly CourseOutcome[]): Promise<void> {
+  stores = createMemoryStores();
+  await stores.outcomes.upsertMany(rows);
+  recordThread = vi.spyOn(stores.lessons, "setSessionThread");
+}
+
+beforeEach(async () => {
   stub.reset();
-  stores = createFakeStores(outcomes);
+  await useStores(outcomes);
   vi.spyOn(getLogger(), "error").mockReturnValue(undefined);
 });
 afterEach(() => {
@@ -78,7 +97,7 @@ function expectNothingStarted(): void {
   expect(stub.requests).toEqual([]);
   expect(stub.threads.size).toBe(0);
   expect(stub.runs.size).toBe(0);
-  expect(stores.lessons.threadWrites).toEqual([]);
+  expect(recordThread).not.toHaveBeenCalled();
 }
 
 describe("startLessonSession: happy path", () => {
@@ -95,9 +114,7 @@ describe("startLessonSession: happy path", () => {
       session_id: SESSION_ID,
       student_id: STUDENT_ID,
     });
-    expect(stores.lessons.threadWrites).toEqual([
-      { sessionId: SESSION_ID, threadId: started.threadId },
-    ]);
+    expect(recordThread.mock.calls).toEqual([[SESSION_ID, started.threadId]]);
     expect((await stores.lessons.getSession(SESSION_ID)).threadId).toBe(started.threadId);
 
     const run = stub.runs.get(started.runId);
@@ -154,7 +171,7 @@ describe("startLessonSession: happy path", () => {
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /threads/${existing.thread_id}/runs`,
     ]);
-    expect(stores.lessons.threadWrites).toEqual([]);
+    expect(recordThread).not.toHaveBeenCalled();
   });
 
   it("streams on request: resolves once the run exists and replays every event, the first included", async () => {
@@ -212,8 +229,8 @@ describe("startLessonSession: happy path", () => {
 
 describe("startLessonSession: refused before any request to the server", () => {
   it("spec Scenario 2: outcomes deleted -> EnrichmentError with both messages, no thread, no run", async () => {
+    await useStores([]);
     await putSession();
-    stores.outcomes.deleteCourse(COURSE_ID);
     const logError = vi.mocked(getLogger().error);
 
     const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
@@ -252,6 +269,7 @@ describe("startLessonSession: refused before any request to the server", () => {
 
   it("a lesson with only assessment standards is refused without querying outcomes", async () => {
     await putSession({ lessonSnapshot: loadLessonSnapshot({ outcomeRefs: ["AS1.1", "AS1.2"] }) });
+    const findOutcomes = vi.spyOn(stores.outcomes, "findByOutcomeIds");
 
     const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
 
@@ -260,7 +278,7 @@ describe("startLessonSession: refused before any request to the server", () => {
       code: "LESSON_HAS_NO_OUTCOMES",
       userMessage: ENRICHMENT_USER_MESSAGE,
     });
-    expect(stores.outcomes.queries).toEqual([]);
+    expect(findOutcomes).not.toHaveBeenCalled();
     expectNothingStarted();
   });
 
@@ -299,16 +317,25 @@ describe("startLessonSession: refused before any request to the server", () => {
     expectNothingStarted();
   });
 
-  it("an undecodable snapshot is refused", async () => {
+  it("an undecodable stored snapshot propagates the store's data error", async () => {
     await putSession({ lessonSnapshot: "gzip:not-base64-gzip" });
 
     const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
 
-    expect(error).toBeInstanceOf(PayloadDecodeError);
+    expect(error).toBeInstanceOf(StoreDataError);
     expect(error).toMatchObject({
-      code: "PAYLOAD_DECODE_FAILED",
-      context: { field: "lessonSnapshot" },
+      code: "STORE_DATA_INVALID",
+      context: { table: "sessions", id: SESSION_ID, column: "lessonSnapshot" },
     });
+    expectNothingStarted();
+  });
+
+  it("a snapshot still a string after the store decoded it is refused, not decoded again", async () => {
+    await putSession({ lessonSnapshot: JSON.stringify(JSON.stringify(loadLessonSnapshot())) });
+
+    const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
+
+    expect(error).toBeInstanceOf(InvalidLessonSnapshotError);
     expectNothingStarted();
   });
 
@@ -331,7 +358,7 @@ describe("startLessonSession: refused before any request to the server", () => {
 
   it("an enriched outcome without a document ID fails session_context validation", async () => {
     const legacy = { ...outcomes.find((o) => o.outcomeId === "O1")!, $id: "O1" };
-    stores = createFakeStores([legacy]);
+    await useStores([legacy]);
     await putSession();
 
     const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
@@ -362,7 +389,7 @@ describe("startLessonSession: failures after the first request", () => {
   it("deletes the new thread again when the session cannot record it", async () => {
     await putSession();
     const failure = new Error("sessions table unavailable");
-    vi.spyOn(stores.lessons, "setSessionThread").mockRejectedValue(failure);
+    recordThread.mockRejectedValue(failure);
 
     await expect(startLessonSession({ sessionId: SESSION_ID, stores, client })).rejects.toBe(
       failure,
@@ -382,13 +409,14 @@ describe("startLessonSession: failures after the first request", () => {
     const error = await refusal(startLessonSession({ sessionId: SESSION_ID, stores, client }));
     expect(String(error)).toContain("409");
     expect(stub.runs.size).toBe(0);
-    const [recorded] = stores.lessons.threadWrites;
-    expect(stub.threads.has(recorded!.threadId)).toBe(true);
+    const recorded = (await stores.lessons.getSession(SESSION_ID)).threadId;
+    expect(recorded).toBeDefined();
+    expect(stub.threads.has(recorded!)).toBe(true);
 
     const retried = await startLessonSession({ sessionId: SESSION_ID, stores, client });
 
-    expect(retried.threadId).toBe(recorded!.threadId);
+    expect(retried.threadId).toBe(recorded);
     expect(stub.threads.size).toBe(1);
-    expect(stores.lessons.threadWrites).toHaveLength(1);
+    expect(recordThread).toHaveBeenCalledTimes(1);
   });
 });

@@ -11,53 +11,91 @@ import {
   UnexpectedOutcomesError,
 } from "../../src/outcomes/errors.js";
 import type { CourseOutcome } from "../../src/outcomes/schema.js";
+import { uniqueId } from "../../src/mastery/ids.js";
+import { StoreUnavailableError } from "../../src/stores/errors.js";
+import { createMemoryStores } from "../../src/stores/memory/index.js";
+import type { CourseOutcomeStore } from "../../src/stores/ports.js";
 import { COURSE_ID, loadCourseOutcomes } from "../client/support/fixtures.js";
-import { FakeOutcomeStore } from "../client/support/fake-stores.js";
 
 const outcomes = loadCourseOutcomes();
+
+async function outcomeStore(
+  rows: readonly CourseOutcome[] = outcomes,
+): Promise<CourseOutcomeStore> {
+  const store = createMemoryStores().outcomes;
+  await store.upsertMany(rows);
+  return store;
+}
+
 const documentIdsOf = (outcomeId: string, rows: readonly CourseOutcome[] = outcomes) =>
   rows.filter((o) => o.outcomeId === outcomeId).map((o) => o.$id);
 
 describe("enrichOutcomeRefs", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("returns every unit's document for each outcome ref and looks up outcome codes only", async () => {
-    const store = new FakeOutcomeStore(outcomes);
+    const store = await outcomeStore();
+    const find = vi.spyOn(store, "findByOutcomeIds");
+
     const found = await enrichOutcomeRefs(["O1", "AS1.1", "AS1.2"], COURSE_ID, store);
 
     expect(found.map((o) => o.$id).sort()).toEqual(documentIdsOf("O1").sort());
-    expect(found).toHaveLength(3);
-    expect(store.queries).toEqual([{ courseId: COURSE_ID, outcomeIds: ["O1"] }]);
+    expect(new Set(found.map((o) => o.unitCode)).size).toBe(3);
+    expect(find.mock.calls).toEqual([[COURSE_ID, ["O1"]]]);
+  });
+
+  it("returns more outcomes than one Appwrite page (25 rows)", async () => {
+    const template = outcomes[0]!;
+    const units = Array.from({ length: 40 }, (_, unit) => ({
+      ...template,
+      $id: uniqueId(),
+      unitCode: `UNIT ${unit}`,
+    }));
+    const found = await enrichOutcomeRefs(["O1"], COURSE_ID, await outcomeStore(units));
+    expect(found.map((o) => o.$id).sort()).toEqual(units.map((o) => o.$id).sort());
   });
 
   it("does not query the store when the refs hold no outcome code", async () => {
-    const store = new FakeOutcomeStore(outcomes);
+    const store = await outcomeStore();
+    const find = vi.spyOn(store, "findByOutcomeIds");
     await expect(enrichOutcomeRefs(["AS1.1", " "], COURSE_ID, store)).resolves.toEqual([]);
-    expect(store.queries).toEqual([]);
+    expect(find).not.toHaveBeenCalled();
   });
 
   it("only returns outcomes of the given course", async () => {
-    const otherCourse = outcomes.map((o) => ({
-      ...o,
-      $id: `${o.$id.slice(0, 19)}x`,
-      courseId: "course_other",
-    }));
-    const store = new FakeOutcomeStore([...outcomes, ...otherCourse]);
-    const found = await enrichOutcomeRefs(["O2"], COURSE_ID, store);
-    expect(found.map((o) => o.courseId)).toEqual([COURSE_ID, COURSE_ID, COURSE_ID]);
+    const otherCourse = outcomes.map((o) => ({ ...o, $id: uniqueId(), courseId: "course_other" }));
+    const found = await enrichOutcomeRefs(
+      ["O2"],
+      COURSE_ID,
+      await outcomeStore([...outcomes, ...otherCourse]),
+    );
+    expect(found.map((o) => o.$id).sort()).toEqual(documentIdsOf("O2").sort());
   });
 
   it("propagates a store error unchanged", async () => {
-    const store = new FakeOutcomeStore(outcomes);
+    const store = await outcomeStore();
     const failure = new Error("appwrite unreachable");
     vi.spyOn(store, "findByOutcomeIds").mockRejectedValue(failure);
     await expect(enrichOutcomeRefs(["O1"], COURSE_ID, store)).rejects.toBe(failure);
   });
 
+  it("propagates the store's own typed error (a closed store)", async () => {
+    const stores = createMemoryStores();
+    await stores.close();
+    await expect(enrichOutcomeRefs(["O1"], COURSE_ID, stores.outcomes)).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+  });
+
   it("refuses a blank courseId instead of skipping enrichment", async () => {
-    const store = new FakeOutcomeStore(outcomes);
+    const store = await outcomeStore();
+    const find = vi.spyOn(store, "findByOutcomeIds");
     const error = await enrichOutcomeRefs(["O1"], "  ", store).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingCourseIdError);
     expect(error).toMatchObject({ code: "MISSING_COURSE_ID", context: { outcomeRefs: ["O1"] } });
-    expect(store.queries).toEqual([]);
+    expect(find).not.toHaveBeenCalled();
   });
 });
 
