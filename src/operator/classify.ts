@@ -34,6 +34,19 @@ export const AUDIT_CATEGORIES = [
 
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
+/** A value for every category (the type checker sees that none is missing). */
+export function perCategory<T>(make: (category: AuditCategory) => T): Record<AuditCategory, T> {
+  return {
+    empty_key: make("empty_key"),
+    string_ref: make("string_ref"),
+    invalid_id_format: make("invalid_id_format"),
+    unknown_outcome: make("unknown_outcome"),
+    invalid_value: make("invalid_value"),
+    invalid_json: make("invalid_json"),
+    oversize: make("oversize"),
+  };
+}
+
 /** The categories whose keys are not in document-ID format (the spec's format target). */
 export const KEY_FORMAT_CATEGORIES: readonly AuditCategory[] = ["empty_key", "string_ref", "invalid_id_format"];
 

@@ -1,5 +1,6 @@
 import type { CourseOutcome } from "../outcomes/schema.js";
 import type { CourseOutcomeStore } from "../stores/ports.js";
+import { OperatorStateError } from "./errors.js";
 
 /** What the operator tools need to know about one course's outcomes. */
 export interface CourseOutcomeIndex {
@@ -23,27 +24,38 @@ export function indexCourseOutcomes(courseId: string, outcomes: readonly CourseO
 }
 
 /**
- * Loads each course's outcomes once per run. Memory grows with the number of
- * courses, not of mastery records; concurrent requests for one course share a load.
+ * Each course's outcomes, loaded once per run. Memory grows with the number of
+ * courses, not of mastery records. A course without outcomes gets an empty
+ * index: every document-ID key of its records is then an unknown outcome.
  */
 export class CourseOutcomeCache {
-  private readonly loads = new Map<string, Promise<CourseOutcomeIndex>>();
+  private readonly indexes = new Map<string, CourseOutcomeIndex>();
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(private readonly outcomes: CourseOutcomeStore) {}
 
-  get(courseId: string): Promise<CourseOutcomeIndex> {
-    let load = this.loads.get(courseId);
-    if (load === undefined) {
-      load = this.outcomes.listByCourse(courseId).then((list) => indexCourseOutcomes(courseId, list));
-      this.loads.set(courseId, load);
+  /** Loads the courses not loaded yet, concurrently; concurrent calls share a load. */
+  async load(courseIds: Iterable<string>): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const courseId of new Set(courseIds)) {
+      if (this.indexes.has(courseId)) continue;
+      let load = this.loading.get(courseId);
+      if (load === undefined) {
+        load = this.outcomes.listByCourse(courseId).then((list) => {
+          this.indexes.set(courseId, indexCourseOutcomes(courseId, list));
+          this.loading.delete(courseId);
+        });
+        this.loading.set(courseId, load);
+      }
+      pending.push(load);
     }
-    return load;
+    await Promise.all(pending);
   }
 
-  /** The indexes of every course of `courseIds`, loaded concurrently. */
-  async getMany(courseIds: Iterable<string>): Promise<Map<string, CourseOutcomeIndex>> {
-    const unique = [...new Set(courseIds)];
-    const indexes = await Promise.all(unique.map((courseId) => this.get(courseId)));
-    return new Map(indexes.map((index) => [index.courseId, index]));
+  /** The index of a course passed to `load` before. */
+  get(courseId: string): CourseOutcomeIndex {
+    const index = this.indexes.get(courseId);
+    if (index === undefined) throw new OperatorStateError("course outcomes used before they were loaded", { courseId });
+    return index;
   }
 }

@@ -1,0 +1,25 @@
+import { TeachingGraphError } from "../errors.js";
+
+/** A bug in the operator tools' own sequencing (not bad data): fail loudly. */
+export class OperatorStateError extends TeachingGraphError {
+  constructor(message: string, context: Record<string, unknown>) {
+    super("OPERATOR_STATE", message, context);
+  }
+}
+
+/** A backup file that cannot be read back as MasteryV2 records; nothing was restored from it. */
+export class BackupFileError extends TeachingGraphError {
+  readonly path: string;
+
+  constructor(path: string, reason: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super("BACKUP_FILE_INVALID", `Backup ${path}: ${reason}`, { ...context, path, reason }, { cause });
+    this.path = path;
+  }
+}
+
+/** Operator options outside what the tools accept (page sizes, concurrency). */
+export class OperatorOptionError extends TeachingGraphError {
+  constructor(option: string, value: unknown, reason: string) {
+    super("OPERATOR_INVALID_OPTION", `--${option} ${String(value)}: ${reason}`, { option, value, reason });
+  }
+}

@@ -1,0 +1,41 @@
+import pLimit, { type LimitFunction } from "p-limit";
+
+/**
+ * Runs submitted tasks with at most `concurrency` at once, and makes the
+ * producer wait once `concurrency * 2` are queued or running, so memory stays
+ * bounded however many tasks a stream produces. The first failure stops the
+ * window: no task is accepted after it, and `submit`/`drain` rethrow it once
+ * every started task has settled.
+ */
+export class TaskWindow {
+  private readonly limit: LimitFunction;
+  private readonly capacity: number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(concurrency: number) {
+    // Queued tasks are rejected (and so settle) when a failure clears the queue.
+    this.limit = pLimit({ concurrency, rejectOnClear: true });
+    this.capacity = concurrency * 2;
+  }
+
+  async submit(task: () => Promise<void>): Promise<void> {
+    while (this.failure === undefined && this.inFlight.size >= this.capacity) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) return this.drain();
+    const settled: Promise<void> = this.limit(task).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= { error };
+        this.limit.clearQueue();
+      },
+    );
+    const tracked = settled.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Waits for every task; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}

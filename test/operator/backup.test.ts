@@ -1,0 +1,84 @@
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BackupWriter, readBackup, restoreFromBackup } from "../../src/operator/backup.js";
+import { BackupFileError } from "../../src/operator/errors.js";
+import { createMemoryStores } from "../../src/stores/memory/index.js";
+import type { Stores } from "../../src/stores/ports.js";
+import { masteryRecord, O1_U0 } from "./support/dataset.js";
+import { snapshot } from "./support/stores.js";
+
+const first = masteryRecord("rec_a", { "": 0, [O1_U0]: 0.5 });
+const second = masteryRecord("rec_b", '{"broken": ');
+const line = (record: object) => `${JSON.stringify(record)}\n`;
+
+describe("backup files", () => {
+  let dir: string;
+  let stores: Stores;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "mastery-backup-"));
+    stores = createMemoryStores();
+  });
+  afterEach(async () => {
+    await stores.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("appends to an existing file, cutting off a partial last line left by a killed run", async () => {
+    const path = join(dir, "nested", "b.jsonl");
+    const writer = await BackupWriter.open(path);
+    await writer.append([first]);
+    await writer.close();
+    await appendFile(path, '{"$id":"rec_half","stud');
+
+    const again = await BackupWriter.open(path);
+    expect(again.startOffset).toBe(Buffer.byteLength(line(first)));
+    await again.append([second]);
+    await again.sync();
+    expect(again.appended).toBe(1);
+    await again.close();
+    expect(await readFile(path, "utf8")).toBe(line(first) + line(second));
+
+    const read = [];
+    for await (const batch of readBackup(path, { batchSize: 1, start: again.startOffset, end: again.endOffset, firstLine: 2 })) read.push(...batch);
+    expect(read).toEqual([{ record: second, line: 2 }]);
+  });
+
+  it("restores records exactly (corrupt ones too), the first line of each record winning", async () => {
+    const path = join(dir, "b.jsonl");
+    const later = { ...first, emaByOutcome: "{}", updatedAt: "2026-01-01T00:00:00.000Z" };
+    await writeFile(path, line(first) + line(second) + line(later));
+    const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 2 });
+    expect(summary).toEqual({ path, lines: 3, restored: 2, duplicatesIgnored: 1, ignoredPartialLineBytes: 0 });
+    expect(await snapshot(stores.mastery)).toEqual(new Map([["rec_a", first], ["rec_b", second]]));
+  });
+
+  it("ignores and reports a partial last line on restore", async () => {
+    const path = join(dir, "b.jsonl");
+    await writeFile(path, `${line(first)}{"$id":"rec_`);
+    const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 1 });
+    expect(summary).toMatchObject({ lines: 1, restored: 1, ignoredPartialLineBytes: Buffer.byteLength(`{"$id":"rec_`) });
+  });
+
+  it.each([
+    ["a line that is not JSON", "not json\n", 2],
+    ["a line that is not a record", `${JSON.stringify({ $id: "x", studentId: "s" })}\n`, 2],
+    ["a record with extra fields", line({ ...second, extra: 1 }), 2],
+  ])("refuses a file with %s and restores nothing", async (_name, bad, badLine) => {
+    const path = join(dir, "b.jsonl");
+    await writeFile(path, line(first) + bad + line(second));
+    const error = await restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupFileError);
+    expect(error).toMatchObject({ code: "BACKUP_FILE_INVALID", context: { path, line: badLine } });
+    expect((await snapshot(stores.mastery)).size).toBe(0);
+  });
+
+  it("refuses a missing file", async () => {
+    const path = join(dir, "missing.jsonl");
+    await expect(restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 })).rejects.toMatchObject({
+      code: "BACKUP_FILE_INVALID",
+      context: { path },
+    });
+  });
+});
