@@ -1,0 +1,52 @@
+import { AIMessage } from "@langchain/core/messages";
+import { interrupt } from "@langchain/langgraph";
+import { getLogger } from "../../logger.js";
+import { rejectedAnswerText } from "../prompts.js";
+import { ANSWER_ACTIONS, AnswerPayloadError, parseAnswerPayload, type AnswerRequest } from "../protocol.js";
+import { currentCard } from "../selectors.js";
+import type { State, Update } from "../state.js";
+
+/** The interrupt value for the current card (with the previous payload's error, if any). */
+export function answerRequest(state: State): AnswerRequest {
+  const card = currentCard(state);
+  return {
+    type: "answer_request",
+    card_id: card.id,
+    interaction_id: state.interaction_id,
+    card_index: state.current_card_index,
+    total_cards: state.lesson_snapshot.cards.length,
+    cfu_type: card.cfu.type,
+    attempt: state.attempts + 1,
+    max_attempts: state.max_attempts,
+    accepted_actions: [...ANSWER_ACTIONS],
+    error: state.last_error,
+  };
+}
+
+/**
+ * Node 3. Waits for the student's answer to the current card.
+ *
+ * It never throws after the resume: in LangGraph.js 1.7.3 a node that throws
+ * after `interrupt()` returned keeps its resume value, and every later resume
+ * of the thread replays that old value. A bad payload is therefore recorded
+ * (`last_error`, plus a message) and the router sends the graph back here,
+ * where a new execution interrupts afresh at the same card with the error in
+ * its value.
+ */
+export function awaitAnswer(state: State): Update {
+  const request = answerRequest(state);
+  const resume: unknown = interrupt(request);
+  try {
+    const answer = parseAnswerPayload(resume, { cardId: request.card_id, interactionId: request.interaction_id });
+    return { answer, last_error: null };
+  } catch (error) {
+    if (!(error instanceof AnswerPayloadError)) throw error;
+    const info = error.toInfo();
+    getLogger().warn({ code: info.code, field: info.field, value: info.value, cardId: request.card_id }, info.message);
+    return {
+      answer: null,
+      last_error: info,
+      messages: [new AIMessage(rejectedAnswerText(info, request.card_id))],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { AIMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { needsModel } from "../../lessons/schema.js";
+import { ensureConfiguration } from "../configuration.js";
+import { resolveChatModel, type TeachingGraphDeps } from "../deps.js";
+import { TeachingStateError } from "../errors.js";
+import { evaluateAnswer } from "../evaluation/index.js";
+import { feedbackText, skippedText } from "../prompts.js";
+import { currentCard } from "../selectors.js";
+import type { EvidenceEntry, State, Update } from "../state.js";
+
+/**
+ * Node 4. Judges the accepted answer (deterministically for `mcq` and
+ * `numeric`, by the teacher model for rubric cards), records the evidence and
+ * shows the feedback. When this was the last attempt and the answer is still
+ * wrong, or the card was skipped, the feedback ends with the worked answer.
+ */
+export function createEvaluate(deps: TeachingGraphDeps) {
+  return async function evaluate(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+    const card = currentCard(state);
+    const answer = state.answer;
+    if (answer === null) {
+      throw new TeachingStateError("evaluate reached without an accepted answer", {
+        cardId: card.id,
+        interactionId: state.interaction_id,
+      });
+    }
+    const base = {
+      timestamp: new Date().toISOString(),
+      card_id: card.id,
+      item_id: card.cfu.id,
+      interaction_id: state.interaction_id,
+    };
+    if (answer.action === "skip_card") {
+      const skipped: EvidenceEntry = {
+        ...base,
+        response: null,
+        correct: false,
+        skipped: true,
+        attempts: state.attempts,
+        partial_credit: 0,
+        confidence: 1,
+        feedback: "Skipped.",
+        reasoning: "The student skipped the card.",
+        method: "skip",
+        rubric_breakdown: [],
+        max_attempts_reached: false,
+      };
+      return { is_correct: false, evidence: [skipped], messages: [new AIMessage(skippedText(card.cfu))] };
+    }
+
+    const model = needsModel(card.cfu) ? await resolveChatModel(deps, ensureConfiguration(config)) : undefined;
+    const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model });
+    const attempts = state.attempts + 1;
+    const attemptsExhausted = !evaluation.is_correct && attempts >= state.max_attempts;
+    const entry: EvidenceEntry = {
+      ...base,
+      response: answer.student_response,
+      correct: evaluation.is_correct,
+      skipped: false,
+      attempts,
+      partial_credit: evaluation.partial_credit,
+      confidence: evaluation.confidence,
+      feedback: evaluation.feedback,
+      reasoning: evaluation.reasoning,
+      method: evaluation.method,
+      rubric_breakdown: evaluation.rubric_breakdown,
+      max_attempts_reached: attemptsExhausted,
+    };
+    return {
+      attempts,
+      is_correct: evaluation.is_correct,
+      evidence: [entry],
+      messages: [new AIMessage(feedbackText(evaluation, { revealAnswer: attemptsExhausted, cfu: card.cfu }))],
+    };
+  };
+}

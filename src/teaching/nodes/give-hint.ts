@@ -1,0 +1,16 @@
+import { AIMessage } from "@langchain/core/messages";
+import { hintText } from "../prompts.js";
+import { currentCard } from "../selectors.js";
+import type { State, Update } from "../state.js";
+
+/**
+ * Node 5. After a wrong answer with attempts left: the card's next hint (in
+ * order, each shown once), then the graph waits for another attempt.
+ */
+export function giveHint(state: State): Update {
+  const hint = currentCard(state).cfu.hints?.[state.hints_shown];
+  return {
+    hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
+    messages: [new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts }))],
+  };
+}

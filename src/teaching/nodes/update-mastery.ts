@@ -1,0 +1,26 @@
+import { getLogger } from "../../logger.js";
+import { assertMasteryOutcomes } from "../../mastery/outcomes.js";
+import { scoreCard } from "../../mastery/score.js";
+import { lessonContext } from "../selectors.js";
+import type { State, Update } from "../state.js";
+
+/**
+ * Node 6. The card has ended (correct, attempts used up, or skipped): one
+ * mastery update per enriched outcome, keyed by its document `$id`, then on to
+ * the next card. The outcomes are validated again here exactly as the spec's
+ * Phase 1 (no fallback to `outcomeRefs`): if any is unusable, the node throws
+ * and nothing is written (all or nothing), and the thread stays at this card.
+ */
+export function updateMastery(state: State): Update {
+  const outcomes = assertMasteryOutcomes(state.enriched_outcomes, lessonContext(state.lesson_snapshot));
+  const score = scoreCard({ isCorrect: state.is_correct === true, attempts: state.attempts });
+  const timestamp = new Date().toISOString();
+  getLogger().debug(
+    { cardIndex: state.current_card_index, score, outcomeIds: outcomes.map((outcome) => outcome.$id) },
+    "mastery updates created",
+  );
+  return {
+    mastery_updates: outcomes.map((outcome) => ({ outcome_id: outcome.$id, score, timestamp })),
+    current_card_index: state.current_card_index + 1,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Every text the graph shows the student, templated from the card. Card
+ * content (explainer, stem, options, hints, answers) always comes from the
+ * lesson, never from a model.
+ */
+import type { Card, Cfu } from "../lessons/schema.js";
+import { expectedAnswerText, type Evaluation } from "./evaluation/index.js";
+import type { PerformanceAnalysis } from "./performance.js";
+import type { ResumeErrorInfo } from "./protocol.js";
+
+/** The card as the student reads it: title, explainer, then the question. */
+export function cardText(card: Card, position: { index: number; total: number; plainText: boolean }): string {
+  const explainer = position.plainText && card.explainer_plain !== undefined ? card.explainer_plain : card.explainer;
+  return [
+    `**Card ${position.index + 1} of ${position.total}: ${card.title}**`,
+    explainer,
+    questionText(card.cfu),
+  ].join("\n\n");
+}
+
+function questionText(cfu: Cfu): string {
+  const question = `**Question:** ${cfu.stem}`;
+  if (cfu.type !== "mcq") return question;
+  const options = cfu.options.map((option, index) => `${index + 1}. ${option}`).join("\n");
+  const howTo = cfu.multiSelect === true ? "Choose every option that applies." : "Choose one option.";
+  return `${question}\n\n${options}\n\n${howTo}`;
+}
+
+/** What the student sees after an answer is judged: the evaluator's feedback, and the worked answer when the card ends unanswered. */
+export function feedbackText(evaluation: Evaluation, ending: { revealAnswer: boolean; cfu: Cfu }): string {
+  return ending.revealAnswer ? `${evaluation.feedback}\n\n${workedAnswerText(ending.cfu)}` : evaluation.feedback;
+}
+
+export function skippedText(cfu: Cfu): string {
+  return `Card skipped.\n\n${workedAnswerText(cfu)}`;
+}
+
+/** The answer shown once a card ends without a correct answer. */
+export function workedAnswerText(cfu: Cfu): string {
+  const answer = expectedAnswerText(cfu);
+  return cfu.type === "mcq" || cfu.type === "numeric"
+    ? `**The answer:** ${answer}`
+    : `**A full answer covers:**\n${answer}`;
+}
+
+/** The message before another attempt: the next hint from the card, if it has one left. */
+export function hintText(hint: string | undefined, attempt: { next: number; max: number }): string {
+  const retry = `Have another go (attempt ${attempt.next} of ${attempt.max}).`;
+  return hint === undefined ? retry : `**Hint:** ${hint}\n\n${retry}`;
+}
+
+/** Why an answer payload was not accepted; the same card is asked again. */
+export function rejectedAnswerText(error: ResumeErrorInfo, cardId: string): string {
+  return `That answer could not be accepted (${error.code}): ${error.message}. Please answer card ${cardId} again.`;
+}
+
+export function lessonSummaryText(lessonTitle: string, performance: PerformanceAnalysis): string {
+  const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+  const lines = [
+    `You finished **${lessonTitle}**.`,
+    `Cards answered correctly: ${performance.cards_correct} of ${performance.total_cards} (${percent(performance.overall_accuracy)}), ` +
+      `${performance.cards_first_attempt} at the first attempt.`,
+  ];
+  if (performance.challenge_areas.length > 0) {
+    lines.push(`Worth another look: ${performance.challenge_areas.join("; ")}.`);
+  }
+  lines.push(
+    performance.retry_recommended
+      ? "I recommend going through this lesson again."
+      : "Well done: you are ready to move on.",
+  );
+  return lines.join("\n");
+}

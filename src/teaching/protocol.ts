@@ -1,0 +1,225 @@
+/**
+ * The contract between the teaching graph and whoever drives it (the chat
+ * frontend, the LangGraph server's clients, the terminal player): the value of
+ * each interrupt, the resume payload it expects back, and the tool calls the
+ * graph emits. Kept in one module so both sides share the schemas.
+ */
+import { z } from "zod";
+import { TeachingGraphError, describeValue } from "../errors.js";
+import type { MasteryUpdate } from "../mastery/ema.js";
+import type { CourseOutcome } from "../outcomes/schema.js";
+import type { ApplyLessonMasteryResult } from "../stores/ports.js";
+import type { PerformanceAnalysis } from "./performance.js";
+import type { EvidenceEntry } from "./state.js";
+
+/** Tool call that renders a card in the frontend. */
+export const LESSON_CARD_PRESENTATION = "lesson_card_presentation";
+/** Tool call that renders the end-of-lesson summary in the frontend. */
+export const LESSON_COMPLETION_SUMMARY = "lesson_completion_summary";
+
+export const ANSWER_ACTIONS = ["submit_answer", "skip_card"] as const;
+export type AnswerAction = (typeof ANSWER_ACTIONS)[number];
+
+export const ResumeErrorCodeSchema = z.enum([
+  /** A string payload that is not JSON. */
+  "RESUME_NOT_JSON",
+  /** The payload (after JSON decoding) is not an object. */
+  "RESUME_NOT_OBJECT",
+  /** `action` is neither `submit_answer` nor `skip_card`. */
+  "UNKNOWN_ACTION",
+  /** `card_id` is not the card being asked. */
+  "CARD_MISMATCH",
+  /** `interaction_id` is not the current card presentation's. */
+  "INTERACTION_MISMATCH",
+  /** `submit_answer` without a non-blank `student_response`. */
+  "MISSING_ANSWER",
+  /** Any other field of the wrong type (e.g. `card_id` missing or not a string). */
+  "INVALID_FIELD",
+]);
+export type ResumeErrorCode = z.infer<typeof ResumeErrorCodeSchema>;
+
+/** A rejected resume payload, as recorded in state and sent back in the next interrupt. */
+export const ResumeErrorInfoSchema = z.object({
+  code: ResumeErrorCodeSchema,
+  /** The offending field (`resume` for the payload as a whole). */
+  field: z.string(),
+  /** The offending value, as received. */
+  value: z.unknown(),
+  message: z.string(),
+});
+export type ResumeErrorInfo = z.infer<typeof ResumeErrorInfoSchema>;
+
+/**
+ * A resume payload the graph cannot use. The graph itself never throws it out
+ * of the interrupting node (see `await_answer`); it records `toInfo()` and asks again.
+ */
+export class AnswerPayloadError extends TeachingGraphError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(code: ResumeErrorCode, field: string, value: unknown, reason: string, context: Record<string, unknown> = {}) {
+    super(code, `Invalid answer payload: ${field} ${reason} (got ${describeValue(value)})`, {
+      ...context,
+      field,
+      value,
+    });
+    this.field = field;
+    this.value = value;
+  }
+
+  toInfo(): ResumeErrorInfo {
+    return {
+      code: ResumeErrorCodeSchema.parse(this.code),
+      field: this.field,
+      value: this.value,
+      message: this.message,
+    };
+  }
+}
+
+const studentResponse = z.union([z.string(), z.number().finite().transform(String)]).pipe(z.string().trim().min(1));
+
+/** `{action: "submit_answer", ...}`: the student's answer to the current card. */
+export const SubmitAnswerSchema = z.looseObject({
+  action: z.literal("submit_answer"),
+  student_response: studentResponse,
+  card_id: z.string().min(1),
+  interaction_id: z.string().min(1).optional(),
+  timestamp: z.string().optional(),
+});
+
+/** `{action: "skip_card", ...}`: the student moves on without answering. */
+export const SkipCardSchema = z.looseObject({
+  action: z.literal("skip_card"),
+  card_id: z.string().min(1),
+  interaction_id: z.string().min(1).optional(),
+  timestamp: z.string().optional(),
+});
+
+/** What `Command({ resume })` must carry at an answer request (or the same, JSON-encoded). */
+export const AnswerPayloadSchema = z.discriminatedUnion("action", [SubmitAnswerSchema, SkipCardSchema]);
+export type AnswerPayload = z.infer<typeof AnswerPayloadSchema>;
+export type AnswerPayloadInput = z.input<typeof AnswerPayloadSchema>;
+
+/** What the payload must refer to: the card being asked and its presentation. */
+export interface ExpectedAnswer {
+  cardId: string;
+  interactionId: string;
+}
+
+/**
+ * Parses a resume value into an answer for the expected card. Throws an
+ * `AnswerPayloadError` naming the first bad field and its value.
+ */
+export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): AnswerPayload {
+  const context = { expectedCardId: expected.cardId, expectedInteractionId: expected.interactionId };
+  const decoded = decodeResume(raw, context);
+  if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded)) {
+    throw new AnswerPayloadError("RESUME_NOT_OBJECT", "resume", decoded, "must be an object", context);
+  }
+  const fields = decoded as Record<string, unknown>;
+  if (!ANSWER_ACTIONS.includes(fields.action as AnswerAction)) {
+    throw new AnswerPayloadError(
+      "UNKNOWN_ACTION",
+      "action",
+      fields.action,
+      `must be one of ${ANSWER_ACTIONS.join(", ")}`,
+      context,
+    );
+  }
+  const parsed = AnswerPayloadSchema.safeParse(decoded);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join(".") || "resume";
+    const value = fields[field];
+    const code = field === "student_response" ? "MISSING_ANSWER" : "INVALID_FIELD";
+    throw new AnswerPayloadError(code, field, value, issue?.message ?? "is invalid", context);
+  }
+  const payload = parsed.data;
+  if (payload.card_id !== expected.cardId) {
+    throw new AnswerPayloadError(
+      "CARD_MISMATCH",
+      "card_id",
+      payload.card_id,
+      `is not the current card ${expected.cardId}`,
+      context,
+    );
+  }
+  if (payload.interaction_id !== undefined && payload.interaction_id !== expected.interactionId) {
+    throw new AnswerPayloadError(
+      "INTERACTION_MISMATCH",
+      "interaction_id",
+      payload.interaction_id,
+      `is not the current interaction ${expected.interactionId}`,
+      context,
+    );
+  }
+  return payload;
+}
+
+function decodeResume(raw: unknown, context: Record<string, unknown>): unknown {
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new AnswerPayloadError("RESUME_NOT_JSON", "resume", raw, "is a string but not JSON", context);
+  }
+}
+
+/** The value of every interrupt: which card is waiting for which kind of answer. */
+export const AnswerRequestSchema = z.object({
+  type: z.literal("answer_request"),
+  card_id: z.string(),
+  /** Echo it in the resume payload; a stale one is rejected. */
+  interaction_id: z.string(),
+  card_index: z.int().nonnegative(),
+  total_cards: z.int().positive(),
+  cfu_type: z.string(),
+  /** 1-based number of the attempt being asked for. */
+  attempt: z.int().positive(),
+  max_attempts: z.int().positive(),
+  accepted_actions: z.array(z.enum(ANSWER_ACTIONS)),
+  /** Why the previous payload was rejected; null on a first request. */
+  error: ResumeErrorInfoSchema.nullable(),
+});
+export type AnswerRequest = z.infer<typeof AnswerRequestSchema>;
+
+/** Args of the `lesson_card_presentation` tool call. */
+export interface CardPresentationArgs {
+  /** The text shown with the card (explainer, then question). */
+  card_content: string;
+  /** The card exactly as in the lesson snapshot. */
+  card_data: Record<string, unknown>;
+  card_index: number;
+  total_cards: number;
+  cfu_type: string;
+  interaction_id: string;
+  lesson_title: string;
+  /** `"<card number>/<total>"`. */
+  progress: string;
+  /** The platform frontend's existing card component reads these from here. */
+  lesson_context: { lesson_title: string; student_name: string; progress: string };
+  timestamp: string;
+}
+
+/** Args of the `lesson_completion_summary` tool call. */
+export interface LessonCompletionSummaryArgs {
+  summary: string;
+  /** Per card, not per attempt. */
+  performance_analysis: PerformanceAnalysis;
+  /** One entry per attempt or skip. */
+  evidence: EvidenceEntry[];
+  /** The lesson's per-card updates (already persisted by the graph: see `mastery_record`). */
+  mastery_updates: MasteryUpdate[];
+  enriched_outcomes: CourseOutcome[];
+  lesson_title: string;
+  total_cards: number;
+  cards_completed: number;
+  retry_recommended: boolean;
+  session_id: string;
+  student_id: string;
+  course_id: string;
+  /** The student's MasteryV2 record after this lesson was folded in. */
+  mastery_record: ApplyLessonMasteryResult;
+  timestamp: string;
+}

@@ -1,0 +1,149 @@
+/**
+ * The teaching graph's state. Plain fields are last-write-wins; only
+ * `messages`, `evidence` and `mastery_updates` accumulate.
+ */
+import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+import { LessonSnapshotSchema } from "../lessons/schema.js";
+import { CourseOutcomeSchema } from "../outcomes/schema.js";
+import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
+import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
+
+/**
+ * `session_context` as the graph accepts it: any value passes the framework's
+ * input check unchanged, so that `prepare_session` can reject a malformed one
+ * with a typed error naming every bad field (and run the mastery validation on
+ * the outcomes). Its JSON schema is the real one, so Studio and API clients
+ * see what to send.
+ */
+export const SessionContextField: PassThroughSchema<SessionContextInput | null> = {
+  "~standard": {
+    version: 1,
+    vendor: "teaching-graph",
+    validate: (value) => ({ value: value as SessionContextInput | null }),
+    jsonSchema: {
+      input: () => sessionContextJsonSchema(),
+      output: () => sessionContextJsonSchema(),
+    },
+  },
+};
+
+/** A Standard Schema (with JSON schema) that accepts every value as a `T`; LangGraph's `SerializableSchema`. */
+interface PassThroughSchema<T> {
+  "~standard": {
+    version: 1;
+    vendor: string;
+    validate: (value: unknown) => { value: T };
+    jsonSchema: { input: () => Record<string, unknown>; output: () => Record<string, unknown> };
+    types?: { input: T; output: T };
+  };
+}
+
+let cachedJsonSchema: Record<string, unknown> | undefined;
+function sessionContextJsonSchema(): Record<string, unknown> {
+  cachedJsonSchema ??= z.toJSONSchema(SessionContextSchema, { target: "draft-07", io: "input" });
+  return cachedJsonSchema;
+}
+
+export const RubricScoreSchema = z.object({
+  criterion: z.string(),
+  points_awarded: z.number(),
+  max_points: z.number(),
+});
+
+/** One attempt at (or skip of) a card, as the frontend's summary expects it. */
+export const EvidenceEntrySchema = z.object({
+  timestamp: z.string(),
+  card_id: z.string(),
+  /** The CFU's id. */
+  item_id: z.string(),
+  interaction_id: z.string(),
+  /** The student's answer; null for a skip. */
+  response: z.string().nullable(),
+  correct: z.boolean(),
+  skipped: z.boolean(),
+  /** Attempts used on the card so far, this one included (a skip adds none). */
+  attempts: z.int().nonnegative(),
+  partial_credit: z.number(),
+  confidence: z.number(),
+  feedback: z.string(),
+  reasoning: z.string(),
+  /** How the answer was judged; `skip` when it was not. */
+  method: z.enum(["numeric", "mcq", "model", "skip"]),
+  rubric_breakdown: z.array(RubricScoreSchema),
+  /** The card ended here without a correct answer because attempts ran out. */
+  max_attempts_reached: z.boolean(),
+});
+export type EvidenceEntry = z.infer<typeof EvidenceEntrySchema>;
+
+export const MasteryUpdateSchema = z.object({
+  /** CourseOutcome document ID. */
+  outcome_id: z.string(),
+  score: z.number(),
+  timestamp: z.string(),
+});
+
+export const MasteryRecordSchema = z.object({
+  status: z.enum(["applied", "already_applied"]),
+  recordId: z.string(),
+  emaByOutcome: z.record(z.string(), z.number()),
+});
+
+function appendOnly<T extends z.ZodType>(item: T) {
+  return new ReducedValue(z.array(item).default(() => []), {
+    inputSchema: z.array(item),
+    reducer: (current: z.infer<T>[], next: z.infer<T>[]) => [...current, ...next],
+  });
+}
+
+export const TeachingState = new StateSchema({
+  /** The chat transcript the frontend shows. */
+  messages: MessagesValue,
+  /** What the caller sent; parsed by prepare_session, then cleared (null) so the lesson is not stored twice per checkpoint. */
+  session_context: SessionContextField,
+  /** The platform's session row ID: mastery is applied at most once per session. */
+  session_id: z.string(),
+  /** The student whose mastery is recorded. */
+  student_id: z.string(),
+  /** The decoded lesson; its `courseId` is the course of the mastery record. */
+  lesson_snapshot: LessonSnapshotSchema,
+  /** CourseOutcome documents for the lesson's outcome refs; their `$id`s are the only mastery keys. Required. */
+  enriched_outcomes: z.array(CourseOutcomeSchema),
+  /** Show `explainer_plain` instead of `explainer`. */
+  use_plain_text: z.boolean(),
+  /** Attempts allowed per card, fixed when the lesson starts. */
+  max_attempts: z.int().positive(),
+  /** Index of the card being taught; equals the number of cards when all are done. */
+  current_card_index: z.int().nonnegative(),
+  /** ID of the current card presentation; answers must echo it (if they carry one). */
+  interaction_id: z.string(),
+  /** Answers judged on the current card. */
+  attempts: z.int().nonnegative(),
+  /** How many of the current card's `cfu.hints` were shown. */
+  hints_shown: z.int().nonnegative(),
+  /** The accepted answer (or skip) for the current attempt; null while waiting. */
+  answer: AnswerPayloadSchema.nullable(),
+  /** Why the last resume payload was rejected; null once a valid one arrives. */
+  last_error: ResumeErrorInfoSchema.nullable(),
+  /** Verdict of the current card's latest attempt (false for a skip); null before any. */
+  is_correct: z.boolean().nullable(),
+  /** One entry per attempt or skip, in order. */
+  evidence: appendOnly(EvidenceEntrySchema),
+  /** One `{outcome_id, score, timestamp}` per enriched outcome per finished card. */
+  mastery_updates: appendOnly(MasteryUpdateSchema),
+  /** The student's MasteryV2 record after complete persisted the lesson; null before. */
+  mastery_record: MasteryRecordSchema.nullable(),
+});
+
+export type State = typeof TeachingState.State;
+export type Update = typeof TeachingState.Update;
+
+/** What a caller sends to start a lesson; Studio shows only this. */
+export const TeachingInput = new StateSchema({
+  /** A run starts from an (empty) human message. */
+  messages: MessagesValue,
+  /** The lesson, the student and the enriched outcomes. */
+  session_context: SessionContextField,
+});
+
+export type Input = typeof TeachingInput.Update;
