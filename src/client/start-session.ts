@@ -106,10 +106,10 @@ export async function prepareLessonSession(
     student_id: session.studentId,
     lesson_snapshot: snapshot,
     enriched_outcomes: [...enrichedOutcomes],
-    ...optional("course_subject", options.course?.subject),
-    ...optional("course_level", options.course?.level),
-    ...optional("course_title", options.course?.title),
-    ...optional("use_plain_text", options.usePlainText),
+    course_subject: options.course?.subject,
+    course_level: options.course?.level,
+    course_title: options.course?.title,
+    use_plain_text: options.usePlainText,
   };
   return { session, sessionContext: parseSessionContext(raw) };
 }
@@ -165,10 +165,6 @@ function parseSnapshot(session: LessonSession): LessonSnapshot {
     );
   }
   return parsed.data;
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function resolveClient(target: LangGraphTarget): Client {
