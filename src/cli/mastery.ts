@@ -1,0 +1,268 @@
+/**
+ * `teaching-graph mastery audit | clean | restore`: the operator tools for
+ * MasteryV2 (see src/operator/). The store is the graph's: Appwrite when
+ * APPWRITE_ENDPOINT is set, else the embedded SQLite file.
+ *
+ * stdout carries the report only (one JSON document with `--json`); progress,
+ * the backup notice and logs go to stderr. Exit codes: 0 clean / done,
+ * 1 problems found or left for review, 2 usage or runtime error.
+ */
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { getLogger } from "../logger.js";
+import { auditFoundProblems, auditMastery, type AuditReport } from "../operator/audit.js";
+import { restoreFromBackup, type RestoreSummary } from "../operator/backup.js";
+import { AUDIT_CATEGORIES } from "../operator/classify.js";
+import { cleanFoundProblems, cleanMastery, type CleanRecordResult, type CleanSummary } from "../operator/clean.js";
+import { createProgressReporter, type ProgressStream } from "../operator/progress.js";
+import type { Stores } from "../stores/ports.js";
+
+const EXIT_OK = 0;
+const EXIT_PROBLEMS = 1;
+
+/** What the commands reach outside themselves; tests pass their own. */
+export interface MasteryCommandDeps {
+  openStores(): Promise<Stores>;
+  stdout: NodeJS.WritableStream;
+  stderr: ProgressStream;
+  setExitCode(code: number): void;
+  now(): Date;
+}
+
+function defaultDeps(): MasteryCommandDeps {
+  return {
+    // Loaded on use, so that `--help` needs no store configuration.
+    openStores: async () => (await import("../stores/index.js")).getDefaultStores(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+    now: () => new Date(),
+  };
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError("must be a positive integer");
+  }
+  return parsed;
+}
+
+/** Where a clean's backup goes unless `--backup` says otherwise. */
+export function defaultBackupPath(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return resolve(".data", "backups", `mastery-clean-${stamp}.jsonl`);
+}
+
+async function withStores<T>(deps: MasteryCommandDeps, run: (stores: Stores) => Promise<T>): Promise<T> {
+  const stores = await deps.openStores();
+  try {
+    return await run(stores);
+  } finally {
+    await stores.close();
+  }
+}
+
+export function registerMasteryCommands(program: Command, deps: MasteryCommandDeps = defaultDeps()): void {
+  const mastery = program
+    .command("mastery")
+    .description("Audit, clean and restore MasteryV2 records (the store is chosen from the environment, as for the graph).");
+
+  mastery
+    .command("audit")
+    .description(
+      "Scan every MasteryV2 record and report the spec's metrics: records with empty keys, string refs, keys not in " +
+        "document-ID format, keys that are no outcome of the record's course, bad values, bad JSON, oversize maps. " +
+        "Exit code 1 when any is found.",
+    )
+    .option("--json", "print one JSON object instead of the table")
+    .option("--page-size <n>", "records per page read", positiveInt, 1000)
+    .option("--samples <n>", "record ids listed per category", positiveInt, 5)
+    .action(async (options: { json?: boolean; pageSize: number; samples: number }) => {
+      const report = await withStores(deps, (stores) =>
+        auditMastery(stores, {
+          pageSize: options.pageSize,
+          sampleSize: options.samples,
+          progress: createProgressReporter(deps.stderr, { label: "mastery audit" }),
+        }),
+      );
+      deps.stdout.write(options.json === true ? `${JSON.stringify(report)}\n` : formatAudit(report));
+      deps.setExitCode(auditFoundProblems(report) ? EXIT_PROBLEMS : EXIT_OK);
+    });
+
+  mastery
+    .command("clean")
+    .description(
+      "Remove empty keys from MasteryV2 records (the spec's Phase 3). A record that would become empty, or whose JSON " +
+        "does not parse, is skipped and listed for review. Every record it will change is first written to a JSON Lines " +
+        "backup (undo with `mastery restore --from FILE`). Safe to rerun after an interruption; a second run changes " +
+        "nothing. Exit code 1 when records are skipped, refused or keep unmatched refs (or, with --dry-run, would change).",
+    )
+    .option("--dry-run", "report what would change, per record, and write nothing")
+    .option(
+      "--migrate-refs",
+      "also move string-ref keys (O1, TOPIC_*) to the document IDs of the course's outcomes with that outcomeId " +
+        "(an existing document-ID key wins), and remove assessment-standard keys (AS1.1); unmatched refs stay and are reported",
+    )
+    .addOption(
+      new Option("--backup <path>", "backup file (appended to if it exists; default .data/backups/mastery-clean-<time>.jsonl)").conflicts(
+        "dryRun",
+      ),
+    )
+    .option("--json", "print one JSON object: {records: [...], summary: {...}}")
+    .option("--page-size <n>", "records per page read", positiveInt, 1000)
+    .option("--batch-size <n>", "repairs per bulk write", positiveInt, 100)
+    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, 4)
+    .action(
+      async (options: {
+        dryRun?: boolean;
+        migrateRefs?: boolean;
+        backup?: string;
+        json?: boolean;
+        pageSize: number;
+        batchSize: number;
+        concurrency: number;
+      }) => {
+        const json = options.json === true;
+        const dryRun = options.dryRun === true;
+        const output = json ? new JsonRecordsWriter(deps.stdout) : undefined;
+        const summary = await withStores(deps, (stores) =>
+          cleanMastery(stores, {
+            dryRun,
+            migrateRefs: options.migrateRefs === true,
+            backupPath: dryRun ? undefined : resolve(options.backup ?? defaultBackupPath(deps.now())),
+            pageSize: options.pageSize,
+            batchSize: options.batchSize,
+            concurrency: options.concurrency,
+            progress: createProgressReporter(deps.stderr, { label: "mastery clean" }),
+            onRecord: (result) => {
+              if (result.status === "error") logRecordError(result);
+              if (output !== undefined) output.record(result);
+              else deps.stdout.write(formatCleanRecord(result));
+            },
+            onBackupReady: ({ path, records }) => {
+              deps.stderr.write(
+                `Backup of ${records} record(s) written to ${path}\n` +
+                  `  undo with: teaching-graph mastery restore --from ${JSON.stringify(path)}\n`,
+              );
+            },
+          }),
+        );
+        if (output !== undefined) output.end(summary);
+        else deps.stdout.write(formatCleanSummary(summary));
+        deps.setExitCode(cleanFoundProblems(summary) ? EXIT_PROBLEMS : EXIT_OK);
+      },
+    );
+
+  mastery
+    .command("restore")
+    .description(
+      "Put back the records of a `mastery clean` backup exactly as they were backed up (for a record backed up more " +
+        "than once, its first, oldest line). The whole file is checked before anything is written.",
+    )
+    .requiredOption("--from <file>", "backup file (JSON Lines) written by mastery clean")
+    .option("--json", "print one JSON object")
+    .option("--batch-size <n>", "records per bulk write", positiveInt, 100)
+    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, 4)
+    .action(async (options: { from: string; json?: boolean; batchSize: number; concurrency: number }) => {
+      const summary = await withStores(deps, (stores) =>
+        restoreFromBackup(stores.mastery, options.from, {
+          batchSize: options.batchSize,
+          concurrency: options.concurrency,
+          progress: createProgressReporter(deps.stderr, { label: "mastery restore" }),
+        }),
+      );
+      deps.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : formatRestore(summary));
+      deps.setExitCode(EXIT_OK);
+    });
+}
+
+function logRecordError(result: CleanRecordResult): void {
+  getLogger().error(
+    { recordId: result.recordId, studentId: result.studentId, courseId: result.courseId, code: result.error?.code },
+    `mastery clean: record ${result.recordId} not cleaned: ${result.error?.message}`,
+  );
+}
+
+/**
+ * Streams `{"records":[...],"summary":{...}}` one record at a time, so a large
+ * run never holds its report in memory.
+ */
+class JsonRecordsWriter {
+  private count = 0;
+
+  constructor(private readonly out: NodeJS.WritableStream) {
+    out.write('{"records":[');
+  }
+
+  record(result: CleanRecordResult): void {
+    this.out.write(`${this.count === 0 ? "\n" : ",\n"}${JSON.stringify(result)}`);
+    this.count += 1;
+  }
+
+  end(summary: CleanSummary): void {
+    this.out.write(`${this.count === 0 ? "" : "\n"}],"summary":${JSON.stringify(summary)}}\n`);
+  }
+}
+
+const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
+
+function formatAudit(report: AuditReport): string {
+  const lines = [`MasteryV2 audit: ${report.total} record(s)`, ""];
+  lines.push(`  ${"category".padEnd(18)} ${"records".padStart(8)} ${"rate".padStart(9)}  samples`);
+  for (const category of AUDIT_CATEGORIES) {
+    const { count, rate, samples } = report.categories[category];
+    lines.push(`  ${category.padEnd(18)} ${String(count).padStart(8)} ${percent(rate).padStart(9)}  ${samples.join(", ")}`);
+  }
+  const { empty_key_rate: emptyKeys, document_id_format: format } = report.targets;
+  lines.push(
+    "",
+    "Targets",
+    `  empty-key rate 0 %          ${percent(emptyKeys.actual).padStart(9)}  ${emptyKeys.pass ? "PASS" : "FAIL"}`,
+    `  document-ID format 100 %    ${percent(format.actual).padStart(9)}  ${format.pass ? "PASS" : "FAIL"}`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+function formatCleanRecord(result: CleanRecordResult): string {
+  const parts = [`${result.status.padEnd(11)} ${result.recordId} (student ${result.studentId}, course ${result.courseId})`];
+  if (result.reason !== undefined) parts.push(`reason: ${result.reason}`);
+  if (result.keysRemoved.length > 0) parts.push(`removed: ${result.keysRemoved.map((key) => JSON.stringify(key)).join(", ")}`);
+  if (result.keysAdded.length > 0) {
+    parts.push(`added: ${result.keysAdded.map((added) => `${added.key}=${JSON.stringify(added.value)} (from ${added.from})`).join(", ")}`);
+  }
+  if (result.unmatchedRefs.length > 0) {
+    parts.push(`unmatched refs: ${result.unmatchedRefs.map((ref) => `${ref.key} (${ref.reason})`).join(", ")}`);
+  }
+  if (result.error !== undefined) parts.push(`error [${result.error.code}]: ${result.error.message}`);
+  return `${parts.join("; ")}\n`;
+}
+
+function formatCleanSummary(summary: CleanSummary): string {
+  const lines = [
+    "",
+    `MasteryV2 clean${summary.dryRun ? " (dry run: nothing written)" : ""}${summary.migrateRefs ? " with --migrate-refs" : ""}`,
+    `  records scanned:          ${summary.scanned}`,
+    `  ${summary.dryRun ? "would be cleaned:       " : "records cleaned:        "}  ${summary.cleaned}`,
+    `  skipped (manual review):  ${summary.skipped}`,
+    `  errors:                   ${summary.errors}`,
+    `  unchanged:                ${summary.unchanged}`,
+  ];
+  if (summary.migrateRefs) lines.push(`  with unmatched refs:      ${summary.recordsWithUnmatchedRefs}`);
+  if (summary.backupPath !== null) lines.push(`  backup:                   ${summary.backupPath} (${summary.backedUp} line(s) added)`);
+  return `${lines.join("\n")}\n`;
+}
+
+function formatRestore(summary: RestoreSummary): string {
+  const lines = [
+    `Restored ${summary.restored} record(s) from ${summary.path}`,
+    `  lines read: ${summary.lines}; later lines of the same record ignored: ${summary.duplicatesIgnored}`,
+  ];
+  if (summary.ignoredPartialLineBytes > 0) {
+    lines.push(`  ignored an incomplete last line (${summary.ignoredPartialLineBytes} bytes) left by an interrupted clean; its record was never changed`);
+  }
+  return `${lines.join("\n")}\n`;
+}
