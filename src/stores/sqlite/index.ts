@@ -1,0 +1,27 @@
+/**
+ * The embedded store (better-sqlite3): the default when Appwrite is not
+ * configured. One database file holds the same tables and columns as the
+ * Appwrite project; the schema, including the MasteryV2 integrity triggers,
+ * is created on open. See ./schema.ts for the constraints and ./mastery.ts for
+ * the idempotency ledger.
+ */
+import type { Stores } from "../ports.js";
+import { assertOpen, openDatabase } from "./database.js";
+import { createSqliteLessonStore } from "./lessons.js";
+import { createSqliteMasteryStore } from "./mastery.js";
+import { createSqliteOutcomeStore } from "./outcomes.js";
+
+/** Opens (creating folder, file and schema as needed) the store at `path`; `:memory:` for a throwaway one. */
+export function createSqliteStores(path: string): Stores {
+  const db = openDatabase(path);
+  const ensureOpen = (): void => assertOpen(db, path);
+  const outcomes = createSqliteOutcomeStore(db, ensureOpen);
+  return {
+    outcomes,
+    lessons: createSqliteLessonStore(db, ensureOpen),
+    mastery: createSqliteMasteryStore(db, outcomes, ensureOpen),
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
