@@ -32,7 +32,7 @@ describe("teaching-graph mastery (in process, memory store)", () => {
 
   beforeEach(async () => {
     stores = createMemoryStores();
-    await seed(stores);
+    await seed(stores, corruptedDataset());
     stdout = new Capture();
     stderr = new Capture();
     exitCode = undefined;

@@ -55,9 +55,11 @@ export function masteryRecord(id: string, emaByOutcome: unknown, courseId: strin
 /**
  * One record per interesting shape, with the audit categories and the clean
  * results (default and `--migrate-refs`) each should get. IDs sort in this order.
+ * `withOversize: false` leaves out the record over 5000 characters, which
+ * stores enforcing the column size (SQLite, Appwrite) cannot hold.
  */
-export function corruptedDataset(): MasteryRecord[] {
-  return [
+export function corruptedDataset(options: { withOversize?: boolean } = {}): MasteryRecord[] {
+  const records = [
     masteryRecord("rec_01_clean", { [O1_U0]: 0.85, [O2_U1]: 0.5 }),
     masteryRecord("rec_02_empty_key", { "": 0, [O1_U0]: 0.9 }),
     masteryRecord("rec_03_would_be_empty", { "": 1 }),
@@ -74,7 +76,10 @@ export function corruptedDataset(): MasteryRecord[] {
     masteryRecord("rec_14_ref_bad_value", { "": 0, O1: "high", [O2_U2]: 0.3 }),
     masteryRecord("rec_15_ref_unknown_course", { O1: 0.5, "": 0.1 }, EMPTY_COURSE_ID),
   ];
+  return options.withOversize === false ? records.filter((record) => record.$id !== OVERSIZE_RECORD_ID) : records;
 }
+
+export const OVERSIZE_RECORD_ID = "rec_13_oversize";
 
 /** Valid keys only, but more than 5000 characters stored. */
 function oversizeMap(): Record<string, number> {

@@ -20,6 +20,7 @@ export const EXPECTED_CATEGORIES: Record<string, AuditCategory[]> = {
   rec_15_ref_unknown_course: ["empty_key", "string_ref"],
 };
 
+/** Counts over the whole dataset (with the oversize record). */
 export const EXPECTED_COUNTS: Record<AuditCategory, number> = {
   empty_key: 5,
   string_ref: 6,
@@ -61,3 +62,8 @@ export const EXPECTED_UNMATCHED = {
   rec_14_ref_bad_value: [{ key: "O1", reason: "invalid_value" }],
   rec_15_ref_unknown_course: [{ key: "O1", reason: "no_outcome" }],
 } as const;
+
+/** Per-category record ids, in `$id` order, over the records of `ids`. */
+export function expectedInCategory(category: AuditCategory, ids: readonly string[]): string[] {
+  return ids.filter((id) => EXPECTED_CATEGORIES[id]?.includes(category));
+}

@@ -1,17 +1,28 @@
 /** The stores the operator tests run against, seeded with the corrupted dataset. */
 import type { MasteryRecord, MasteryRepair, MasteryStore, Stores } from "../../../src/stores/ports.js";
 import { createMemoryStores } from "../../../src/stores/memory/index.js";
+import { createSqliteStores } from "../../../src/stores/sqlite/index.js";
 import { corruptedDataset, loadOutcomes } from "./dataset.js";
 
 export interface StoreCase {
   name: string;
   create(): Promise<Stores>;
+  /** The corrupted dataset this store can hold (SQLite and Appwrite enforce the 5000-character column). */
+  dataset(): MasteryRecord[];
 }
 
-export const STORE_CASES: StoreCase[] = [{ name: "memory", create: async () => createMemoryStores() }];
+/** The embedded SQLite store (in-memory database: same engine, schema and triggers as a file). */
+export const STORE_CASES: StoreCase[] = [
+  { name: "memory", create: async () => createMemoryStores(), dataset: () => corruptedDataset() },
+  {
+    name: "sqlite",
+    create: async () => createSqliteStores(":memory:"),
+    dataset: () => corruptedDataset({ withOversize: false }),
+  },
+];
 
-/** Outcomes of the fixture, and `records` (the corrupted dataset by default) restored as they are. */
-export async function seed(stores: Stores, records: readonly MasteryRecord[] = corruptedDataset()): Promise<void> {
+/** Outcomes of the fixture, and `records` restored as they are. */
+export async function seed(stores: Stores, records: readonly MasteryRecord[]): Promise<void> {
   await stores.outcomes.upsertMany(loadOutcomes());
   await stores.mastery.restore(records);
 }
