@@ -1,0 +1,48 @@
+/**
+ * The package's public API: the teaching graph, its state and protocol
+ * types, and every typed error it can raise.
+ */
+export { createTeachingGraph, defaultDeps, graph } from "./teaching/graph.js";
+export type { TeachingGraphDeps } from "./teaching/deps.js";
+export {
+  EvidenceEntrySchema,
+  MasteryRecordSchema,
+  MasteryUpdateSchema,
+  SessionContextField,
+  TeachingInput,
+  TeachingState,
+  type EvidenceEntry,
+  type Input,
+  type State,
+  type Update,
+} from "./teaching/state.js";
+export {
+  ConfigurationSchema,
+  DEFAULT_MAX_ATTEMPTS,
+  ensureConfiguration,
+  type Configuration,
+} from "./teaching/configuration.js";
+export * from "./teaching/protocol.js";
+export type { CardPerformance, PerformanceAnalysis } from "./teaching/performance.js";
+export { TeachingStateError } from "./teaching/errors.js";
+export { EvaluationError, EvaluatorUnavailableError, type Evaluation } from "./teaching/evaluation/index.js";
+export {
+  SessionContextError,
+  SessionContextSchema,
+  parseSessionContext,
+  type SessionContext,
+  type SessionContextInput,
+} from "./session/context.js";
+export {
+  InvalidMasteryRecordError,
+  InvalidOutcomeIdError,
+  InvalidOutcomeTypeError,
+  MasteryUpdateBlockedError,
+  MasteryValidationError,
+  OutcomeCourseMismatchError,
+  OutcomeMissingIdError,
+} from "./mastery/errors.js";
+export { PayloadDecodeError } from "./lessons/codec.js";
+export { ConfigurationError } from "./config/env.js";
+export { ModelSpecError } from "./models/loadChatModel.js";
+export { TeachingGraphError, isTypedError, type TypedError } from "./errors.js";

@@ -1,0 +1,99 @@
+import { AIMessage } from "@langchain/core/messages";
+import { interrupt } from "@langchain/langgraph";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { answerRequest, awaitAnswer } from "../../../src/teaching/nodes/await-answer.js";
+import type { ResumeErrorInfo } from "../../../src/teaching/protocol.js";
+import { lessonFixture } from "../support/fixtures.js";
+import { silenceLogs } from "../support/logs.js";
+import { TEST_INTERACTION_ID, lessonState } from "../support/state.js";
+
+// interrupt() needs a running graph; here it returns the resume value the test scripts.
+vi.mock("@langchain/langgraph", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@langchain/langgraph")>()),
+  interrupt: vi.fn(),
+}));
+const resumeWith = (value: unknown) => vi.mocked(interrupt).mockReturnValueOnce(value);
+
+const fixture = lessonFixture({ cards: "deterministic" });
+const state = lessonState(fixture, { current_card_index: 1, attempts: 1 });
+const valid = {
+  action: "submit_answer",
+  student_response: "4.00",
+  card_id: "card_003",
+  interaction_id: TEST_INTERACTION_ID,
+};
+
+let logs: ReturnType<typeof silenceLogs>;
+beforeEach(() => {
+  logs = silenceLogs();
+});
+afterEach(() => {
+  vi.clearAllMocks();
+  vi.restoreAllMocks();
+});
+
+describe("await_answer", () => {
+  it("interrupts with the current card's answer request", () => {
+    resumeWith(valid);
+    awaitAnswer(state);
+    expect(interrupt).toHaveBeenCalledWith({
+      type: "answer_request",
+      card_id: "card_003",
+      interaction_id: TEST_INTERACTION_ID,
+      card_index: 1,
+      total_cards: 2,
+      cfu_type: "numeric",
+      attempt: 2,
+      max_attempts: 3,
+      accepted_actions: ["submit_answer", "skip_card"],
+      error: null,
+    });
+  });
+
+  it("accepts a valid answer and clears the previous error", () => {
+    resumeWith(JSON.stringify(valid));
+    expect(awaitAnswer(state)).toEqual({ answer: valid, last_error: null });
+  });
+
+  it("accepts a skip", () => {
+    resumeWith({ action: "skip_card", card_id: "card_003" });
+    expect(awaitAnswer(state)).toEqual({ answer: { action: "skip_card", card_id: "card_003" }, last_error: null });
+  });
+
+  it.each([
+    { case: "an unknown action", resume: { ...valid, action: "answer" }, code: "UNKNOWN_ACTION", field: "action", value: "answer" },
+    { case: "another card", resume: { ...valid, card_id: "card_001" }, code: "CARD_MISMATCH", field: "card_id", value: "card_001" },
+    {
+      case: "a missing answer",
+      resume: { action: "submit_answer", card_id: "card_003" },
+      code: "MISSING_ANSWER",
+      field: "student_response",
+      value: undefined,
+    },
+    { case: "a blank answer", resume: { ...valid, student_response: "" }, code: "MISSING_ANSWER", field: "student_response", value: "" },
+    { case: "a stale interaction", resume: { ...valid, interaction_id: "old" }, code: "INTERACTION_MISMATCH", field: "interaction_id", value: "old" },
+    { case: "a non-JSON string", resume: "four pounds", code: "RESUME_NOT_JSON", field: "resume", value: "four pounds" },
+    { case: "a bare JSON number", resume: "4.00", code: "RESUME_NOT_OBJECT", field: "resume", value: 4 },
+    { case: "no payload", resume: undefined, code: "RESUME_NOT_OBJECT", field: "resume", value: undefined },
+    { case: "a card_id of the wrong type", resume: { ...valid, card_id: 3 }, code: "INVALID_FIELD", field: "card_id", value: 3 },
+  ])("does not throw on $case: records $code and tells the student", ({ resume, code, field, value }) => {
+    resumeWith(resume);
+    const update = awaitAnswer(state);
+    expect(update.answer).toBeNull();
+    expect(update.last_error).toMatchObject({ code, field, value, message: expect.stringContaining(field) });
+    const [message] = update.messages as AIMessage[];
+    expect(message).toBeInstanceOf(AIMessage);
+    expect(message?.content).toContain(code);
+    expect(message?.content).toContain("card_003");
+    expect(logs.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("puts the previous payload's error in the next request", () => {
+    const error: ResumeErrorInfo = { code: "CARD_MISMATCH", field: "card_id", value: "card_001", message: "wrong card" };
+    expect(answerRequest(lessonState(fixture, { last_error: error }))).toMatchObject({
+      card_id: "card_001",
+      attempt: 1,
+      error,
+    });
+  });
+});

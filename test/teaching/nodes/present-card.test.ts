@@ -1,0 +1,69 @@
+import { AIMessage } from "@langchain/core/messages";
+import { describe, expect, it } from "vitest";
+import { TeachingStateError } from "../../../src/teaching/errors.js";
+import { presentCard } from "../../../src/teaching/nodes/present-card.js";
+import { lessonFixture } from "../support/fixtures.js";
+import { lessonState } from "../support/state.js";
+
+const fixture = lessonFixture();
+const [card1, card2] = fixture.lesson.cards;
+
+function presented(overrides = {}) {
+  const update = presentCard(lessonState(fixture, overrides));
+  const [message] = update.messages as AIMessage[];
+  if (!(message instanceof AIMessage)) throw new Error("present_card emitted no AI message");
+  return { update, message, toolCall: message.tool_calls?.[0] };
+}
+
+describe("present_card", () => {
+  it("shows the explainer, then the question with numbered options", () => {
+    const { message } = presented();
+    const text = String(message.content);
+    expect(text.startsWith("**Card 1 of 4: Starter: Fraction Recall**")).toBe(true);
+    expect(text.indexOf(card1!.explainer)).toBeGreaterThan(0);
+    expect(text.indexOf("**Question:** Which of these represents one-quarter?")).toBeGreaterThan(
+      text.indexOf(card1!.explainer),
+    );
+    expect(text).toContain("1. 1/4\n2. 1/2\n3. 1/3\n4. 2/4");
+  });
+
+  it("uses explainer_plain when the session asks for plain text", () => {
+    const text = String(presented({ use_plain_text: true }).message.content);
+    expect(text).toContain(card1!.explainer_plain);
+    expect(text).not.toContain(card1!.explainer);
+  });
+
+  it("emits the lesson_card_presentation tool call the frontend renders", () => {
+    const { update, message, toolCall } = presented({ current_card_index: 1 });
+    expect(toolCall?.name).toBe("lesson_card_presentation");
+    expect(toolCall?.args).toEqual({
+      card_content: message.content,
+      card_data: card2,
+      card_index: 1,
+      total_cards: 4,
+      cfu_type: "structured_response",
+      interaction_id: update.interaction_id,
+      lesson_title: "Calculating Fractions of Amounts",
+      progress: "2/4",
+      lesson_context: {
+        lesson_title: "Calculating Fractions of Amounts",
+        student_name: fixture.sessionContext.student_id,
+        progress: "2/4",
+      },
+      timestamp: expect.any(String),
+    });
+  });
+
+  it("starts a new interaction and resets the card's attempt state", () => {
+    const stale = { attempts: 2, hints_shown: 1, is_correct: false, interaction_id: "old" };
+    const first = presented(stale).update;
+    const second = presented(stale).update;
+    expect(first).toMatchObject({ attempts: 0, hints_shown: 0, answer: null, last_error: null, is_correct: null });
+    expect(first.interaction_id).not.toBe("old");
+    expect(first.interaction_id).not.toBe(second.interaction_id);
+  });
+
+  it("refuses a card index past the lesson", () => {
+    expect(() => presentCard(lessonState(fixture, { current_card_index: 4 }))).toThrow(TeachingStateError);
+  });
+});
