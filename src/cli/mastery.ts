@@ -13,7 +13,12 @@ import { getLogger } from "../logger.js";
 import { auditFoundProblems, auditMastery, type AuditReport } from "../operator/audit.js";
 import { restoreFromBackup, type RestoreSummary } from "../operator/backup.js";
 import { AUDIT_CATEGORIES } from "../operator/classify.js";
-import { cleanFoundProblems, cleanMastery, type CleanRecordResult, type CleanSummary } from "../operator/clean.js";
+import {
+  cleanFoundProblems,
+  cleanMastery,
+  type CleanRecordResult,
+  type CleanSummary,
+} from "../operator/clean.js";
 import { createProgressReporter, type ProgressStream } from "../operator/progress.js";
 import type { Stores } from "../stores/ports.js";
 
@@ -52,11 +57,17 @@ function positiveInt(value: string): number {
 
 /** Where a clean's backup goes unless `--backup` says otherwise. */
 export function defaultBackupPath(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return resolve(".data", "backups", `mastery-clean-${stamp}.jsonl`);
 }
 
-async function withStores<T>(deps: MasteryCommandDeps, run: (stores: Stores) => Promise<T>): Promise<T> {
+async function withStores<T>(
+  deps: MasteryCommandDeps,
+  run: (stores: Stores) => Promise<T>,
+): Promise<T> {
   const stores = await deps.openStores();
   try {
     return await run(stores);
@@ -65,10 +76,15 @@ async function withStores<T>(deps: MasteryCommandDeps, run: (stores: Stores) => 
   }
 }
 
-export function registerMasteryCommands(program: Command, deps: MasteryCommandDeps = defaultDeps()): void {
+export function registerMasteryCommands(
+  program: Command,
+  deps: MasteryCommandDeps = defaultDeps(),
+): void {
   const mastery = program
     .command("mastery")
-    .description("Audit, clean and restore MasteryV2 records (the store is chosen from the environment, as for the graph).");
+    .description(
+      "Audit, clean and restore MasteryV2 records (the store is chosen from the environment, as for the graph).",
+    );
 
   mastery
     .command("audit")
@@ -88,7 +104,9 @@ export function registerMasteryCommands(program: Command, deps: MasteryCommandDe
           progress: createProgressReporter(deps.stderr, { label: "mastery audit" }),
         }),
       );
-      deps.stdout.write(options.json === true ? `${JSON.stringify(report)}\n` : formatAudit(report));
+      deps.stdout.write(
+        options.json === true ? `${JSON.stringify(report)}\n` : formatAudit(report),
+      );
       deps.setExitCode(auditFoundProblems(report) ? EXIT_PROBLEMS : EXIT_OK);
     });
 
@@ -107,9 +125,10 @@ export function registerMasteryCommands(program: Command, deps: MasteryCommandDe
         "(an existing document-ID key wins), and remove assessment-standard keys (AS1.1); unmatched refs stay and are reported",
     )
     .addOption(
-      new Option("--backup <path>", "backup file (appended to if it exists; default .data/backups/mastery-clean-<time>.jsonl)").conflicts(
-        "dryRun",
-      ),
+      new Option(
+        "--backup <path>",
+        "backup file (appended to if it exists; default .data/backups/mastery-clean-<time>.jsonl)",
+      ).conflicts("dryRun"),
     )
     .option("--json", "print one JSON object: {records: [...], summary: {...}}")
     .option("--page-size <n>", "records per page read", positiveInt, 1000)
@@ -132,7 +151,9 @@ export function registerMasteryCommands(program: Command, deps: MasteryCommandDe
           cleanMastery(stores, {
             dryRun,
             migrateRefs: options.migrateRefs === true,
-            backupPath: dryRun ? undefined : resolve(options.backup ?? defaultBackupPath(deps.now())),
+            backupPath: dryRun
+              ? undefined
+              : resolve(options.backup ?? defaultBackupPath(deps.now())),
             pageSize: options.pageSize,
             batchSize: options.batchSize,
             concurrency: options.concurrency,
@@ -166,22 +187,31 @@ export function registerMasteryCommands(program: Command, deps: MasteryCommandDe
     .option("--json", "print one JSON object")
     .option("--batch-size <n>", "records per bulk write", positiveInt, 100)
     .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, 4)
-    .action(async (options: { from: string; json?: boolean; batchSize: number; concurrency: number }) => {
-      const summary = await withStores(deps, (stores) =>
-        restoreFromBackup(stores.mastery, options.from, {
-          batchSize: options.batchSize,
-          concurrency: options.concurrency,
-          progress: createProgressReporter(deps.stderr, { label: "mastery restore" }),
-        }),
-      );
-      deps.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : formatRestore(summary));
-      deps.setExitCode(EXIT_OK);
-    });
+    .action(
+      async (options: { from: string; json?: boolean; batchSize: number; concurrency: number }) => {
+        const summary = await withStores(deps, (stores) =>
+          restoreFromBackup(stores.mastery, options.from, {
+            batchSize: options.batchSize,
+            concurrency: options.concurrency,
+            progress: createProgressReporter(deps.stderr, { label: "mastery restore" }),
+          }),
+        );
+        deps.stdout.write(
+          options.json === true ? `${JSON.stringify(summary)}\n` : formatRestore(summary),
+        );
+        deps.setExitCode(EXIT_OK);
+      },
+    );
 }
 
 function logRecordError(result: CleanRecordResult): void {
   getLogger().error(
-    { recordId: result.recordId, studentId: result.studentId, courseId: result.courseId, code: result.error?.code },
+    {
+      recordId: result.recordId,
+      studentId: result.studentId,
+      courseId: result.courseId,
+      code: result.error?.code,
+    },
     `mastery clean: record ${result.recordId} not cleaned: ${result.error?.message}`,
   );
 }
@@ -214,7 +244,9 @@ function formatAudit(report: AuditReport): string {
   lines.push(`  ${"category".padEnd(18)} ${"records".padStart(8)} ${"rate".padStart(9)}  samples`);
   for (const category of AUDIT_CATEGORIES) {
     const { count, rate, samples } = report.categories[category];
-    lines.push(`  ${category.padEnd(18)} ${String(count).padStart(8)} ${percent(rate).padStart(9)}  ${samples.join(", ")}`);
+    lines.push(
+      `  ${category.padEnd(18)} ${String(count).padStart(8)} ${percent(rate).padStart(9)}  ${samples.join(", ")}`,
+    );
   }
   const { empty_key_rate: emptyKeys, document_id_format: format } = report.targets;
   lines.push(
@@ -228,16 +260,24 @@ function formatAudit(report: AuditReport): string {
 }
 
 function formatCleanRecord(result: CleanRecordResult): string {
-  const parts = [`${result.status.padEnd(11)} ${result.recordId} (student ${result.studentId}, course ${result.courseId})`];
+  const parts = [
+    `${result.status.padEnd(11)} ${result.recordId} (student ${result.studentId}, course ${result.courseId})`,
+  ];
   if (result.reason !== undefined) parts.push(`reason: ${result.reason}`);
-  if (result.keysRemoved.length > 0) parts.push(`removed: ${result.keysRemoved.map((key) => JSON.stringify(key)).join(", ")}`);
+  if (result.keysRemoved.length > 0)
+    parts.push(`removed: ${result.keysRemoved.map((key) => JSON.stringify(key)).join(", ")}`);
   if (result.keysAdded.length > 0) {
-    parts.push(`added: ${result.keysAdded.map((added) => `${added.key}=${JSON.stringify(added.value)} (from ${added.from})`).join(", ")}`);
+    parts.push(
+      `added: ${result.keysAdded.map((added) => `${added.key}=${JSON.stringify(added.value)} (from ${added.from})`).join(", ")}`,
+    );
   }
   if (result.unmatchedRefs.length > 0) {
-    parts.push(`unmatched refs: ${result.unmatchedRefs.map((ref) => `${ref.key} (${ref.reason})`).join(", ")}`);
+    parts.push(
+      `unmatched refs: ${result.unmatchedRefs.map((ref) => `${ref.key} (${ref.reason})`).join(", ")}`,
+    );
   }
-  if (result.error !== undefined) parts.push(`error [${result.error.code}]: ${result.error.message}`);
+  if (result.error !== undefined)
+    parts.push(`error [${result.error.code}]: ${result.error.message}`);
   return `${parts.join("; ")}\n`;
 }
 
@@ -251,8 +291,12 @@ function formatCleanSummary(summary: CleanSummary): string {
     `  errors:                   ${summary.errors}`,
     `  unchanged:                ${summary.unchanged}`,
   ];
-  if (summary.migrateRefs) lines.push(`  with unmatched refs:      ${summary.recordsWithUnmatchedRefs}`);
-  if (summary.backupPath !== null) lines.push(`  backup:                   ${summary.backupPath} (${summary.backedUp} line(s) added)`);
+  if (summary.migrateRefs)
+    lines.push(`  with unmatched refs:      ${summary.recordsWithUnmatchedRefs}`);
+  if (summary.backupPath !== null)
+    lines.push(
+      `  backup:                   ${summary.backupPath} (${summary.backedUp} line(s) added)`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -262,7 +306,9 @@ function formatRestore(summary: RestoreSummary): string {
     `  lines read: ${summary.lines}; later lines of the same record ignored: ${summary.duplicatesIgnored}`,
   ];
   if (summary.ignoredPartialLineBytes > 0) {
-    lines.push(`  ignored an incomplete last line (${summary.ignoredPartialLineBytes} bytes) left by an interrupted clean; its record was never changed`);
+    lines.push(
+      `  ignored an incomplete last line (${summary.ignoredPartialLineBytes} bytes) left by an interrupted clean; its record was never changed`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -90,7 +90,8 @@ class AuditTally {
       this.counts[category] += 1;
       if (this.samples[category].length < this.sampleSize) this.samples[category].push(recordId);
     }
-    if (categories.has("invalid_json") || KEY_FORMAT_CATEGORIES.some((c) => categories.has(c))) this.outOfFormat += 1;
+    if (categories.has("invalid_json") || KEY_FORMAT_CATEGORIES.some((c) => categories.has(c)))
+      this.outOfFormat += 1;
   }
 
   report(): AuditReport {

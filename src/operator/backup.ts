@@ -87,7 +87,10 @@ export class BackupWriter {
   /** Appends whole lines (after any append still in progress). */
   append(records: readonly MasteryRecord[]): Promise<void> {
     if (records.length === 0) return this.tail;
-    const bytes = Buffer.from(records.map((record) => `${JSON.stringify(record)}\n`).join(""), "utf8");
+    const bytes = Buffer.from(
+      records.map((record) => `${JSON.stringify(record)}\n`).join(""),
+      "utf8",
+    );
     return this.enqueue(async () => {
       await this.handle.appendFile(bytes);
       this.offset += bytes.length;
@@ -153,14 +156,23 @@ function parseBackupLine(path: string, line: number, text: string): MasteryRecor
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BackupFileError(path, `line ${line} is not JSON`, { line, text: text.slice(0, 200) }, error);
+    throw new BackupFileError(
+      path,
+      `line ${line} is not JSON`,
+      { line, text: text.slice(0, 200) },
+      error,
+    );
   }
   const parsed = BackupLineSchema.safeParse(value);
   if (!parsed.success) {
-    throw new BackupFileError(path, `line ${line} is not a MasteryV2 record: ${parsed.error.message}`, {
-      line,
-      text: text.slice(0, 200),
-    });
+    throw new BackupFileError(
+      path,
+      `line ${line} is not a MasteryV2 record: ${parsed.error.message}`,
+      {
+        line,
+        text: text.slice(0, 200),
+      },
+    );
   }
   return parsed.data;
 }

@@ -48,7 +48,11 @@ export function perCategory<T>(make: (category: AuditCategory) => T): Record<Aud
 }
 
 /** The categories whose keys are not in document-ID format (the spec's format target). */
-export const KEY_FORMAT_CATEGORIES: readonly AuditCategory[] = ["empty_key", "string_ref", "invalid_id_format"];
+export const KEY_FORMAT_CATEGORIES: readonly AuditCategory[] = [
+  "empty_key",
+  "string_ref",
+  "invalid_id_format",
+];
 
 export type ParsedEmaMap = { ok: true; map: Record<string, unknown> } | { ok: false };
 
@@ -89,7 +93,11 @@ export function classifyRecord(
   for (const violation of findEmaViolations(parsed.map, courseOutcomeIds)) {
     switch (violation.rule) {
       case "invalid_id_format":
-        categories.add(violation.key !== undefined && isStringRef(violation.key) ? "string_ref" : "invalid_id_format");
+        categories.add(
+          violation.key !== undefined && isStringRef(violation.key)
+            ? "string_ref"
+            : "invalid_id_format",
+        );
         break;
       case "oversize":
         // Measured on the stored text above: the column limit applies to what is stored.

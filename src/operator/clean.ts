@@ -24,8 +24,17 @@
  * are reported and counted, never dropped; anything else (store unreachable
  * after the adapter's retries, backup not writable) aborts the run.
  */
-import type { CourseOutcomeStore, MasteryRecord, MasteryRepair, MasteryStore } from "../stores/ports.js";
-import { StoreConflictError, StoreNotFoundError, StoreWriteRefusedError } from "../stores/errors.js";
+import type {
+  CourseOutcomeStore,
+  MasteryRecord,
+  MasteryRepair,
+  MasteryStore,
+} from "../stores/ports.js";
+import {
+  StoreConflictError,
+  StoreNotFoundError,
+  StoreWriteRefusedError,
+} from "../stores/errors.js";
 import { BackupWriter, readBackup } from "./backup.js";
 import { OperatorStateError } from "./errors.js";
 import { CourseOutcomeCache } from "./outcome-index.js";
@@ -147,7 +156,9 @@ class CleanRun {
 
   async clean(): Promise<CleanSummary> {
     if (this.options.backupPath === undefined) {
-      throw new OperatorStateError("a clean that writes needs a backup path", { options: this.options });
+      throw new OperatorStateError("a clean that writes needs a backup path", {
+        options: this.options,
+      });
     }
     const backup = await BackupWriter.open(this.options.backupPath);
     try {
@@ -168,7 +179,9 @@ class CleanRun {
   /** Pass 1: plans every record; `onChanges` gets each page's records that change, the rest are reported here. */
   private async scan(onChanges: (changes: PlannedChange[]) => Promise<void> | void): Promise<void> {
     this.progress.phase("scan");
-    for await (const page of readAhead(this.stores.mastery.scan({ pageSize: this.options.pageSize }))) {
+    for await (const page of readAhead(
+      this.stores.mastery.scan({ pageSize: this.options.pageSize }),
+    )) {
       await this.outcomes.load(page.map((record) => record.courseId));
       const changes: PlannedChange[] = [];
       for (const record of page) {
@@ -187,7 +200,11 @@ class CleanRun {
   private async writeRepairs(backup: BackupWriter, end: number, total: number): Promise<void> {
     this.progress.phase("write", total);
     const window = new TaskWindow(this.options.concurrency);
-    const batches = readBackup(backup.path, { batchSize: this.options.batchSize, start: backup.startOffset, end });
+    const batches = readBackup(backup.path, {
+      batchSize: this.options.batchSize,
+      start: backup.startOffset,
+      end,
+    });
     for await (const lines of batches) {
       const records = lines.map(({ record }) => record);
       await window.submit(async () => {
@@ -223,7 +240,10 @@ class CleanRun {
       await this.stores.mastery.repair([toRepair(record, plan)]);
       this.report(record, plan, "cleaned");
     } catch (error) {
-      if (error instanceof StoreConflictError && conflicts < (this.options.maxConflictRetries ?? 3)) {
+      if (
+        error instanceof StoreConflictError &&
+        conflicts < (this.options.maxConflictRetries ?? 3)
+      ) {
         await this.replanChanged(backup, record, conflicts + 1);
       } else if (isRecordRefusal(error)) {
         this.reportError(record, plan, error);
@@ -234,7 +254,11 @@ class CleanRun {
   }
 
   /** The record changed since it was read: read it again, back it up, and repair what it is now. */
-  private async replanChanged(backup: BackupWriter, stale: MasteryRecord, conflicts: number): Promise<void> {
+  private async replanChanged(
+    backup: BackupWriter,
+    stale: MasteryRecord,
+    conflicts: number,
+  ): Promise<void> {
     const current = await this.stores.mastery.get(stale.studentId, stale.courseId);
     if (current === null || current.$id !== stale.$id) {
       const reason = current === null ? "no longer exists" : `was replaced by ${current.$id}`;
@@ -256,14 +280,19 @@ class CleanRun {
   }
 
   private plan(record: MasteryRecord): RepairPlan {
-    return planRepair(record, this.outcomes.get(record.courseId), { migrateRefs: this.options.migrateRefs });
+    return planRepair(record, this.outcomes.get(record.courseId), {
+      migrateRefs: this.options.migrateRefs,
+    });
   }
 
   /** A backed-up record plans to a change again: planning is deterministic and the outcomes are cached. */
   private plannedChange(record: MasteryRecord): ChangePlan {
     const plan = this.plan(record);
     if (plan.kind !== "change") {
-      throw new OperatorStateError("a backed-up record no longer plans to a change", { recordId: record.$id, plan });
+      throw new OperatorStateError("a backed-up record no longer plans to a change", {
+        recordId: record.$id,
+        plan,
+      });
     }
     return plan;
   }
@@ -274,7 +303,11 @@ class CleanRun {
     const changes =
       plan.kind === "skip" && plan.reason === "invalid_json"
         ? { keysRemoved: [], keysAdded: [], unmatchedRefs: [] }
-        : { keysRemoved: plan.keysRemoved, keysAdded: plan.keysAdded, unmatchedRefs: plan.unmatchedRefs };
+        : {
+            keysRemoved: plan.keysRemoved,
+            keysAdded: plan.keysAdded,
+            unmatchedRefs: plan.unmatchedRefs,
+          };
     if (resolved === "skipped") this.summary.skipped += 1;
     else if (resolved === "unchanged") this.summary.unchanged += 1;
     else this.summary.cleaned += 1;
@@ -313,7 +346,9 @@ class CleanRun {
  * The store refusing a repair because of one record (gone, changed, or the
  * result breaks the integrity rules), as opposed to the store failing as a whole.
  */
-function isRecordRefusal(error: unknown): error is StoreConflictError | StoreNotFoundError | StoreWriteRefusedError {
+function isRecordRefusal(
+  error: unknown,
+): error is StoreConflictError | StoreNotFoundError | StoreWriteRefusedError {
   return (
     error instanceof StoreConflictError ||
     error instanceof StoreNotFoundError ||

@@ -11,8 +11,18 @@ export class OperatorStateError extends TeachingGraphError {
 export class BackupFileError extends TeachingGraphError {
   readonly path: string;
 
-  constructor(path: string, reason: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super("BACKUP_FILE_INVALID", `Backup ${path}: ${reason}`, { ...context, path, reason }, { cause });
+  constructor(
+    path: string,
+    reason: string,
+    context: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
+    super(
+      "BACKUP_FILE_INVALID",
+      `Backup ${path}: ${reason}`,
+      { ...context, path, reason },
+      { cause },
+    );
     this.path = path;
   }
 }
@@ -20,6 +30,10 @@ export class BackupFileError extends TeachingGraphError {
 /** Operator options outside what the tools accept (page sizes, concurrency). */
 export class OperatorOptionError extends TeachingGraphError {
   constructor(option: string, value: unknown, reason: string) {
-    super("OPERATOR_INVALID_OPTION", `--${option} ${String(value)}: ${reason}`, { option, value, reason });
+    super("OPERATOR_INVALID_OPTION", `--${option} ${String(value)}: ${reason}`, {
+      option,
+      value,
+      reason,
+    });
   }
 }

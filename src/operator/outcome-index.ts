@@ -11,7 +11,10 @@ export interface CourseOutcomeIndex {
   documentIdsByOutcomeId: ReadonlyMap<string, readonly string[]>;
 }
 
-export function indexCourseOutcomes(courseId: string, outcomes: readonly CourseOutcome[]): CourseOutcomeIndex {
+export function indexCourseOutcomes(
+  courseId: string,
+  outcomes: readonly CourseOutcome[],
+): CourseOutcomeIndex {
   const documentIds = new Set<string>();
   const documentIdsByOutcomeId = new Map<string, string[]>();
   for (const outcome of outcomes) {
@@ -55,7 +58,8 @@ export class CourseOutcomeCache {
   /** The index of a course passed to `load` before. */
   get(courseId: string): CourseOutcomeIndex {
     const index = this.indexes.get(courseId);
-    if (index === undefined) throw new OperatorStateError("course outcomes used before they were loaded", { courseId });
+    if (index === undefined)
+      throw new OperatorStateError("course outcomes used before they were loaded", { courseId });
     return index;
   }
 }

@@ -83,7 +83,10 @@ class LineProgress implements ProgressReporter {
 
   private writeLine(now: number, suffix = ""): void {
     const elapsed = now - this.startedAt;
-    const parts = [`${this.done}${this.total === undefined ? "" : `/${this.total}`} records`, `${formatRate(this.done, elapsed)} records/s`];
+    const parts = [
+      `${this.done}${this.total === undefined ? "" : `/${this.total}`} records`,
+      `${formatRate(this.done, elapsed)} records/s`,
+    ];
     parts.push(`elapsed ${formatSeconds(elapsed / 1000)}`);
     if (this.total !== undefined && suffix === "" && this.done > 0) {
       parts.push(`ETA ${formatSeconds(((this.total - this.done) * elapsed) / this.done / 1000)}`);

@@ -87,7 +87,8 @@ export function planRepair(
     ...Object.entries(original).filter(([key]) => !removed.has(key)),
     ...changes.keysAdded.map(({ key, value }) => [key, value] as const),
   ]);
-  if (Object.keys(emaByOutcome).length === 0) return { kind: "skip", reason: "would_be_empty", ...changes };
+  if (Object.keys(emaByOutcome).length === 0)
+    return { kind: "skip", reason: "would_be_empty", ...changes };
   return { kind: "change", emaByOutcome, ...changes };
 }
 
@@ -113,6 +114,7 @@ function planRefMigration(
   }
   changes.keysRemoved.push(key);
   for (const documentId of targets) {
-    if (!Object.hasOwn(original, documentId)) changes.keysAdded.push({ key: documentId, value, from: key });
+    if (!Object.hasOwn(original, documentId))
+      changes.keysAdded.push({ key: documentId, value, from: key });
   }
 }

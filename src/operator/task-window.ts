@@ -20,7 +20,8 @@ export class TaskWindow {
   }
 
   async submit(task: () => Promise<void>): Promise<void> {
-    while (this.failure === undefined && this.inFlight.size >= this.capacity) await Promise.race(this.inFlight);
+    while (this.failure === undefined && this.inFlight.size >= this.capacity)
+      await Promise.race(this.inFlight);
     if (this.failure !== undefined) return this.drain();
     const settled: Promise<void> = this.limit(task).then(
       () => undefined,

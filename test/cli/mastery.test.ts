@@ -69,13 +69,19 @@ describe("teaching-graph mastery (in process, memory store)", () => {
     const report = JSON.parse(stdout.text) as Record<string, unknown>;
     expect(Object.keys(report)).toEqual(["total", "categories", "targets"]);
     expect(report.total).toBe(15);
-    const categories = report.categories as Record<string, { count: number; rate: number; samples: string[] }>;
+    const categories = report.categories as Record<
+      string,
+      { count: number; rate: number; samples: string[] }
+    >;
     expect(Object.keys(categories)).toEqual([...AUDIT_CATEGORIES]);
     for (const category of AUDIT_CATEGORIES) {
       expect(Object.keys(categories[category]!)).toEqual(["count", "rate", "samples"]);
       expect(categories[category]!.count).toBe(EXPECTED_COUNTS[category]);
     }
-    expect(report.targets).toMatchObject({ empty_key_rate: { pass: false }, document_id_format: { pass: false } });
+    expect(report.targets).toMatchObject({
+      empty_key_rate: { pass: false },
+      document_id_format: { pass: false },
+    });
     expect(exitCode).toBe(1);
     expect(stderr.text).toContain("[mastery audit] scan: 15 records");
   });
@@ -83,7 +89,9 @@ describe("teaching-graph mastery (in process, memory store)", () => {
   it("audit prints a table with pass/fail targets, and exits 0 on clean data", async () => {
     await run("audit");
     expect(stdout.text).toContain("MasteryV2 audit: 15 record(s)");
-    expect(stdout.text).toMatch(/empty_key\s+5\s+33\.33 %\s+rec_02_empty_key, rec_03_would_be_empty/);
+    expect(stdout.text).toMatch(
+      /empty_key\s+5\s+33\.33 %\s+rec_02_empty_key, rec_03_would_be_empty/,
+    );
     expect(stdout.text).toMatch(/empty-key rate 0 %\s+33\.33 %\s+FAIL/);
 
     stores = createMemoryStores();
@@ -97,8 +105,19 @@ describe("teaching-graph mastery (in process, memory store)", () => {
   it("clean --dry-run --json streams valid JSON, writes nothing, exits 1", async () => {
     const before = await snapshot(stores.mastery);
     await run("clean", "--dry-run", "--json", "--migrate-refs");
-    const output = JSON.parse(stdout.text) as { records: { recordId: string; status: string }[]; summary: Record<string, unknown> };
-    expect(output.summary).toMatchObject({ dryRun: true, migrateRefs: true, scanned: 15, cleaned: 6, skipped: 3, errors: 0, backupPath: null });
+    const output = JSON.parse(stdout.text) as {
+      records: { recordId: string; status: string }[];
+      summary: Record<string, unknown>;
+    };
+    expect(output.summary).toMatchObject({
+      dryRun: true,
+      migrateRefs: true,
+      scanned: 15,
+      cleaned: 6,
+      skipped: 3,
+      errors: 0,
+      backupPath: null,
+    });
     expect(output.records.filter((r) => r.status === "would_clean")).toHaveLength(6);
     expect(await snapshot(stores.mastery)).toEqual(before);
     expect(exitCode).toBe(1);
@@ -113,25 +132,39 @@ describe("teaching-graph mastery (in process, memory store)", () => {
     expect(stdout.text).toMatch(/records cleaned:\s+4/);
     expect(exitCode).toBe(1); // three records wait for manual review
     const after = await snapshot(stores.mastery);
-    for (const id of Object.keys(EXPECTED_DEFAULT_CLEAN)) expect(after.get(id)?.emaByOutcome).toBe(JSON.stringify(EXPECTED_DEFAULT_CLEAN[id]));
+    for (const id of Object.keys(EXPECTED_DEFAULT_CLEAN))
+      expect(after.get(id)?.emaByOutcome).toBe(JSON.stringify(EXPECTED_DEFAULT_CLEAN[id]));
 
     stdout.text = "";
     await run("restore", "--from", backup, "--json");
-    expect(JSON.parse(stdout.text)).toEqual({ path: backup, lines: 4, restored: 4, duplicatesIgnored: 0, ignoredPartialLineBytes: 0 });
+    expect(JSON.parse(stdout.text)).toEqual({
+      path: backup,
+      lines: 4,
+      restored: 4,
+      duplicatesIgnored: 0,
+      ignoredPartialLineBytes: 0,
+    });
     expect(exitCode).toBe(0);
-    expect(await snapshot(stores.mastery)).toEqual(new Map(corruptedDataset().map((r) => [r.$id, r])));
+    expect(await snapshot(stores.mastery)).toEqual(
+      new Map(corruptedDataset().map((r) => [r.$id, r])),
+    );
   });
 
   it("clean exits 0 when nothing is left for review", async () => {
     stores = createMemoryStores();
-    await seed(stores, corruptedDataset().filter((r) => r.$id === "rec_02_empty_key"));
+    await seed(
+      stores,
+      corruptedDataset().filter((r) => r.$id === "rec_02_empty_key"),
+    );
     await run("clean", "--backup", join(dir, "b.jsonl"), "--json");
     expect(JSON.parse(stdout.text).summary).toMatchObject({ cleaned: 1, skipped: 0, errors: 0 });
     expect(exitCode).toBe(0);
   });
 
   it("names the default backup after the run's time", () => {
-    expect(defaultBackupPath(new Date("2025-11-12T14:30:00.123Z"))).toMatch(/\.data\/backups\/mastery-clean-20251112T143000Z\.jsonl$/);
+    expect(defaultBackupPath(new Date("2025-11-12T14:30:00.123Z"))).toMatch(
+      /\.data\/backups\/mastery-clean-20251112T143000Z\.jsonl$/,
+    );
   });
 
   it.each([
@@ -148,12 +181,15 @@ describe("teaching-graph mastery (in process, memory store)", () => {
     expect(opened).toBe(0);
   });
 
-  it.each([["audit"], ["clean"], ["restore"]])("mastery %s --help describes the command", async (command) => {
-    const error = await run(command, "--help").catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "commander.helpDisplayed", exitCode: 0 });
-    expect(stdout.text).toContain(`Usage: teaching-graph mastery ${command}`);
-    expect(stdout.text).toContain("--json");
-  });
+  it.each([["audit"], ["clean"], ["restore"]])(
+    "mastery %s --help describes the command",
+    async (command) => {
+      const error = await run(command, "--help").catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "commander.helpDisplayed", exitCode: 0 });
+      expect(stdout.text).toContain(`Usage: teaching-graph mastery ${command}`);
+      expect(stdout.text).toContain("--json");
+    },
+  );
 
   it("lets a store failure propagate as a typed error (exit code 2 in main)", async () => {
     const failing = new StoreUnavailableError("test", "down");
@@ -167,7 +203,9 @@ describe("teaching-graph mastery (in process, memory store)", () => {
       },
       now: () => new Date(),
     });
-    await expect(program.parseAsync(["node", "teaching-graph", "mastery", "audit"])).rejects.toBe(failing);
+    await expect(program.parseAsync(["node", "teaching-graph", "mastery", "audit"])).rejects.toBe(
+      failing,
+    );
     expect(exitCode).toBeUndefined();
     expect(stdout.text).toBe("");
   });

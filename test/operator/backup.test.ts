@@ -41,7 +41,13 @@ describe("backup files", () => {
     expect(await readFile(path, "utf8")).toBe(line(first) + line(second));
 
     const read = [];
-    for await (const batch of readBackup(path, { batchSize: 1, start: again.startOffset, end: again.endOffset, firstLine: 2 })) read.push(...batch);
+    for await (const batch of readBackup(path, {
+      batchSize: 1,
+      start: again.startOffset,
+      end: again.endOffset,
+      firstLine: 2,
+    }))
+      read.push(...batch);
     expect(read).toEqual([{ record: second, line: 2 }]);
   });
 
@@ -50,15 +56,30 @@ describe("backup files", () => {
     const later = { ...first, emaByOutcome: "{}", updatedAt: "2026-01-01T00:00:00.000Z" };
     await writeFile(path, line(first) + line(second) + line(later));
     const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 2 });
-    expect(summary).toEqual({ path, lines: 3, restored: 2, duplicatesIgnored: 1, ignoredPartialLineBytes: 0 });
-    expect(await snapshot(stores.mastery)).toEqual(new Map([["rec_a", first], ["rec_b", second]]));
+    expect(summary).toEqual({
+      path,
+      lines: 3,
+      restored: 2,
+      duplicatesIgnored: 1,
+      ignoredPartialLineBytes: 0,
+    });
+    expect(await snapshot(stores.mastery)).toEqual(
+      new Map([
+        ["rec_a", first],
+        ["rec_b", second],
+      ]),
+    );
   });
 
   it("ignores and reports a partial last line on restore", async () => {
     const path = join(dir, "b.jsonl");
     await writeFile(path, `${line(first)}{"$id":"rec_`);
     const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 1 });
-    expect(summary).toMatchObject({ lines: 1, restored: 1, ignoredPartialLineBytes: Buffer.byteLength(`{"$id":"rec_`) });
+    expect(summary).toMatchObject({
+      lines: 1,
+      restored: 1,
+      ignoredPartialLineBytes: Buffer.byteLength(`{"$id":"rec_`),
+    });
   });
 
   it.each([
@@ -68,7 +89,10 @@ describe("backup files", () => {
   ])("refuses a file with %s and restores nothing", async (_name, bad, badLine) => {
     const path = join(dir, "b.jsonl");
     await writeFile(path, line(first) + bad + line(second));
-    const error = await restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 }).catch((e: unknown) => e);
+    const error = await restoreFromBackup(stores.mastery, path, {
+      batchSize: 1,
+      concurrency: 1,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackupFileError);
     expect(error).toMatchObject({ code: "BACKUP_FILE_INVALID", context: { path, line: badLine } });
     expect((await snapshot(stores.mastery)).size).toBe(0);
@@ -76,7 +100,9 @@ describe("backup files", () => {
 
   it("refuses a missing file", async () => {
     const path = join(dir, "missing.jsonl");
-    await expect(restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 })).rejects.toMatchObject({
+    await expect(
+      restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 }),
+    ).rejects.toMatchObject({
       code: "BACKUP_FILE_INVALID",
       context: { path },
     });

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { AUDIT_CATEGORIES, classifyRecord, parseEmaMap } from "../../src/operator/classify.js";
 import { indexCourseOutcomes } from "../../src/operator/outcome-index.js";
-import { COURSE_ID, EMPTY_COURSE_ID, corruptedDataset, loadOutcomes, masteryRecord, O1_U0 } from "./support/dataset.js";
+import {
+  COURSE_ID,
+  EMPTY_COURSE_ID,
+  corruptedDataset,
+  loadOutcomes,
+  masteryRecord,
+  O1_U0,
+} from "./support/dataset.js";
 import { EXPECTED_CATEGORIES } from "./support/expected.js";
 
 const courseIndex = indexCourseOutcomes(COURSE_ID, loadOutcomes());
-const idsOf = (courseId: string) => (courseId === COURSE_ID ? courseIndex.documentIds : new Set<string>());
+const idsOf = (courseId: string) =>
+  courseId === COURSE_ID ? courseIndex.documentIds : new Set<string>();
 
 describe("classifyRecord", () => {
   it.each(corruptedDataset())("puts $\$id in exactly its categories", (record) => {
@@ -15,7 +23,10 @@ describe("classifyRecord", () => {
 
   it("counts a record once per category however many keys show it", () => {
     const record = masteryRecord("r", { "": 0, O1: 1, O2: 1, "AS1.1": 1, SKILL_X: 0 });
-    expect([...classifyRecord(record, courseIndex.documentIds)].sort()).toEqual(["empty_key", "string_ref"]);
+    expect([...classifyRecord(record, courseIndex.documentIds)].sort()).toEqual([
+      "empty_key",
+      "string_ref",
+    ]);
   });
 
   it("treats a document-ID key as unknown when the course has no outcomes", () => {
@@ -24,7 +35,12 @@ describe("classifyRecord", () => {
   });
 
   it("flags NaN-like, negative and non-numeric values but accepts 0 and 1", () => {
-    expect([...classifyRecord(masteryRecord("r", { [O1_U0]: 0, "68f576b1000c0f5d0a11": 1 }), courseIndex.documentIds)]).toEqual([]);
+    expect([
+      ...classifyRecord(
+        masteryRecord("r", { [O1_U0]: 0, "68f576b1000c0f5d0a11": 1 }),
+        courseIndex.documentIds,
+      ),
+    ]).toEqual([]);
     for (const value of [-0.01, 1.01, "NaN", null, true, {}, []]) {
       const record = masteryRecord("r", { [O1_U0]: value });
       expect([...classifyRecord(record, courseIndex.documentIds)]).toEqual(["invalid_value"]);
@@ -33,7 +49,10 @@ describe("classifyRecord", () => {
 
   it("measures oversize on the stored text even when it does not parse", () => {
     const record = masteryRecord("r", `{"${"x".repeat(5000)}`);
-    expect([...classifyRecord(record, courseIndex.documentIds)].sort()).toEqual(["invalid_json", "oversize"]);
+    expect([...classifyRecord(record, courseIndex.documentIds)].sort()).toEqual([
+      "invalid_json",
+      "oversize",
+    ]);
   });
 
   it("has the category names the --json report promises", () => {
@@ -51,9 +70,13 @@ describe("classifyRecord", () => {
 
 describe("parseEmaMap", () => {
   it("accepts only JSON objects and keeps every own key", () => {
-    expect(parseEmaMap('{"__proto__": 1, "a": 2}')).toEqual({ ok: true, map: JSON.parse('{"__proto__": 1, "a": 2}') });
+    expect(parseEmaMap('{"__proto__": 1, "a": 2}')).toEqual({
+      ok: true,
+      map: JSON.parse('{"__proto__": 1, "a": 2}'),
+    });
     const parsed = parseEmaMap('{"__proto__": 1}');
     expect(parsed.ok && Object.keys(parsed.map)).toEqual(["__proto__"]);
-    for (const raw of ["", "null", "1", '"x"', "[]", "{", "undefined"]) expect(parseEmaMap(raw)).toEqual({ ok: false });
+    for (const raw of ["", "null", "1", '"x"', "[]", "{", "undefined"])
+      expect(parseEmaMap(raw)).toEqual({ ok: false });
   });
 });

@@ -17,7 +17,11 @@ describe("progress off a terminal", () => {
   it("writes a plain line per interval with records, rate and ETA when the total is known", () => {
     const { stream, text } = capture();
     let now = 0;
-    const progress = createProgressReporter(stream, { label: "mastery clean", intervalMs: 1000, now: () => now });
+    const progress = createProgressReporter(stream, {
+      label: "mastery clean",
+      intervalMs: 1000,
+      now: () => now,
+    });
     progress.phase("scan");
     now = 500;
     progress.advance(100); // within the interval: no line

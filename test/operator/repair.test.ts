@@ -11,7 +11,12 @@ import {
   O1_U1,
   O1_U2,
 } from "./support/dataset.js";
-import { EXPECTED_DEFAULT_CLEAN, EXPECTED_MIGRATE_CLEAN, EXPECTED_SKIPPED, EXPECTED_UNMATCHED } from "./support/expected.js";
+import {
+  EXPECTED_DEFAULT_CLEAN,
+  EXPECTED_MIGRATE_CLEAN,
+  EXPECTED_SKIPPED,
+  EXPECTED_UNMATCHED,
+} from "./support/expected.js";
 
 const outcomes = loadOutcomes();
 const indexes = new Map([
@@ -21,17 +26,27 @@ const indexes = new Map([
 const indexOf = (courseId: string) => indexes.get(courseId)!;
 
 function planAll(migrateRefs: boolean): Map<string, RepairPlan> {
-  return new Map(corruptedDataset().map((r) => [r.$id, planRepair(r, indexOf(r.courseId), { migrateRefs })]));
+  return new Map(
+    corruptedDataset().map((r) => [r.$id, planRepair(r, indexOf(r.courseId), { migrateRefs })]),
+  );
 }
 
-function expectPlans(plans: Map<string, RepairPlan>, changed: Record<string, Record<string, unknown>>): void {
+function expectPlans(
+  plans: Map<string, RepairPlan>,
+  changed: Record<string, Record<string, unknown>>,
+): void {
   for (const [id, plan] of plans) {
     if (id in changed) {
       expect(plan.kind, id).toBe("change");
       // Key order matters: the stored text is compared across runs.
-      expect(plan.kind === "change" && JSON.stringify(plan.emaByOutcome), id).toBe(JSON.stringify(changed[id]));
+      expect(plan.kind === "change" && JSON.stringify(plan.emaByOutcome), id).toBe(
+        JSON.stringify(changed[id]),
+      );
     } else if (id in EXPECTED_SKIPPED) {
-      expect(plan, id).toMatchObject({ kind: "skip", reason: EXPECTED_SKIPPED[id as keyof typeof EXPECTED_SKIPPED] });
+      expect(plan, id).toMatchObject({
+        kind: "skip",
+        reason: EXPECTED_SKIPPED[id as keyof typeof EXPECTED_SKIPPED],
+      });
     } else {
       expect(plan.kind, id).toBe("unchanged");
     }
@@ -46,7 +61,11 @@ describe("planRepair, default (the spec's Phase 3)", () => {
   });
 
   it("lists the removed keys and adds none", () => {
-    expect(plans.get("rec_04_spec_example")).toMatchObject({ keysRemoved: [""], keysAdded: [], unmatchedRefs: [] });
+    expect(plans.get("rec_04_spec_example")).toMatchObject({
+      keysRemoved: [""],
+      keysAdded: [],
+      unmatchedRefs: [],
+    });
     expect(plans.get("rec_03_would_be_empty")).toMatchObject({ keysRemoved: [""], keysAdded: [] });
   });
 });
@@ -83,8 +102,14 @@ describe("planRepair --migrate-refs", () => {
   });
 
   it("skips a record of assessment standards only, which would become empty", () => {
-    const plan = planRepair(masteryRecord("r", { "AS1.1": 1, "AS1.2": 0 }), indexOf(COURSE_ID), { migrateRefs: true });
-    expect(plan).toMatchObject({ kind: "skip", reason: "would_be_empty", keysRemoved: ["AS1.1", "AS1.2"] });
+    const plan = planRepair(masteryRecord("r", { "AS1.1": 1, "AS1.2": 0 }), indexOf(COURSE_ID), {
+      migrateRefs: true,
+    });
+    expect(plan).toMatchObject({
+      kind: "skip",
+      reason: "would_be_empty",
+      keysRemoved: ["AS1.1", "AS1.2"],
+    });
   });
 
   it("plans no change for the result of a change (idempotent)", () => {
@@ -92,7 +117,11 @@ describe("planRepair --migrate-refs", () => {
       for (const record of corruptedDataset()) {
         const plan = planRepair(record, indexOf(record.courseId), { migrateRefs });
         if (plan.kind !== "change") continue;
-        const again = planRepair({ ...record, emaByOutcome: JSON.stringify(plan.emaByOutcome) }, indexOf(record.courseId), { migrateRefs });
+        const again = planRepair(
+          { ...record, emaByOutcome: JSON.stringify(plan.emaByOutcome) },
+          indexOf(record.courseId),
+          { migrateRefs },
+        );
         expect(again.kind, record.$id).toBe("unchanged");
       }
     }

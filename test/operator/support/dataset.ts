@@ -12,16 +12,23 @@ export const COURSE_ID = "course_c84774";
 export const EMPTY_COURSE_ID = "course_without_outcomes";
 export const ORIGINAL_UPDATED_AT = "2025-11-12T12:00:00.000Z";
 
-const FIXTURE = new URL("../../../../shared/fixtures/course_outcomes/mathematics_national-4.json", import.meta.url);
+const FIXTURE = new URL(
+  "../../../../shared/fixtures/course_outcomes/mathematics_national-4.json",
+  import.meta.url,
+);
 
 /**
  * The fixture's outcomes with fixed IDs in the `ID.unique()` format, so that
  * expected results can name them: `<unit index><O number>` in the last digits.
  */
 export function loadOutcomes(): CourseOutcome[] {
-  const raw = z.array(z.looseObject({ keywords: z.array(z.string()) })).parse(JSON.parse(readFileSync(FIXTURE, "utf8")));
+  const raw = z
+    .array(z.looseObject({ keywords: z.array(z.string()) }))
+    .parse(JSON.parse(readFileSync(FIXTURE, "utf8")));
   // The fixture holds keywords as an array; the table stores them as a JSON string.
-  const inputs = raw.map((row) => CourseOutcomeInputSchema.parse({ ...row, keywords: JSON.stringify(row.keywords) }));
+  const inputs = raw.map((row) =>
+    CourseOutcomeInputSchema.parse({ ...row, keywords: JSON.stringify(row.keywords) }),
+  );
   const unitIndex = new Map<string, number>();
   return inputs.map((input) => {
     if (!unitIndex.has(input.unitCode)) unitIndex.set(input.unitCode, unitIndex.size);
@@ -42,7 +49,11 @@ export const [O2_U0, O2_U1, O2_U2] = outcomeIds("O2");
 /** Document-ID format, but no outcome of the course. */
 export const FOREIGN_ID = "6913b73000151df21338";
 
-export function masteryRecord(id: string, emaByOutcome: unknown, courseId: string = COURSE_ID): MasteryRecord {
+export function masteryRecord(
+  id: string,
+  emaByOutcome: unknown,
+  courseId: string = COURSE_ID,
+): MasteryRecord {
   return {
     $id: id,
     studentId: `student_${id}`,
@@ -76,7 +87,9 @@ export function corruptedDataset(options: { withOversize?: boolean } = {}): Mast
     masteryRecord("rec_14_ref_bad_value", { "": 0, O1: "high", [O2_U2]: 0.3 }),
     masteryRecord("rec_15_ref_unknown_course", { O1: 0.5, "": 0.1 }, EMPTY_COURSE_ID),
   ];
-  return options.withOversize === false ? records.filter((record) => record.$id !== OVERSIZE_RECORD_ID) : records;
+  return options.withOversize === false
+    ? records.filter((record) => record.$id !== OVERSIZE_RECORD_ID)
+    : records;
 }
 
 export const OVERSIZE_RECORD_ID = "rec_13_oversize";
@@ -86,4 +99,34 @@ function oversizeMap(): Record<string, number> {
   const map: Record<string, number> = {};
   for (let i = 0; i < 200; i++) map[`68f576b1000c0f${i.toString().padStart(6, "0")}`] = 0.123456789;
   return map;
+}
+
+/** The shapes of corrupted record `generatedDataset` cycles through. */
+const CORRUPTED_SHAPES: ReadonlyArray<(value: number) => Record<string, unknown>> = [
+  (value) => ({ "": 0, [O1_U0]: value }),
+  (value) => ({ "": 1, O1: value, "AS1.1": 1 }),
+  (value) => ({ O2: value, [O2_U0]: 0.9 }),
+  () => ({ "": 0 }),
+];
+
+/** Record ids in the `ID.unique()` format that sort in generation order. */
+export function generatedId(index: number): string {
+  return `69${index.toString(16).padStart(18, "0")}`;
+}
+
+/**
+ * `count` records of course_c84774; every `1 / corruptedShare`-th one is
+ * corrupted, cycling through empty keys, the spec's example, string refs and a
+ * would-be-empty map. Deterministic, so two stores seeded alike are equal.
+ */
+export function generatedDataset(count: number, corruptedShare: number): MasteryRecord[] {
+  const every = Math.round(1 / corruptedShare);
+  return Array.from({ length: count }, (_, index) => {
+    const value = Math.round(((index * 37) % 100) / 10) / 10;
+    const map =
+      index % every === 0
+        ? CORRUPTED_SHAPES[(index / every) % CORRUPTED_SHAPES.length]!(value)
+        : { [O1_U0]: value, [O2_U1]: 1 - value };
+    return { ...masteryRecord(generatedId(index), map), studentId: `student_${index}` };
+  });
 }

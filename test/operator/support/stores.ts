@@ -1,5 +1,10 @@
 /** The stores the operator tests run against, seeded with the corrupted dataset. */
-import type { MasteryRecord, MasteryRepair, MasteryStore, Stores } from "../../../src/stores/ports.js";
+import type {
+  MasteryRecord,
+  MasteryRepair,
+  MasteryStore,
+  Stores,
+} from "../../../src/stores/ports.js";
 import { createMemoryStores } from "../../../src/stores/memory/index.js";
 import { createSqliteStores } from "../../../src/stores/sqlite/index.js";
 import { corruptedDataset, loadOutcomes } from "./dataset.js";
@@ -30,13 +35,16 @@ export async function seed(stores: Stores, records: readonly MasteryRecord[]): P
 /** Every record, by `$id`. */
 export async function snapshot(mastery: MasteryStore): Promise<Map<string, MasteryRecord>> {
   const all = new Map<string, MasteryRecord>();
-  for await (const page of mastery.scan({ pageSize: 1000 })) for (const record of page) all.set(record.$id, record);
+  for await (const page of mastery.scan({ pageSize: 1000 }))
+    for (const record of page) all.set(record.$id, record);
   return all;
 }
 
 /** `$id` -> stored `emaByOutcome` text (what clean decides; `updatedAt` is the clock's). */
 export async function mapsById(mastery: MasteryStore): Promise<Record<string, string>> {
-  return Object.fromEntries([...(await snapshot(mastery))].map(([id, record]) => [id, record.emaByOutcome]));
+  return Object.fromEntries(
+    [...(await snapshot(mastery))].map(([id, record]) => [id, record.emaByOutcome]),
+  );
 }
 
 /** `mastery` with its `repair` replaced (works for class-based adapters too). */
