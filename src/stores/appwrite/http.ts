@@ -1,0 +1,90 @@
+/**
+ * node-appwrite's Client with the two things the adapter needs and the SDK
+ * lacks: a timeout per request (the SDK waits forever) and the rate-limit
+ * headers of a failed response (its AppwriteException drops them). Only the
+ * JSON endpoints of TablesDB go through it; `call` mirrors the SDK's own, with
+ * `prepareRequest` (the SDK's) building the request.
+ */
+import { AppwriteException, Client, type Payload } from "node-appwrite";
+import { z } from "zod";
+
+/** An Appwrite error response, with how long the server asked the client to wait, if it said. */
+export class AppwriteHttpError extends AppwriteException {
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, status: number, type: string, response: string, retryAfterMs: number | undefined) {
+    super(message, status, type, response);
+    this.name = "AppwriteHttpError";
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const ErrorBodySchema = z.looseObject({ message: z.string().optional(), type: z.string().optional() });
+
+export class TimedClient extends Client {
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  override async call(
+    method: string,
+    url: URL,
+    headers: Record<string, string> = {},
+    params: Payload = {},
+    responseType = "json",
+  ): Promise<unknown> {
+    if (responseType !== "json") throw new Error(`TimedClient only serves JSON endpoints, not ${responseType}`);
+    const { uri, options } = this.prepareRequest(method, url, headers, params);
+    const body = options.body;
+    if (body !== undefined && body !== null && typeof body !== "string") {
+      throw new Error("TimedClient only sends JSON bodies");
+    }
+    const response = await fetch(uri, {
+      method: options.method,
+      headers: { ...this.headers, ...headers },
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.text();
+    const json = response.headers.get("content-type")?.includes("application/json") ? parseJson(text) : undefined;
+    if (response.status >= 400) {
+      const error = ErrorBodySchema.safeParse(json);
+      const message = (error.success ? error.data.message : undefined) ?? text;
+      const type = (error.success ? error.data.type : undefined) ?? "";
+      throw new AppwriteHttpError(message, response.status, type, text, retryAfterMs(response.headers, this.now()));
+    }
+    return json ?? { message: text };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`Appwrite answered with invalid JSON: ${text.slice(0, 200)}`, { cause: error });
+  }
+}
+
+/**
+ * The wait a response asks for: `Retry-After` (seconds or an HTTP date; sent
+ * by proxies and gateways in front of Appwrite) first, else Appwrite's own
+ * `X-RateLimit-Reset` (epoch seconds at which the rate-limit window resets).
+ */
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
+  const retryAfter = headers.get("retry-after")?.trim();
+  if (retryAfter !== undefined && retryAfter !== "") {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = headers.get("x-ratelimit-reset")?.trim();
+  if (reset !== undefined && reset !== "") {
+    const epochSeconds = Number(reset);
+    if (Number.isFinite(epochSeconds)) return Math.max(0, epochSeconds * 1000 - now);
+  }
+  return undefined;
+}

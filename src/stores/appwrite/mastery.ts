@@ -1,0 +1,289 @@
+/**
+ * MasteryV2 on Appwrite. The write rules are the shared ones
+ * (../shared/mastery-write.ts); this file makes their commits atomic and
+ * race-free on a real Appwrite (TablesDB, 1.8+):
+ *
+ * - Every write of a MasteryV2 row is one TablesDB transaction that also
+ *   creates a `mastery_ledger` row. A lesson's ledger row has the session's ID
+ *   (or a hash of it), so a session commits at most once: a second create of
+ *   that ID fails the commit. That is the idempotency.
+ * - Every MasteryV2 row carries a `revision`, new and random on every write.
+ *   The ledger row records the revision its write was computed from
+ *   (`baseRevision`), and the ledger's unique index (`masteryId`,
+ *   `baseRevision`) lets one write per revision commit: of two writers that
+ *   read the same state, one commit fails and that writer re-reads and folds
+ *   again. No lost updates, and no reliance on timestamp resolution. Appwrite's
+ *   own commit check (a row changed after the operation was staged → 409
+ *   `transaction_conflict`) also guards against writers outside this adapter.
+ * - A record's first write relies on the unique index `unique_student_course`:
+ *   of two concurrent first lessons one commit fails, re-reads and merges.
+ * - Repairs and restores claim revisions the same way, with bulk operations
+ *   (bulkCreate of ledger rows, bulkUpsert of records) in one transaction per
+ *   chunk of records.
+ * - A commit whose outcome is unknown (timeout, 5xx) is settled by looking for
+ *   its ledger rows, which carry the transaction ID.
+ */
+import { createHash } from "node:crypto";
+import { Query } from "node-appwrite";
+import { z } from "zod";
+import { uniqueId } from "../../mastery/ids.js";
+import { StoreConflictError, StoreDataError } from "../errors.js";
+import type { CourseOutcomeStore, MasteryRecord, MasteryRepair, MasteryStore } from "../ports.js";
+import { KeyedLock } from "../shared/keyed-lock.js";
+import {
+  applyLessonMasteryWith,
+  MAX_APPLY_ATTEMPTS,
+  parseRestoreInput,
+  parseScanOptions,
+  planRepairs,
+  type MasteryApplyBackend,
+} from "../shared/mastery-write.js";
+import { parseInput } from "../shared/rows.js";
+import type { AppwriteGateway, AppwriteRow, TransactionOperation } from "./gateway.js";
+import { ledgerEntryFromRow, masteryColumns, masteryFromRow, type ReadMasteryRow } from "./mapping.js";
+
+/** Records per repair or restore transaction (each a bulkCreate and a bulkUpsert). */
+export const WRITE_CHUNK_SIZE = 100;
+
+/** Backoff between attempts when other writers keep committing first: full jitter, doubling, capped. */
+export interface ConflictBackoff {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+type LedgerOperation = "lesson" | "repair" | "restore";
+
+const ROW_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
+
+/** The ledger row ID of a lesson session: the session ID when Appwrite accepts it as a row ID, else a hash of it. */
+export function ledgerRowId(sessionId: string): string {
+  return ROW_ID.test(sessionId) ? sessionId : `h${createHash("sha256").update(sessionId).digest("hex").slice(0, 35)}`;
+}
+
+export function createAppwriteMasteryStore(
+  gateway: AppwriteGateway,
+  tables: { mastery: string; masteryLedger: string },
+  outcomes: CourseOutcomeStore,
+  backoff: ConflictBackoff,
+): MasteryStore {
+  const lock = new KeyedLock();
+
+  const read = (row: AppwriteRow): ReadMasteryRow => masteryFromRow(tables.mastery, row);
+
+  const readOne = async (studentId: string, courseId: string): Promise<ReadMasteryRow | null> => {
+    const rows = await gateway.listRows(tables.mastery, [
+      Query.equal("studentId", studentId),
+      Query.equal("courseId", courseId),
+      Query.limit(2),
+    ]);
+    if (rows.length > 1) {
+      throw new StoreDataError(tables.mastery, rows.map((row) => row.$id).join(","), "two rows for one student and course (is the unique index unique_student_course missing?)", {
+        studentId,
+        courseId,
+      });
+    }
+    const [row] = rows;
+    return row === undefined ? null : read(row);
+  };
+
+  const readByIds = async (ids: readonly string[]): Promise<Map<string, ReadMasteryRow>> =>
+    new Map((await gateway.listWhereIn(tables.mastery, "$id", ids)).map((row) => [row.$id, read(row)]));
+
+  const committedBy = async (transactionId: string): Promise<boolean> =>
+    (await gateway.listRows(tables.masteryLedger, [Query.equal("transactionId", transactionId), Query.limit(1)])).length > 0;
+
+  const pause = (attempt: number): Promise<void> =>
+    backoff.sleep(backoff.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (attempt - 1)));
+
+  const ledgerColumns = (
+    operation: LedgerOperation,
+    record: MasteryRecord,
+    claim: { baseRevision: string; transactionId: string; sessionId: string | null; appliedAt: string },
+  ): Record<string, unknown> => ({
+    sessionId: claim.sessionId,
+    operation,
+    studentId: record.studentId,
+    courseId: record.courseId,
+    masteryId: record.$id,
+    baseRevision: claim.baseRevision,
+    transactionId: claim.transactionId,
+    appliedAt: claim.appliedAt,
+  });
+
+  /** The backend of one apply: remembers the revision of the record it last read. */
+  const applyBackend = (): MasteryApplyBackend => {
+    let readRevision: { recordId: string; revision: string } | null = null;
+    let staleCommits = 0;
+    return {
+      async read({ sessionId, studentId, courseId }) {
+        const [ledgerRow, current] = await Promise.all([
+          gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId)),
+          readOne(studentId, courseId),
+        ]);
+        readRevision = current === null ? null : { recordId: current.record.$id, revision: current.revision };
+        return {
+          ledger: ledgerRow === null ? null : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
+          record: current?.record ?? null,
+        };
+      },
+      async commit(plan) {
+        if ((plan.expected?.$id ?? null) !== (readRevision?.recordId ?? null)) {
+          throw new Error("applyLessonMastery: the plan was not computed from the record this backend read");
+        }
+        const revision = uniqueId();
+        const baseRevision = readRevision?.revision ?? `new:${revision}`;
+        const result = await gateway.runTransaction(
+          { operation: "applyLessonMastery", table: tables.mastery, rowId: plan.record.$id },
+          (transactionId): TransactionOperation[] => {
+            const ledger: TransactionOperation = {
+              action: "create",
+              tableId: tables.masteryLedger,
+              rowId: ledgerRowId(plan.ledger.sessionId),
+              data: ledgerColumns("lesson", plan.record, {
+                baseRevision,
+                transactionId,
+                sessionId: plan.ledger.sessionId,
+                appliedAt: plan.ledger.appliedAt,
+              }),
+            };
+            const record: TransactionOperation = {
+              action: plan.expected === null ? "create" : "update",
+              tableId: tables.mastery,
+              rowId: plan.record.$id,
+              data: masteryColumns(plan.record, revision),
+            };
+            return [record, ledger];
+          },
+          committedBy,
+        );
+        if (result === "stale") await pause(++staleCommits);
+        return result;
+      },
+    };
+  };
+
+  /**
+   * Writes whole records with their ledger claims in one transaction; on a
+   * conflict asks `refresh` for the records and revisions to write instead
+   * (it throws when the operation must be refused).
+   */
+  const writeRecords = async (
+    operation: LedgerOperation,
+    initial: { records: MasteryRecord[]; revisions: Map<string, string> },
+    refresh: () => Promise<{ records: MasteryRecord[]; revisions: Map<string, string> }>,
+  ): Promise<void> => {
+    let batch = initial;
+    for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
+      const appliedAt = new Date().toISOString();
+      const writes = batch.records.map((record) => {
+        const revision = uniqueId();
+        return { record, revision, baseRevision: batch.revisions.get(record.$id) ?? `new:${revision}` };
+      });
+      const result = await gateway.runTransaction(
+        { operation, table: tables.mastery },
+        (transactionId): TransactionOperation[] => [
+          {
+            action: "bulkCreate",
+            tableId: tables.masteryLedger,
+            data: writes.map(({ record, baseRevision }) => ({
+              $id: uniqueId(),
+              ...ledgerColumns(operation, record, { baseRevision, transactionId, sessionId: null, appliedAt }),
+            })),
+          },
+          {
+            action: "bulkUpsert",
+            tableId: tables.mastery,
+            data: writes.map(({ record, revision }) => ({ $id: record.$id, ...masteryColumns(record, revision) })),
+          },
+        ],
+        committedBy,
+      );
+      if (result === "committed") return;
+      await pause(attempt);
+      batch = await refresh();
+    }
+    throw new StoreConflictError(tables.mastery, undefined, `the records kept changing; gave up after ${MAX_APPLY_ATTEMPTS} attempts`, {
+      operation,
+      ids: batch.records.map((record) => record.$id),
+    });
+  };
+
+  const revisionsOf = (stored: Map<string, ReadMasteryRow>): Map<string, string> =>
+    new Map([...stored].map(([id, row]) => [id, row.revision]));
+  const recordsOf = (stored: Map<string, ReadMasteryRow>): Map<string, MasteryRecord> =>
+    new Map([...stored].map(([id, row]) => [id, row.record]));
+
+  const repairChunk = async (repairs: readonly MasteryRepair[], stored: Map<string, ReadMasteryRow>): Promise<void> => {
+    const plan = async (current: Map<string, ReadMasteryRow>) => ({
+      records: (await planRepairs(outcomes, repairs, recordsOf(current))).map((planned) => planned.record),
+      revisions: revisionsOf(current),
+    });
+    await writeRecords("repair", await plan(stored), async () => plan(await readByIds(repairs.map((repair) => repair.$id))));
+  };
+
+  const assertNoPairHeldElsewhere = async (records: readonly MasteryRecord[]): Promise<void> => {
+    const ids = new Set(records.map((record) => record.$id));
+    const restored = new Map(records.map((record) => [`${record.studentId}\u0000${record.courseId}`, record]));
+    const holders = await gateway.listWhereIn(tables.mastery, "studentId", [...new Set(records.map((record) => record.studentId))], [
+      Query.equal("courseId", [...new Set(records.map((record) => record.courseId))]),
+    ]);
+    for (const holder of holders) {
+      const { record: held } = read(holder);
+      const clash = restored.get(`${held.studentId}\u0000${held.courseId}`);
+      if (clash !== undefined && !ids.has(held.$id)) {
+        throw new StoreConflictError(tables.mastery, clash.$id, "another row already holds this student and course (unique_student_course)", {
+          operation: "restore",
+          studentId: held.studentId,
+          courseId: held.courseId,
+          heldBy: held.$id,
+        });
+      }
+    }
+  };
+
+  const restoreChunk = async (records: MasteryRecord[]): Promise<void> => {
+    const revisionsNow = async () => revisionsOf(await readByIds(records.map((record) => record.$id)));
+    await writeRecords("restore", { records, revisions: await revisionsNow() }, async () => {
+      await assertNoPairHeldElsewhere(records);
+      return { records, revisions: await revisionsNow() };
+    });
+  };
+
+  return {
+    async get(studentId, courseId) {
+      return (await readOne(studentId, courseId))?.record ?? null;
+    },
+
+    applyLessonMastery(input) {
+      return applyLessonMasteryWith({ outcomes, backend: applyBackend(), lock }, input);
+    },
+
+    async *scan(options) {
+      const { pageSize, after } = parseScanOptions(options);
+      for await (const page of gateway.pages(tables.mastery, [], pageSize, after)) {
+        yield page.map((row) => read(row).record);
+      }
+    },
+
+    async repair(repairs) {
+      parseInput(z.array(z.object({ $id: z.string().min(1) })), repairs, "repair");
+      const stored = await readByIds(repairs.map((repair) => repair.$id));
+      // The whole batch is checked before anything is written; each chunk is then one transaction.
+      await planRepairs(outcomes, repairs, recordsOf(stored));
+      for (let start = 0; start < repairs.length; start += WRITE_CHUNK_SIZE) {
+        await repairChunk(repairs.slice(start, start + WRITE_CHUNK_SIZE), stored);
+      }
+    },
+
+    async restore(records) {
+      const parsed = parseRestoreInput(records);
+      const chunks: MasteryRecord[][] = [];
+      for (let start = 0; start < parsed.length; start += WRITE_CHUNK_SIZE) chunks.push(parsed.slice(start, start + WRITE_CHUNK_SIZE));
+      // Every chunk is checked against the unique index before anything is written.
+      for (const chunk of chunks) await assertNoPairHeldElsewhere(chunk);
+      for (const chunk of chunks) await restoreChunk(chunk);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Appwrite 1.8's JSON query strings (`{"method":"equal","attribute":"courseId","values":["c1"]}`),
+ * as `Query.*` of node-appwrite produces them. Supported: equal (an array of
+ * values means "any of"), orderAsc, limit (default 25, as Appwrite), offset,
+ * cursorAfter. Anything else is refused loudly rather than ignored.
+ */
+import { z } from "zod";
+import { apiErrors } from "./errors.js";
+import type { TableDefinition } from "./schema.js";
+
+export interface ListQuery {
+  equals: Array<{ attribute: string; values: unknown[] }>;
+  orderAsc?: string;
+  limit: number;
+  offset: number;
+  cursorAfter?: string;
+}
+
+/** Appwrite's page size when no `limit` query is given. */
+export const DEFAULT_LIMIT = 25;
+/** Appwrite's largest accepted `limit`. */
+export const MAX_LIMIT = 5000;
+/** Appwrite refuses an `equal` with more values than this. */
+export const MAX_QUERY_VALUES = 100;
+
+const SYSTEM_ATTRIBUTES = new Set(["$id", "$sequence", "$createdAt", "$updatedAt"]);
+
+const QuerySchema = z.object({
+  method: z.string(),
+  attribute: z.string().optional(),
+  values: z.array(z.unknown()).optional(),
+});
+
+export function parseQueries(raw: readonly string[], table: TableDefinition): ListQuery {
+  const query: ListQuery = { equals: [], limit: DEFAULT_LIMIT, offset: 0 };
+  const columns = new Set(table.columns.map((column) => column.key));
+  const attributeOf = (parsed: z.infer<typeof QuerySchema>): string => {
+    const attribute = parsed.attribute;
+    if (attribute === undefined || !(columns.has(attribute) || SYSTEM_ATTRIBUTES.has(attribute))) {
+      throw apiErrors.invalidQuery(`Attribute not found in schema: ${String(attribute)}`);
+    }
+    return attribute;
+  };
+  for (const text of raw) {
+    const parsed = parseOne(text);
+    const values = parsed.values ?? [];
+    switch (parsed.method) {
+      case "equal": {
+        const attribute = attributeOf(parsed);
+        if (values.length === 0) throw apiErrors.invalidQuery(`Equal queries require at least one value.`);
+        if (values.length > MAX_QUERY_VALUES) {
+          throw apiErrors.invalidQuery(`Query on attribute has greater than ${MAX_QUERY_VALUES} values: ${attribute}`);
+        }
+        query.equals.push({ attribute, values });
+        break;
+      }
+      case "orderAsc":
+        if (query.orderAsc !== undefined) throw apiErrors.unsupported("more than one orderAsc");
+        query.orderAsc = attributeOf(parsed);
+        break;
+      case "limit":
+        query.limit = integerValue(values, "limit", 0, MAX_LIMIT);
+        break;
+      case "offset":
+        query.offset = integerValue(values, "offset", 0, Number.MAX_SAFE_INTEGER);
+        break;
+      case "cursorAfter": {
+        const [cursor] = values;
+        if (typeof cursor !== "string" || cursor === "") throw apiErrors.invalidQuery("Cursor must be a row ID");
+        query.cursorAfter = cursor;
+        break;
+      }
+      default:
+        throw apiErrors.unsupported(`query method "${parsed.method}"`);
+    }
+  }
+  return query;
+}
+
+function parseOne(text: string): z.infer<typeof QuerySchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw apiErrors.invalidQuery(`Invalid query: ${text}`);
+  }
+  const parsed = QuerySchema.safeParse(json);
+  if (!parsed.success) throw apiErrors.invalidQuery(`Invalid query: ${text}`);
+  return parsed.data;
+}
+
+function integerValue(values: unknown[], method: string, min: number, max: number): number {
+  const [value] = values;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw apiErrors.invalidQuery(`Invalid ${method} param: value must be a valid range between ${min} and ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,296 @@
+/**
+ * One table's rows in memory, kept fast enough to benchmark operator tools at
+ * 100k rows: rows by ID, the `$sequence` order (Appwrite's default) and the
+ * `$id` order maintained incrementally, an equality index per column built on
+ * first use, and the unique indexes from the table definition. An unfiltered
+ * page costs O(log n + page); a filtered one costs O(matches).
+ */
+import type { Models } from "node-appwrite";
+import { apiErrors } from "./errors.js";
+import type { ListQuery } from "./queries.js";
+import type { TableDefinition } from "./schema.js";
+
+/** A stored row, exactly as the server returns it. */
+export type StoredRow = Models.Row & Record<string, unknown>;
+
+interface UniqueIndex {
+  key: string;
+  columns: string[];
+  /** Composite key of the indexed values → the row holding them. */
+  owners: Map<string, string>;
+}
+
+export class Table {
+  readonly id: string;
+  readonly definition: TableDefinition;
+  private readonly rowsById = new Map<string, StoredRow>();
+  private readonly sequenceOrder: string[] = [];
+  /** Position of each ID in `sequenceOrder`; rebuilt after a delete shifts them. */
+  private sequencePosition = new Map<string, number>();
+  private sequencePositionStale = false;
+  private idOrder: string[] = [];
+  private idOrderStale = false;
+  private readonly equalityIndexes = new Map<string, Map<unknown, Set<string>>>();
+  private readonly uniqueIndexes: UniqueIndex[];
+  /** Orders on other columns, computed on demand and dropped on any write. */
+  private readonly sortedByColumn = new Map<string, string[]>();
+  private nextSequence = 1;
+
+  constructor(definition: TableDefinition) {
+    this.id = definition.$id;
+    this.definition = definition;
+    this.uniqueIndexes = definition.indexes
+      .filter((index) => index.type === "unique")
+      .map((index) => ({ key: index.key, columns: index.columns, owners: new Map() }));
+  }
+
+  get size(): number {
+    return this.rowsById.size;
+  }
+
+  get(id: string): StoredRow | undefined {
+    return this.rowsById.get(id);
+  }
+
+  /** Every row in `$sequence` order (the server's copies: do not mutate). */
+  all(): StoredRow[] {
+    return this.sequenceOrder.map((id) => this.mustGet(id));
+  }
+
+  nextSequenceNumber(): string {
+    return String(this.nextSequence++);
+  }
+
+  /**
+   * Adds a new row. `bulk` defers re-sorting the `$id` order to the next
+   * ordered read, which keeps seeding 100k rows linearithmic.
+   */
+  insert(row: StoredRow, bulk = false): void {
+    this.rowsById.set(row.$id, row);
+    this.sequencePosition.set(row.$id, this.sequenceOrder.length);
+    this.sequenceOrder.push(row.$id);
+    if (bulk || this.idOrderStale) {
+      this.idOrder.push(row.$id);
+      this.idOrderStale = true;
+    } else {
+      this.idOrder.splice(upperBound(this.idOrder, row.$id), 0, row.$id);
+    }
+    for (const [column, index] of this.equalityIndexes) addToIndex(index, row[column], row.$id);
+    for (const unique of this.uniqueIndexes) {
+      const key = compositeKey(row, unique.columns);
+      if (key !== null) unique.owners.set(key, row.$id);
+    }
+    this.sortedByColumn.clear();
+  }
+
+  replace(row: StoredRow): void {
+    const previous = this.mustGet(row.$id);
+    this.rowsById.set(row.$id, row);
+    for (const [column, index] of this.equalityIndexes) {
+      if (previous[column] === row[column]) continue;
+      removeFromIndex(index, previous[column], row.$id);
+      addToIndex(index, row[column], row.$id);
+    }
+    for (const unique of this.uniqueIndexes) {
+      const before = compositeKey(previous, unique.columns);
+      const after = compositeKey(row, unique.columns);
+      if (before === after) continue;
+      if (before !== null && unique.owners.get(before) === row.$id) unique.owners.delete(before);
+      if (after !== null) unique.owners.set(after, row.$id);
+    }
+    this.sortedByColumn.clear();
+  }
+
+  remove(id: string): void {
+    const row = this.mustGet(id);
+    this.rowsById.delete(id);
+    this.sequenceOrder.splice(this.positionInSequence(id), 1);
+    this.sequencePositionStale = true;
+    const idOrder = this.orderedById();
+    idOrder.splice(upperBound(idOrder, id) - 1, 1);
+    for (const [column, index] of this.equalityIndexes) removeFromIndex(index, row[column], id);
+    for (const unique of this.uniqueIndexes) {
+      const key = compositeKey(row, unique.columns);
+      if (key !== null && unique.owners.get(key) === id) unique.owners.delete(key);
+    }
+    this.sortedByColumn.clear();
+  }
+
+  /**
+   * The row holding one of `row`'s unique keys, other than `row` itself.
+   * `pending` overrides stored rows (a write batch's view: `null` = deleted).
+   */
+  uniqueHolder(row: StoredRow, pending: ReadonlyMap<string, StoredRow | null>): string | undefined {
+    for (const unique of this.uniqueIndexes) {
+      const key = compositeKey(row, unique.columns);
+      if (key === null) continue;
+      const owner = unique.owners.get(key);
+      if (owner !== undefined && owner !== row.$id) {
+        const ownerNow = pending.has(owner) ? pending.get(owner) : this.rowsById.get(owner);
+        if (ownerNow !== null && ownerNow !== undefined && compositeKey(ownerNow, unique.columns) === key) return owner;
+      }
+      for (const [id, other] of pending) {
+        if (id !== row.$id && other !== null && compositeKey(other, unique.columns) === key) return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** One page of a list, and the total count when asked for. */
+  list(query: ListQuery, withTotal: boolean): { rows: StoredRow[]; total: number } {
+    const cursor = query.cursorAfter === undefined ? undefined : this.rowsById.get(query.cursorAfter);
+    if (query.cursorAfter !== undefined && cursor === undefined) throw apiErrors.cursorNotFound();
+    const compare = this.comparator(query.orderAsc);
+    if (query.equals.length > 0) {
+      const matched = this.candidates(query.equals)
+        .filter((row) => query.equals.every(({ attribute, values }) => values.includes(row[attribute])))
+        .sort(compare);
+      const start = (cursor === undefined ? 0 : upperBoundBy(matched, cursor, compare)) + query.offset;
+      return { rows: matched.slice(start, start + query.limit), total: withTotal ? matched.length : 0 };
+    }
+    const ordered = this.orderedIds(query.orderAsc);
+    const start = (cursor === undefined ? 0 : this.positionAfter(ordered, cursor, query.orderAsc, compare)) + query.offset;
+    const rows = ordered.slice(start, start + query.limit).map((id) => this.mustGet(id));
+    return { rows, total: withTotal ? this.rowsById.size : 0 };
+  }
+
+  private mustGet(id: string): StoredRow {
+    const row = this.rowsById.get(id);
+    if (row === undefined) throw new Error(`Appwrite test server invariant broken: row ${id} missing from ${this.id}`);
+    return row;
+  }
+
+  /** Rows that may match: the smallest set any one `equal` filter selects through its index. */
+  private candidates(equals: ListQuery["equals"]): StoredRow[] {
+    let best: StoredRow[] | undefined;
+    for (const { attribute, values } of equals) {
+      const rows =
+        attribute === "$id"
+          ? values.flatMap((value) => (typeof value === "string" ? (this.rowsById.get(value) ?? []) : []))
+          : values.flatMap((value) => [...(this.equalityIndex(attribute).get(value) ?? [])].map((id) => this.mustGet(id)));
+      if (best === undefined || rows.length < best.length) best = rows;
+    }
+    return [...new Set(best)];
+  }
+
+  private equalityIndex(column: string): Map<unknown, Set<string>> {
+    let index = this.equalityIndexes.get(column);
+    if (index === undefined) {
+      index = new Map();
+      for (const row of this.rowsById.values()) addToIndex(index, row[column], row.$id);
+      this.equalityIndexes.set(column, index);
+    }
+    return index;
+  }
+
+  private comparator(orderAsc: string | undefined): (a: StoredRow, b: StoredRow) => number {
+    const bySequence = (a: StoredRow, b: StoredRow) => Number(a.$sequence) - Number(b.$sequence);
+    if (orderAsc === undefined || orderAsc === "$sequence") return bySequence;
+    return (a, b) => compareValues(a[orderAsc], b[orderAsc]) || bySequence(a, b);
+  }
+
+  private orderedIds(orderAsc: string | undefined): string[] {
+    if (orderAsc === undefined || orderAsc === "$sequence") return this.sequenceOrder;
+    if (orderAsc === "$id") return this.orderedById();
+    let ordered = this.sortedByColumn.get(orderAsc);
+    if (ordered === undefined) {
+      const compare = this.comparator(orderAsc);
+      ordered = [...this.rowsById.values()].sort(compare).map((row) => row.$id);
+      this.sortedByColumn.set(orderAsc, ordered);
+    }
+    return ordered;
+  }
+
+  private orderedById(): string[] {
+    if (this.idOrderStale) {
+      this.idOrder.sort(compareStrings);
+      this.idOrderStale = false;
+    }
+    return this.idOrder;
+  }
+
+  private positionAfter(
+    ordered: string[],
+    cursor: StoredRow,
+    orderAsc: string | undefined,
+    compare: (a: StoredRow, b: StoredRow) => number,
+  ): number {
+    if (orderAsc === undefined || orderAsc === "$sequence") return this.positionInSequence(cursor.$id) + 1;
+    if (orderAsc === "$id") return upperBound(ordered, cursor.$id);
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(this.mustGet(ordered[middle] as string), cursor) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private positionInSequence(id: string): number {
+    if (this.sequencePositionStale) {
+      this.sequencePosition = new Map(this.sequenceOrder.map((rowId, position) => [rowId, position]));
+      this.sequencePositionStale = false;
+    }
+    const position = this.sequencePosition.get(id);
+    if (position === undefined) throw new Error(`Appwrite test server invariant broken: ${id} has no sequence position`);
+    return position;
+  }
+}
+
+function compositeKey(row: Record<string, unknown>, columns: readonly string[]): string | null {
+  const values = columns.map((column) => row[column]);
+  // Like MariaDB, a unique index does not constrain rows with a NULL in it.
+  return values.some((value) => value === null || value === undefined) ? null : JSON.stringify(values);
+}
+
+function addToIndex(index: Map<unknown, Set<string>>, value: unknown, id: string): void {
+  let ids = index.get(value);
+  if (ids === undefined) {
+    ids = new Set();
+    index.set(value, ids);
+  }
+  ids.add(id);
+}
+
+function removeFromIndex(index: Map<unknown, Set<string>>, value: unknown, id: string): void {
+  const ids = index.get(value);
+  ids?.delete(id);
+  if (ids?.size === 0) index.delete(value);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  // Nulls first, as MariaDB sorts them ascending.
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return compareStrings(String(a), String(b));
+}
+
+/** Index of the first element greater than `value` in a sorted string array. */
+function upperBound(sorted: readonly string[], value: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function upperBoundBy<T>(sorted: readonly T[], value: T, compare: (a: T, b: T) => number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(sorted[middle] as T, value) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
