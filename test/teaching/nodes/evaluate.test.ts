@@ -5,7 +5,7 @@ import type { TeachingGraphDeps } from "../../../src/teaching/deps.js";
 import { TeachingStateError } from "../../../src/teaching/errors.js";
 import { EvaluationError } from "../../../src/teaching/evaluation/index.js";
 import { createEvaluate } from "../../../src/teaching/nodes/evaluate.js";
-import type { State } from "../../../src/teaching/state.js";
+import type { EvidenceEntry, State } from "../../../src/teaching/state.js";
 import { lessonFixture } from "../support/fixtures.js";
 import { fakeJudge } from "../support/model.js";
 import { TEST_INTERACTION_ID, lessonState } from "../support/state.js";
@@ -32,6 +32,7 @@ function submitted(cardIndex: number, response: string, overrides: Partial<State
 }
 
 const textOf = (update: { messages?: unknown }) => String((update.messages as AIMessage[])[0]?.content);
+const firstEvidence = (update: { evidence?: unknown }) => (update.evidence as EvidenceEntry[])[0];
 
 describe("evaluate", () => {
   it("judges an MCQ deterministically and records the attempt", async () => {
@@ -64,14 +65,14 @@ describe("evaluate", () => {
     const update = await evaluateWith(submitted(2, "5", { attempts: 1 })).run();
     expect(update).toMatchObject({ attempts: 2, is_correct: false });
     expect(textOf(update)).not.toContain("**The answer:**");
-    expect(update.evidence?.[0]).toMatchObject({ max_attempts_reached: false, attempts: 2 });
+    expect(firstEvidence(update)).toMatchObject({ max_attempts_reached: false, attempts: 2 });
   });
 
   it("shows the worked answer after the last wrong attempt", async () => {
     const update = await evaluateWith(submitted(2, "5", { attempts: 2 })).run();
     expect(update).toMatchObject({ attempts: 3, is_correct: false });
     expect(textOf(update)).toContain("**The answer:** 4.00");
-    expect(update.evidence?.[0]).toMatchObject({ max_attempts_reached: true, correct: false });
+    expect(firstEvidence(update)).toMatchObject({ max_attempts_reached: true, correct: false });
   });
 
   it("records a skip without judging it, and shows the worked answer", async () => {
@@ -79,7 +80,7 @@ describe("evaluate", () => {
     const update = await evaluateWith(state).run();
     expect(update.is_correct).toBe(false);
     expect(update.attempts).toBeUndefined();
-    expect(update.evidence?.[0]).toMatchObject({ skipped: true, correct: false, response: null, attempts: 1, method: "skip" });
+    expect(firstEvidence(update)).toMatchObject({ skipped: true, correct: false, response: null, attempts: 1, method: "skip" });
     expect(textOf(update)).toBe("Card skipped.\n\n**The answer:** 1/4");
   });
 
@@ -91,7 +92,7 @@ describe("evaluate", () => {
     const update = await run();
     expect(deps.getChatModel).toHaveBeenCalledTimes(1);
     expect(update.is_correct).toBe(correct);
-    expect(update.evidence?.[0]).toMatchObject({ method: "model", partial_credit: credit, correct });
+    expect(firstEvidence(update)).toMatchObject({ method: "model", partial_credit: credit, correct });
   });
 
   it("shows the rubric as the worked answer of a rubric card", async () => {

@@ -13,7 +13,8 @@ import {
   type AnswerRequest,
 } from "../../../src/teaching/protocol.js";
 import type { State } from "../../../src/teaching/state.js";
-import type { LessonFixture } from "./fixtures.js";
+import type { LessonSnapshot } from "../../../src/lessons/schema.js";
+import { correctAnswer, wrongAnswer, type LessonFixture } from "./fixtures.js";
 
 export type TeachingGraph = ReturnType<ReturnType<typeof createTeachingGraph>["compile"]>;
 
@@ -102,4 +103,25 @@ export async function playLesson(
   }
   const snapshot = await testGraph.graph.getState(config);
   return { state: snapshot.values as State, requests };
+}
+
+export type StudentMove = "right" | "wrong" | "skip";
+
+/**
+ * A student who answers each card as planned, move by move (a card without a
+ * plan, or past its plan, is answered right). Uses the card's correct and
+ * wrong answers from the fixtures.
+ */
+export function scriptedStudent(
+  lesson: LessonSnapshot,
+  plan: Record<string, StudentMove[]>,
+): (request: AnswerRequest) => AnswerPayloadInput {
+  const moves = new Map(Object.entries(plan).map(([cardId, list]) => [cardId, [...list]]));
+  return (request) => {
+    const card = lesson.cards[request.card_index];
+    if (card === undefined || card.id !== request.card_id) throw new Error(`Unexpected request for ${request.card_id}`);
+    const move = moves.get(card.id)?.shift() ?? "right";
+    if (move === "skip") return skip(request);
+    return submit(request, move === "right" ? correctAnswer(card) : wrongAnswer(card));
+  };
 }
