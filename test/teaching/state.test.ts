@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { SessionContextField, TeachingInput, TeachingState } from "../../src/teaching/state.js";
+
+describe("the graph's input", () => {
+  it("is only messages and session_context", () => {
+    expect(Object.keys(TeachingInput.getInputJsonSchema().properties as object).sort()).toEqual([
+      "messages",
+      "session_context",
+    ]);
+  });
+
+  it("documents session_context with its real JSON schema", () => {
+    const properties = TeachingInput.getInputJsonSchema().properties as Record<string, { required?: string[]; properties?: object }>;
+    const sessionContext = properties.session_context!;
+    expect(sessionContext.required).toEqual(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes"]);
+    expect(Object.keys(sessionContext.properties ?? {})).toEqual(
+      expect.arrayContaining(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes", "use_plain_text"]),
+    );
+  });
+
+  it("passes any session_context through unchanged, so prepare_session can name every bad field", () => {
+    const malformed = { session_id: 7, enriched_outcomes: "O1" };
+    expect(SessionContextField["~standard"].validate(malformed)).toEqual({ value: malformed });
+  });
+});
+
+describe("the state", () => {
+  it("declares every channel the nodes use, with enriched_outcomes required", () => {
+    const schema = TeachingState.getJsonSchema();
+    expect(schema.required).toEqual(expect.arrayContaining(["enriched_outcomes", "lesson_snapshot", "session_id"]));
+    expect(TeachingState.getChannelKeys().sort()).toEqual(
+      [
+        "answer",
+        "attempts",
+        "current_card_index",
+        "enriched_outcomes",
+        "evidence",
+        "hints_shown",
+        "interaction_id",
+        "is_correct",
+        "last_error",
+        "lesson_snapshot",
+        "mastery_record",
+        "mastery_updates",
+        "max_attempts",
+        "messages",
+        "session_context",
+        "session_id",
+        "student_id",
+        "use_plain_text",
+      ].sort(),
+    );
+  });
+
+  it("accumulates only messages, evidence and mastery_updates", () => {
+    const reduced = Object.entries(TeachingState.fields)
+      .filter(([, field]) => "reducer" in (field as object))
+      .map(([name]) => name)
+      .sort();
+    expect(reduced).toEqual(["evidence", "mastery_updates", "messages"]);
+  });
+});
