@@ -1,0 +1,142 @@
+/**
+ * The terminal player (`npm start`): teaches the demo lesson with the teaching
+ * graph in-process, on the embedded SQLite store (never Appwrite): it seeds the
+ * demo course and lesson idempotently, opens a session the way the frontend
+ * does (enrichment and its checks included), checkpoints the thread in SQLite
+ * beside the store, and persists the lesson's mastery to the store's MasteryV2.
+ */
+import { join, parse } from "node:path";
+import type { Readable } from "node:stream";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { prepareLessonSession } from "../client/start-session.js";
+import {
+  LessonSnapshotSchema,
+  needsModel,
+  type Card,
+  type LessonSnapshot,
+} from "../lessons/schema.js";
+import { uniqueId } from "../mastery/ids.js";
+import { seedDemoData } from "../seed/index.js";
+import { createSqliteStores } from "../stores/sqlite/index.js";
+import type { LessonTemplate, Stores } from "../stores/ports.js";
+import { deterministicCards } from "../teaching/evaluation/index.js";
+import { createTeachingGraph } from "../teaching/graph.js";
+import { PlayerStateError } from "./errors.js";
+import { createLineReader } from "./lines.js";
+import { playLesson } from "./play-lesson.js";
+import { masteryReport, masteryRowText } from "./render.js";
+
+export { PlayerInputEndedError, PlayerStateError } from "./errors.js";
+
+export interface PlayDemoOptions {
+  /** The embedded store's file (SQLITE_PATH); `:memory:` keeps everything in memory. */
+  sqlitePath: string;
+  /** The teacher model; without one only the deterministically judged cards are taught. */
+  model: BaseChatModel | undefined;
+  studentId: string;
+  usePlainText: boolean;
+  input: Readable;
+  write: (text: string) => void;
+  /** Print each answer read (for piped input, where nobody sees it typed). */
+  echoAnswers: boolean;
+}
+
+/** The checkpoint database beside the store's file: `.data/teaching.db` → `.data/teaching.checkpoints.db`. */
+export function checkpointPath(sqlitePath: string): string {
+  if (sqlitePath === ":memory:") return sqlitePath;
+  const { dir, name } = parse(sqlitePath);
+  return join(dir, `${name}.checkpoints.db`);
+}
+
+export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
+  const { write } = options;
+  // The store creates the folder, so it opens first.
+  const stores = createSqliteStores(options.sqlitePath);
+  const checkpointer = SqliteSaver.fromConnString(checkpointPath(options.sqlitePath));
+  const answers = createLineReader(options.input);
+  try {
+    const { lessonTemplate } = await seedDemoData(stores);
+    const snapshot = lessonSnapshotOf(lessonTemplate);
+    const cards = options.model === undefined ? deterministicCards(snapshot.cards) : snapshot.cards;
+    if (cards.length < snapshot.cards.length) write(withoutModelNotice(snapshot.cards));
+    const sessionId = await openSession(stores, { ...snapshot, cards }, options.studentId);
+    const { sessionContext } = await prepareLessonSession({
+      sessionId,
+      stores,
+      usePlainText: options.usePlainText,
+    });
+    await stores.lessons.setSessionThread(sessionId, sessionId);
+
+    write(
+      `Lesson: ${snapshot.title} (${cards.length} cards, course ${snapshot.courseId}, session ${sessionId})\n`,
+    );
+    const graph = createTeachingGraph({
+      getMasteryStore: () => stores.mastery,
+      getChatModel: async () => options.model,
+    }).compile({ checkpointer });
+    const result = await playLesson({
+      graph,
+      threadId: sessionId,
+      sessionContext,
+      answers,
+      write,
+      echoAnswers: options.echoAnswers,
+    });
+
+    const course = { courseId: snapshot.courseId, studentId: options.studentId };
+    write(`\n${masteryReport(result, course)}`);
+    const row = await stores.mastery.get(course.studentId, course.courseId);
+    if (row === null) {
+      throw new PlayerStateError("The lesson finished but no MasteryV2 row exists", {
+        ...course,
+        sessionId,
+      });
+    }
+    write(`\n${masteryRowText(row, `the embedded store ${options.sqlitePath}`)}`);
+  } finally {
+    answers.close();
+    checkpointer.db.close();
+    await stores.close();
+  }
+}
+
+function lessonSnapshotOf(template: LessonTemplate): LessonSnapshot {
+  return LessonSnapshotSchema.parse({
+    lessonTemplateId: template.$id,
+    courseId: template.courseId,
+    title: template.title,
+    outcomeRefs: template.outcomeRefs,
+    cards: template.cards,
+    lesson_type: template.lesson_type,
+    estMinutes: template.estMinutes,
+  });
+}
+
+/** A new session row for this run, as the platform creates one when a student opens a lesson. */
+async function openSession(
+  stores: Stores,
+  snapshot: LessonSnapshot,
+  studentId: string,
+): Promise<string> {
+  const sessionId = uniqueId();
+  await stores.lessons.putSession({
+    $id: sessionId,
+    studentId,
+    courseId: snapshot.courseId,
+    lessonTemplateId: snapshot.lessonTemplateId,
+    lessonSnapshot: snapshot,
+    status: "created",
+    startedAt: new Date().toISOString(),
+  });
+  return sessionId;
+}
+
+function withoutModelNotice(cards: readonly Card[]): string {
+  const skipped = cards.filter((card) => needsModel(card.cfu)).map((card) => card.id);
+  return (
+    `TEACHER_MODEL is not set, so only the cards judged without a language model are taught; ` +
+    `${skipped.join(", ")} (judged against a rubric) are left out. Set TEACHER_MODEL=provider:model ` +
+    `(e.g. openai:gpt-4o-mini) and the provider's API key to teach the whole lesson.\n`
+  );
+}
