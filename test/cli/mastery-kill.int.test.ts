@@ -14,6 +14,8 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
 import type { MasteryRecord } from "../../src/stores/ports.js";
+import { auditMastery } from "../../src/operator/audit.js";
+import { cleanMastery } from "../../src/operator/clean.js";
 import { indexCourseOutcomes } from "../../src/operator/outcome-index.js";
 import { planRepair } from "../../src/operator/repair.js";
 import {
