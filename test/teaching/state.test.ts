@@ -1,17 +1,22 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { SessionContextField, TeachingInput, TeachingState } from "../../src/teaching/state.js";
+
+const ObjectSchema = z.looseObject({
+  properties: z.record(z.string(), z.looseObject({ required: z.array(z.string()).optional() })),
+  required: z.array(z.string()).optional(),
+});
 
 describe("the graph's input", () => {
   it("is only messages and session_context", () => {
-    expect(Object.keys(TeachingInput.getInputJsonSchema().properties as object).sort()).toEqual([
+    expect(Object.keys(ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties).sort()).toEqual([
       "messages",
       "session_context",
     ]);
   });
 
   it("documents session_context with its real JSON schema", () => {
-    const properties = TeachingInput.getInputJsonSchema().properties as Record<string, { required?: string[]; properties?: object }>;
-    const sessionContext = properties.session_context!;
+    const sessionContext = ObjectSchema.parse(ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties.session_context);
     expect(sessionContext.required).toEqual(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes"]);
     expect(Object.keys(sessionContext.properties ?? {})).toEqual(
       expect.arrayContaining(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes", "use_plain_text"]),
@@ -26,7 +31,7 @@ describe("the graph's input", () => {
 
 describe("the state", () => {
   it("declares every channel the nodes use, with enriched_outcomes required", () => {
-    const schema = TeachingState.getJsonSchema();
+    const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
     expect(schema.required).toEqual(expect.arrayContaining(["enriched_outcomes", "lesson_snapshot", "session_id"]));
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
