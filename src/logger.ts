@@ -1,5 +1,5 @@
 import { pino, type Logger } from "pino";
-import { readEnv } from "./config/env.js";
+import { readLogLevel } from "./config/env.js";
 
 let rootLogger: Logger | undefined;
 
@@ -9,7 +9,7 @@ let rootLogger: Logger | undefined;
  */
 export function getLogger(): Logger {
   rootLogger ??= pino(
-    { name: "teaching-graph", level: readEnv().LOG_LEVEL },
+    { name: "teaching-graph", level: readLogLevel() },
     pino.destination({ dest: 2, sync: true }),
   );
   return rootLogger;

@@ -47,6 +47,14 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
+/**
+ * Only the log level: logging must keep working (and report the real error)
+ * even when an unrelated variable is invalid.
+ */
+export function readLogLevel(source: NodeJS.ProcessEnv = process.env): Env["LOG_LEVEL"] {
+  return readEnv({ LOG_LEVEL: source.LOG_LEVEL }).LOG_LEVEL;
+}
+
 export interface AppwriteSettings {
   kind: "appwrite";
   endpoint: string;

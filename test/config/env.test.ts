@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, readEnv, storeSettings } from "../../src/config/env.js";
+import { ConfigurationError, readEnv, readLogLevel, storeSettings } from "../../src/config/env.js";
 
 describe("readEnv", () => {
   it("fills documented defaults and treats empty strings as unset", () => {
@@ -52,5 +52,13 @@ describe("storeSettings", () => {
     expect(() =>
       storeSettings(readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p" })),
     ).toThrow(/APPWRITE_API_KEY is missing/);
+  });
+});
+
+describe("readLogLevel", () => {
+  it("reads LOG_LEVEL alone, so an unrelated bad variable cannot break logging", () => {
+    expect(readLogLevel({ LOG_LEVEL: "debug", APPWRITE_ENDPOINT: "not a url" })).toBe("debug");
+    expect(readLogLevel({})).toBe("info");
+    expect(() => readLogLevel({ LOG_LEVEL: "loud" })).toThrow(ConfigurationError);
   });
 });
