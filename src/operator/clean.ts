@@ -222,8 +222,10 @@ class CleanRun {
       await this.stores.mastery.repair(planned.map(({ record, plan }) => toRepair(record, plan)));
     } catch (error) {
       if (!isRecordRefusal(error)) throw error;
-      // The store refused the batch as a whole (nothing written): find out which
-      // record it refused by writing them one by one.
+      // Find out which record the store refused by writing them one by one. A
+      // store writes a batch all or nothing, except Appwrite beyond one
+      // transaction (100 records), which commits chunk by chunk: a record an
+      // earlier chunk wrote conflicts now and is recognised in replanChanged.
       for (const { record, plan } of planned) await this.writeOne(backup, record, plan, 0);
       return;
     }
@@ -244,7 +246,7 @@ class CleanRun {
         error instanceof StoreConflictError &&
         conflicts < (this.options.maxConflictRetries ?? 3)
       ) {
-        await this.replanChanged(backup, record, conflicts + 1);
+        await this.replanChanged(backup, record, plan, conflicts + 1);
       } else if (isRecordRefusal(error)) {
         this.reportError(record, plan, error);
       } else {
@@ -253,10 +255,14 @@ class CleanRun {
     }
   }
 
-  /** The record changed since it was read: read it again, back it up, and repair what it is now. */
+  /**
+   * The record changed since it was read: read it again; if it holds what this
+   * run planned, this run wrote it; otherwise back it up and repair what it is now.
+   */
   private async replanChanged(
     backup: BackupWriter,
     stale: MasteryRecord,
+    stalePlan: ChangePlan,
     conflicts: number,
   ): Promise<void> {
     const current = await this.stores.mastery.get(stale.studentId, stale.courseId);
@@ -266,6 +272,10 @@ class CleanRun {
         code: "RECORD_GONE",
         message: `record ${stale.$id} ${reason} since it was read`,
       });
+      return;
+    }
+    if (current.emaByOutcome === JSON.stringify(stalePlan.emaByOutcome)) {
+      this.report(current, stalePlan, "cleaned");
       return;
     }
     await this.outcomes.load([current.courseId]);

@@ -10,7 +10,7 @@ import {
   type CleanOptions,
   type CleanRecordResult,
 } from "../../../src/operator/clean.js";
-import { StoreUnavailableError } from "../../../src/stores/errors.js";
+import { StoreConflictError, StoreUnavailableError } from "../../../src/stores/errors.js";
 import type { MasteryRecord, Stores } from "../../../src/stores/ports.js";
 import {
   loadOutcomes,
@@ -231,6 +231,22 @@ export function describeCleanSuite(storeCase: StoreCase): void {
         changedMeanwhile,
       ]);
       expect(summary.backedUp).toBe(5);
+    });
+
+    it("recognises records a store wrote before refusing the rest of a batch", async () => {
+      const mastery = withRepair(stores.mastery, async (repairs) => {
+        if (repairs.length === 1) return stores.mastery.repair(repairs);
+        // As Appwrite beyond one transaction: the first chunk commits, a later one is refused.
+        await stores.mastery.repair(repairs.slice(0, 1));
+        throw new StoreConflictError("MasteryV2", repairs[1]!.$id, "a later chunk conflicted");
+      });
+      const summary = await cleanMastery(
+        { mastery, outcomes: stores.outcomes },
+        options({ migrateRefs: true, batchSize: 3 }),
+      );
+      expect(summary).toMatchObject({ cleaned: 6, errors: 0, backedUp: 6 });
+      expect(results.filter((result) => result.status === "cleaned")).toHaveLength(6);
+      expect(await mapsById(stores.mastery)).toEqual(expectedMaps(EXPECTED_MIGRATE_CLEAN));
     });
 
     it("reports a record the store refuses, with its id, and writes the rest of its batch", async () => {

@@ -1,0 +1,357 @@
+/**
+ * Benchmark of `mastery audit` and `mastery clean` (`--dry-run` and real)
+ * against the Appwrite-compatible test server at 10 000 and 100 000 records
+ * (10 % corrupted), beside
+ * (a) a baseline that follows the spec's Phase 3 reference script: sequential
+ *     pages of 100, one `updateRow` per dirty record, node-appwrite TablesDB;
+ * (b) a bare list-all pass at the largest page size (5000), doing nothing.
+ *
+ * Every measurement runs in its own child process against a freshly seeded
+ * server living in this process, so peak RSS is the tool's alone and figures
+ * at both sizes compare. The tools run through the CLI's own command code
+ * (`registerMasteryCommands`, store from the environment, `--json` output to a
+ * discarding sink); module loading is done before the clock starts.
+ *
+ * Targets: every tool >= 10x the baseline's records/s; the dry run within
+ * 1.5x of the list-all pass's time; peak RSS at 100 000 records within 1.2x
+ * of that at 10 000.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { Models, Query, TablesDB } from "node-appwrite";
+import { z } from "zod";
+import { generatedDataset, loadOutcomes } from "../test/operator/support/dataset.js";
+import {
+  startAppwriteTestServer,
+  type AppwriteTestServer,
+} from "../test/support/appwrite-server/index.js";
+
+const SIZES = [10_000, 100_000] as const;
+const CORRUPTED_SHARE = 0.1;
+const SPEC_PAGE_SIZE = 100;
+const LARGEST_PAGE_SIZE = 5000;
+
+const OPERATIONS = ["list-all", "baseline", "audit", "clean --dry-run", "clean"] as const;
+type Operation = (typeof OPERATIONS)[number];
+const TOOLS: readonly Operation[] = ["audit", "clean --dry-run", "clean"];
+
+const CHILD_FLAG = "--mastery-bench-child";
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+const ChildResultSchema = z.object({
+  operation: z.enum(OPERATIONS),
+  records: z.int(),
+  ms: z.number(),
+  maxRssKb: z.number(),
+});
+type ChildResult = z.infer<typeof ChildResultSchema>;
+
+interface Measurement extends ChildResult {
+  size: number;
+}
+
+export async function run(): Promise<void> {
+  const measurements: Measurement[] = [];
+  for (const size of SIZES) {
+    const rows = seedData(size);
+    for (const operation of OPERATIONS) {
+      process.stdout.write(`  measuring ${operation} at ${size} records...\n`);
+      measurements.push({ size, ...(await measure(operation, rows)) });
+    }
+  }
+  process.stdout.write(report(measurements));
+}
+
+interface SeedData {
+  outcomes: ReadonlyArray<Record<string, unknown>>;
+  mastery: ReadonlyArray<Record<string, unknown>>;
+}
+
+function seedData(size: number): SeedData {
+  return {
+    outcomes: loadOutcomes(),
+    mastery: generatedDataset(size, CORRUPTED_SHARE).map((record) => ({ ...record })),
+  };
+}
+
+/** Seeds a fresh server, runs `operation` in a child process against it, and checks it did its work. */
+async function measure(operation: Operation, data: SeedData): Promise<ChildResult> {
+  const server = await startAppwriteTestServer();
+  const dir = await mkdtemp(join(tmpdir(), "mastery-bench-"));
+  try {
+    server.seedRows("course_outcomes", data.outcomes);
+    server.seedRows("MasteryV2", data.mastery);
+    const result = await runChild(operation, server, dir);
+    if (result.records !== data.mastery.length) {
+      throw new Error(
+        `${operation} saw ${result.records} records, expected ${data.mastery.length}`,
+      );
+    }
+    if (operation === "clean" || operation === "baseline") assertEmptyKeysRemoved(server);
+    return result;
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** After a real clean, only would-be-empty maps (`{"": 0}`) keep an empty key. */
+function assertEmptyKeysRemoved(server: AppwriteTestServer): void {
+  const left = server
+    .rows("MasteryV2")
+    .filter(
+      (row) =>
+        typeof row.emaByOutcome === "string" &&
+        row.emaByOutcome.includes('"":') &&
+        row.emaByOutcome !== '{"":0}',
+    );
+  if (left.length > 0)
+    throw new Error(`${left.length} records still have an empty key after cleaning`);
+}
+
+function runChild(
+  operation: Operation,
+  server: AppwriteTestServer,
+  dir: string,
+): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", THIS_FILE, CHILD_FLAG, operation, dir],
+      {
+        env: {
+          ...process.env,
+          APPWRITE_ENDPOINT: server.endpoint,
+          APPWRITE_PROJECT_ID: server.projectId,
+          APPWRITE_API_KEY: server.apiKey,
+          APPWRITE_DATABASE_ID: server.databaseId,
+          LOG_LEVEL: "error",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const lastLine = stdout.trim().split("\n").at(-1);
+      if (code !== 0 || lastLine === undefined) {
+        reject(new Error(`bench child "${operation}" exited with ${code}:\n${stderr}`));
+        return;
+      }
+      resolve(ChildResultSchema.parse(JSON.parse(lastLine)));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- child process
+
+/** `dir` is a scratch folder for the clean's backup. */
+async function runInChild(operation: Operation, dir: string): Promise<void> {
+  const env = await import("../src/config/env.js");
+  const settings = env.storeSettings(env.readEnv());
+  if (settings.kind !== "appwrite") throw new Error("the bench child needs the Appwrite settings");
+  const appwrite = await import("node-appwrite");
+  // Load everything the tools use before the clock starts.
+  await import("../src/stores/appwrite/index.js");
+  const { Command } = await import("commander");
+  const { registerMasteryCommands } = await import("../src/cli/mastery.js");
+  const { getDefaultStores } = await import("../src/stores/index.js");
+
+  const client = new appwrite.Client()
+    .setEndpoint(settings.endpoint)
+    .setProject(settings.projectId)
+    .setKey(settings.apiKey);
+  const tables = new appwrite.TablesDB(client);
+  const table = { databaseId: settings.databaseId, tableId: settings.tables.mastery };
+
+  let records = 0;
+  const started = performance.now();
+  switch (operation) {
+    case "list-all":
+      records = await listAll(tables, table, appwrite.Query);
+      break;
+    case "baseline":
+      records = await specReferenceClean(tables, table, appwrite.Query);
+      break;
+    default: {
+      const args: Record<Exclude<Operation, "list-all" | "baseline">, string[]> = {
+        audit: ["audit", "--json"],
+        "clean --dry-run": ["clean", "--dry-run", "--json"],
+        clean: ["clean", "--json", "--backup", join(dir, "backup.jsonl")],
+      };
+      let output = "";
+      const program = new Command("teaching-graph").exitOverride();
+      registerMasteryCommands(program, {
+        openStores: async () => getDefaultStores(),
+        // Keep only the end of the report: it holds the totals.
+        stdout: new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            output = (output + chunk.toString()).slice(-4000);
+            callback();
+          },
+        }),
+        stderr: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+        setExitCode: () => undefined,
+        now: () => new Date(),
+      });
+      await program.parseAsync(["node", "teaching-graph", "mastery", ...args[operation]]);
+      records = totalFromReport(operation, output);
+    }
+  }
+  const ms = performance.now() - started;
+  const result: ChildResult = { operation, records, ms, maxRssKb: process.resourceUsage().maxRSS };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function totalFromReport(operation: Operation, output: string): number {
+  if (operation === "audit")
+    return z
+      .object({ total: z.int() })
+      .parse(JSON.parse(output.slice(output.lastIndexOf('{"total":')))).total;
+  const summary = output.slice(
+    output.lastIndexOf('"summary":') + '"summary":'.length,
+    output.lastIndexOf("}"),
+  );
+  return z.object({ scanned: z.int() }).parse(JSON.parse(summary)).scanned;
+}
+
+type QueryClass = typeof Query;
+interface TableRef {
+  databaseId: string;
+  tableId: string;
+}
+
+/** Reads every row at the largest page size and does nothing with them. */
+async function listAll(tables: TablesDB, table: TableRef, Query: QueryClass): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await tables.listRows({
+      ...table,
+      queries: [
+        Query.limit(LARGEST_PAGE_SIZE),
+        ...(cursor === undefined ? [] : [Query.cursorAfter(cursor)]),
+      ],
+      total: false,
+    });
+    count += page.rows.length;
+    if (page.rows.length < LARGEST_PAGE_SIZE) return count;
+    cursor = page.rows.at(-1)?.$id;
+  }
+}
+
+/**
+ * The spec's `clean-mastery-empty-keys.ts`, on TablesDB, as written there
+ * (its `|| '{}'` and per-record catch included: this is the reference being
+ * measured, not code of this project); only its console logging is left out.
+ */
+async function specReferenceClean(
+  tables: TablesDB,
+  table: TableRef,
+  Query: QueryClass,
+): Promise<number> {
+  let cursor: string | null = null;
+  let seen = 0;
+  let cleanedCount = 0;
+  let errorCount = 0;
+  do {
+    const batch: Models.RowList<Models.DefaultRow> = await tables.listRows({
+      ...table,
+      queries: [Query.limit(SPEC_PAGE_SIZE), ...(cursor ? [Query.cursorAfter(cursor)] : [])],
+    });
+    seen += batch.rows.length;
+    for (const record of batch.rows) {
+      try {
+        const emaByOutcome = JSON.parse((record.emaByOutcome as string) || "{}") as Record<
+          string,
+          unknown
+        >;
+        if ("" in emaByOutcome) {
+          const cleaned = { ...emaByOutcome };
+          delete cleaned[""];
+          if (Object.keys(cleaned).length === 0) continue;
+          await tables.updateRow({
+            ...table,
+            rowId: record.$id,
+            data: { emaByOutcome: JSON.stringify(cleaned), updatedAt: new Date().toISOString() },
+          });
+          cleanedCount++;
+        }
+      } catch {
+        errorCount++;
+      }
+    }
+    cursor = batch.rows.length === SPEC_PAGE_SIZE ? (batch.rows.at(-1)?.$id ?? null) : null;
+  } while (cursor);
+  if (errorCount > 0)
+    throw new Error(`the reference script hit ${errorCount} errors (${cleanedCount} cleaned)`);
+  return seen;
+}
+
+// ---------------------------------------------------------------- report
+
+function report(measurements: readonly Measurement[]): string {
+  const find = (size: number, operation: Operation): Measurement => {
+    const found = measurements.find((m) => m.size === size && m.operation === operation);
+    if (found === undefined) throw new Error(`no measurement of ${operation} at ${size}`);
+    return found;
+  };
+  const rate = (m: Measurement) => (m.records * 1000) / m.ms;
+  const lines = [
+    "",
+    `MasteryV2 operator tools on the Appwrite test server (${CORRUPTED_SHARE * 100} % corrupted)`,
+    "",
+    `${"records".padStart(8)}  ${"operation".padEnd(26)} ${"time".padStart(9)} ${"records/s".padStart(10)} ${"x baseline".padStart(11)} ${"x list-all".padStart(11)} ${"peak RSS".padStart(10)}`,
+  ];
+  for (const m of measurements) {
+    const baseline = find(m.size, "baseline");
+    const listAll = find(m.size, "list-all");
+    const label =
+      m.operation === "list-all"
+        ? `list-all (${LARGEST_PAGE_SIZE}/page)`
+        : m.operation === "baseline"
+          ? `baseline (spec script)`
+          : m.operation;
+    lines.push(
+      `${String(m.size).padStart(8)}  ${label.padEnd(26)} ${`${(m.ms / 1000).toFixed(2)} s`.padStart(9)} ${Math.round(rate(m)).toString().padStart(10)} ${`${(rate(m) / rate(baseline)).toFixed(1)}x`.padStart(11)} ${`${(rate(m) / rate(listAll)).toFixed(2)}x`.padStart(11)} ${`${(m.maxRssKb / 1024).toFixed(0)} MB`.padStart(10)}`,
+    );
+  }
+  const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
+  lines.push("", "Targets");
+  for (const size of SIZES) {
+    for (const tool of TOOLS) {
+      const ratio = rate(find(size, tool)) / rate(find(size, "baseline"));
+      lines.push(
+        `  ${tool.padEnd(16)} >= 10x baseline at ${String(size).padStart(6)}: ${ratio.toFixed(1).padStart(6)}x  ${verdict(ratio >= 10)}`,
+      );
+    }
+  }
+  for (const size of SIZES) {
+    const ratio = find(size, "clean --dry-run").ms / find(size, "list-all").ms;
+    lines.push(
+      `  dry run within 1.5x of list-all at ${String(size).padStart(6)}: ${ratio.toFixed(2).padStart(6)}x  ${verdict(ratio <= 1.5)}`,
+    );
+  }
+  const [small, large] = SIZES;
+  for (const tool of TOOLS) {
+    const ratio = find(large, tool).maxRssKb / find(small, tool).maxRssKb;
+    lines.push(
+      `  ${tool.padEnd(16)} peak RSS ${large} vs ${small}: ${ratio.toFixed(2).padStart(6)}x  ${verdict(ratio <= 1.2)} (target <= 1.2x)`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+if (process.argv[1] === THIS_FILE && process.argv[2] === CHILD_FLAG) {
+  await runInChild(
+    z.enum(OPERATIONS).parse(process.argv[3]),
+    z.string().min(1).parse(process.argv[4]),
+  );
+}
