@@ -40,10 +40,15 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
     )
     .option("--course-outcomes <files...>", "JSON files, each an array of course outcomes")
     .option("--lesson <files...>", "JSON files, each a lesson template (or an array of them)")
-    .option("--course <id>", "place the lessons in this course instead of the courseId in their files")
+    .option(
+      "--course <id>",
+      "place the lessons in this course instead of the courseId in their files",
+    )
     .addOption(
-      new Option("--demo", "seed the fixture course outcomes and the fractions lesson (in course_c84774) from ../shared/fixtures")
-        .conflicts(["courseOutcomes", "lesson", "course"]),
+      new Option(
+        "--demo",
+        "seed the fixture course outcomes and the fractions lesson (in course_c84774) from ../shared/fixtures",
+      ).conflicts(["courseOutcomes", "lesson", "course"]),
     )
     .option("--json", "print one JSON object: {outcomes: [...], lessons: [...]}")
     .action(async function (this: Command, options: SeedOptions) {
@@ -54,7 +59,9 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
       const stores = await deps.openStores();
       try {
         const report = await seedFromFiles(stores, files);
-        deps.stdout.write(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+        deps.stdout.write(
+          options.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),
+        );
       } finally {
         await stores.close();
       }
@@ -63,7 +70,10 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
 
 function seedFilesOf(options: SeedOptions): SeedFiles {
   if (options.demo === true) return demoSeedFiles();
-  const files: SeedFiles = { courseOutcomeFiles: options.courseOutcomes ?? [], lessonFiles: options.lesson ?? [] };
+  const files: SeedFiles = {
+    courseOutcomeFiles: options.courseOutcomes ?? [],
+    lessonFiles: options.lesson ?? [],
+  };
   if (options.course !== undefined) files.lessonCourseId = options.course;
   return files;
 }
@@ -78,11 +88,13 @@ export function formatReport(report: SeedReport): string {
   const lines: string[] = [];
   if (report.outcomes.length > 0) {
     lines.push("course_outcomes:");
-    for (const o of report.outcomes) lines.push(`  ${o.status.padEnd(8)} ${o.$id}  ${o.courseId}  ${o.unitCode}  ${o.outcomeId}`);
+    for (const o of report.outcomes)
+      lines.push(`  ${o.status.padEnd(8)} ${o.$id}  ${o.courseId}  ${o.unitCode}  ${o.outcomeId}`);
   }
   if (report.lessons.length > 0) {
     lines.push("lesson_templates:");
-    for (const l of report.lessons) lines.push(`  ${l.status.padEnd(8)} ${l.$id}  ${l.courseId}  ${l.title}`);
+    for (const l of report.lessons)
+      lines.push(`  ${l.status.padEnd(8)} ${l.$id}  ${l.courseId}  ${l.title}`);
   }
   lines.push(`Seeded ${count(report.outcomes, "outcome")} and ${count(report.lessons, "lesson")}.`);
   return `${lines.join("\n")}\n`;

@@ -7,7 +7,12 @@ export class SeedFileError extends TeachingGraphError {
   readonly fields: readonly string[];
 
   constructor(file: string, fields: readonly string[], cause?: unknown) {
-    super("SEED_FILE_INVALID", `Invalid seed file ${file}: ${fields.join("; ")}`, { file, fields }, { cause });
+    super(
+      "SEED_FILE_INVALID",
+      `Invalid seed file ${file}: ${fields.join("; ")}`,
+      { file, fields },
+      { cause },
+    );
     this.file = file;
     this.fields = fields;
   }

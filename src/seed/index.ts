@@ -61,7 +61,9 @@ export const DEMO_COURSE_ID = "course_c84774";
 export function demoSeedFiles(): SeedFiles {
   const fixtures = new URL("../../../shared/fixtures/", import.meta.url);
   return {
-    courseOutcomeFiles: [fileURLToPath(new URL("course_outcomes/mathematics_national-4.json", fixtures))],
+    courseOutcomeFiles: [
+      fileURLToPath(new URL("course_outcomes/mathematics_national-4.json", fixtures)),
+    ],
     lessonFiles: [fileURLToPath(new URL("lessons/fractions-of-amounts.json", fixtures))],
     lessonCourseId: DEMO_COURSE_ID,
   };
@@ -73,26 +75,38 @@ export async function seedDemoData(
 ): Promise<{ outcomes: CourseOutcome[]; lessonTemplate: LessonTemplate; report: SeedReport }> {
   const report = await seedFromFiles(stores, demoSeedFiles());
   const ids = report.outcomes.map((outcome) => outcome.$id);
-  const byId = new Map((await stores.outcomes.getByIds(ids)).map((outcome) => [outcome.$id, outcome]));
+  const byId = new Map(
+    (await stores.outcomes.getByIds(ids)).map((outcome) => [outcome.$id, outcome]),
+  );
   const outcomes = ids.map((id) => {
     const outcome = byId.get(id);
-    if (outcome === undefined) throw new StoreNotFoundError("course_outcomes", id, { operation: "seedDemoData" });
+    if (outcome === undefined)
+      throw new StoreNotFoundError("course_outcomes", id, { operation: "seedDemoData" });
     return outcome;
   });
   const [lesson] = report.lessons;
-  if (lesson === undefined) throw new SeedConflictError("the demo lesson file held no lesson", { files: demoSeedFiles() });
+  if (lesson === undefined)
+    throw new SeedConflictError("the demo lesson file held no lesson", { files: demoSeedFiles() });
   return { outcomes, lessonTemplate: await stores.lessons.getLessonTemplate(lesson.$id), report };
 }
 
 /** Reads, checks and seeds the files; throws SeedFileError / SeedConflictError before writing anything. */
 export async function seedFromFiles(stores: Stores, files: SeedFiles): Promise<SeedReport> {
   const outcomeFiles = await Promise.all(
-    files.courseOutcomeFiles.map(async (file) => ({ file, rows: await readSeedFile(file, SeedCourseOutcomesFileSchema) })),
+    files.courseOutcomeFiles.map(async (file) => ({
+      file,
+      rows: await readSeedFile(file, SeedCourseOutcomesFileSchema),
+    })),
   );
   const lessonFiles = await Promise.all(
-    files.lessonFiles.map(async (file) => ({ file, rows: await readSeedFile(file, lessonsFileSchemaFor) })),
+    files.lessonFiles.map(async (file) => ({
+      file,
+      rows: await readSeedFile(file, lessonsFileSchemaFor),
+    })),
   );
-  const outcomes = outcomeFiles.flatMap(({ file, rows }) => rows.map((row, index) => ({ file, index, row })));
+  const outcomes = outcomeFiles.flatMap(({ file, rows }) =>
+    rows.map((row, index) => ({ file, index, row })),
+  );
   const lessons = lessonFiles.flatMap(({ file, rows }) =>
     rows.map((row, index) => ({ file, index, row: placeLesson(row, files.lessonCourseId) })),
   );
@@ -133,7 +147,10 @@ export async function readSeedFile<T>(
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("").replace(/^\./, "");
+  return path
+    .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
+    .join("")
+    .replace(/^\./, "");
 }
 
 function placeLesson(lesson: SeedLessonTemplate, courseId: string | undefined): SeedLessonTemplate {
@@ -155,9 +172,13 @@ async function planOutcomes(stores: Stores, inputs: readonly Located<SeedCourseO
   for (const courseId of new Set(inputs.map(({ row }) => row.courseId))) {
     byCourse.set(courseId, await stores.outcomes.listByCourse(courseId));
   }
-  const stored = new Map([...byCourse.values()].flat().map((outcome) => [naturalKey(outcome), outcome]));
+  const stored = new Map(
+    [...byCourse.values()].flat().map((outcome) => [naturalKey(outcome), outcome]),
+  );
   const givenIds = inputs.flatMap(({ row }) => (row.$id === undefined ? [] : [row.$id]));
-  const takenIds = new Set((await stores.outcomes.getByIds(givenIds)).map((outcome) => outcome.$id));
+  const takenIds = new Set(
+    (await stores.outcomes.getByIds(givenIds)).map((outcome) => outcome.$id),
+  );
 
   const seen = new Map<string, Located<SeedCourseOutcome>>();
   const create: CourseOutcome[] = [];
@@ -179,16 +200,22 @@ async function planOutcomes(stores: Stores, inputs: readonly Located<SeedCourseO
     const existing = stored.get(key);
     if (existing !== undefined) {
       if (row.$id !== undefined && row.$id !== existing.$id) {
-        throw new SeedConflictError(`the file gives $id ${row.$id} to an outcome stored as ${existing.$id}`, {
-          ...identity,
-          ...where(input),
-        });
+        throw new SeedConflictError(
+          `the file gives $id ${row.$id} to an outcome stored as ${existing.$id}`,
+          {
+            ...identity,
+            ...where(input),
+          },
+        );
       }
       report.push({ $id: existing.$id, status: "existing", file: input.file, ...identity });
       continue;
     }
     if (row.$id !== undefined && takenIds.has(row.$id)) {
-      throw new SeedConflictError(`$id ${row.$id} already names another outcome`, { ...identity, ...where(input) });
+      throw new SeedConflictError(`$id ${row.$id} already names another outcome`, {
+        ...identity,
+        ...where(input),
+      });
     }
     const outcome: CourseOutcome = { ...row, $id: row.$id ?? uniqueId() };
     takenIds.add(outcome.$id);
@@ -220,22 +247,29 @@ async function planLessons(
       });
     }
     seen.set(key, input);
-    const courseOutcomes = outcomesByCourse.get(row.courseId) ?? (await stores.outcomes.listByCourse(row.courseId));
+    const courseOutcomes =
+      outcomesByCourse.get(row.courseId) ?? (await stores.outcomes.listByCourse(row.courseId));
     assertRefsResolve(input, courseOutcomes);
 
     const existing = await stores.lessons.findLessonTemplate(row.courseId, row.title);
     if (existing !== null) {
       if (row.$id !== undefined && row.$id !== existing.$id) {
-        throw new SeedConflictError(`the file gives $id ${row.$id} to a lesson stored as ${existing.$id}`, {
-          ...identity,
-          ...where(input),
-        });
+        throw new SeedConflictError(
+          `the file gives $id ${row.$id} to a lesson stored as ${existing.$id}`,
+          {
+            ...identity,
+            ...where(input),
+          },
+        );
       }
       report.push({ $id: existing.$id, status: "existing", file: input.file, ...identity });
       continue;
     }
     if (row.$id !== undefined && (await lessonExists(stores, row.$id))) {
-      throw new SeedConflictError(`$id ${row.$id} already names another lesson template`, { ...identity, ...where(input) });
+      throw new SeedConflictError(`$id ${row.$id} already names another lesson template`, {
+        ...identity,
+        ...where(input),
+      });
     }
     const template = toTemplate(row, row.$id ?? uniqueId());
     create.push(template);
@@ -248,7 +282,10 @@ async function planLessons(
  * A lesson must name at least one outcome, and each outcome code it names
  * must exist in its course: otherwise its mastery could never be recorded.
  */
-function assertRefsResolve(input: Located<SeedLessonTemplate>, courseOutcomes: readonly CourseOutcome[]): void {
+function assertRefsResolve(
+  input: Located<SeedLessonTemplate>,
+  courseOutcomes: readonly CourseOutcome[],
+): void {
   const { row, file } = input;
   const field = `outcomeRefs of lesson ${JSON.stringify(row.title)}`;
   const codes = extractOutcomeIds(row.outcomeRefs);
@@ -289,4 +326,3 @@ function toTemplate(row: SeedLessonTemplate, $id: string): LessonTemplate {
   if (row.sow_order !== undefined) template.sow_order = row.sow_order;
   return template;
 }
-

@@ -13,10 +13,16 @@ import { CourseOutcomeInputSchema } from "../outcomes/schema.js";
 
 const documentId = z
   .string()
-  .refine(isDocumentId, "must be an Appwrite document ID (20-36 characters of a-zA-Z0-9._-, starting with a letter or digit)");
+  .refine(
+    isDocumentId,
+    "must be an Appwrite document ID (20-36 characters of a-zA-Z0-9._-, starting with a letter or digit)",
+  );
 
 /** A JSON-string column that a file may also give as the array itself. */
-const jsonStringColumn = z.union([z.string(), z.array(z.unknown()).transform((value) => JSON.stringify(value))]);
+const jsonStringColumn = z.union([
+  z.string(),
+  z.array(z.unknown()).transform((value) => JSON.stringify(value)),
+]);
 
 /** A column Appwrite may store as JSON or `gzip:`+base64, that a file may also give decoded. */
 function encodedOr<T extends z.ZodType>(schema: T) {
@@ -26,7 +32,10 @@ function encodedOr<T extends z.ZodType>(schema: T) {
       return decodeJsonPayload("value", value);
     } catch (error) {
       if (!(error instanceof PayloadDecodeError)) throw error;
-      ctx.addIssue({ code: "custom", message: `cannot be decoded: ${String(error.context.reason)}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `cannot be decoded: ${String(error.context.reason)}`,
+      });
       return z.NEVER;
     }
   }, schema);

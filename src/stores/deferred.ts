@@ -21,7 +21,8 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
 
   return {
     outcomes: {
-      findByOutcomeIds: async (courseId, outcomeIds) => (await stores()).outcomes.findByOutcomeIds(courseId, outcomeIds),
+      findByOutcomeIds: async (courseId, outcomeIds) =>
+        (await stores()).outcomes.findByOutcomeIds(courseId, outcomeIds),
       getByIds: async (ids) => (await stores()).outcomes.getByIds(ids),
       listByCourse: async (courseId) => (await stores()).outcomes.listByCourse(courseId),
       upsertMany: async (outcomes) => (await stores()).outcomes.upsertMany(outcomes),
@@ -29,9 +30,12 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
     lessons: {
       getSession: async (sessionId) => (await stores()).lessons.getSession(sessionId),
       putSession: async (session) => (await stores()).lessons.putSession(session),
-      setSessionThread: async (sessionId, threadId) => (await stores()).lessons.setSessionThread(sessionId, threadId),
-      getLessonTemplate: async (templateId) => (await stores()).lessons.getLessonTemplate(templateId),
-      findLessonTemplate: async (courseId, title) => (await stores()).lessons.findLessonTemplate(courseId, title),
+      setSessionThread: async (sessionId, threadId) =>
+        (await stores()).lessons.setSessionThread(sessionId, threadId),
+      getLessonTemplate: async (templateId) =>
+        (await stores()).lessons.getLessonTemplate(templateId),
+      findLessonTemplate: async (courseId, title) =>
+        (await stores()).lessons.findLessonTemplate(courseId, title),
       putLessonTemplate: async (template) => (await stores()).lessons.putLessonTemplate(template),
     },
     mastery: {

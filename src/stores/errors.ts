@@ -27,13 +27,22 @@ export class StoreConflictError extends TeachingGraphError {
   readonly table: string;
   readonly id: string | undefined;
 
-  constructor(table: string, id: string | undefined, reason: string, context: Record<string, unknown> = {}) {
-    super("STORE_CONFLICT", `Conflict in ${table}${id === undefined ? "" : ` row ${JSON.stringify(id)}`}: ${reason}`, {
-      ...context,
-      table,
-      id,
-      reason,
-    });
+  constructor(
+    table: string,
+    id: string | undefined,
+    reason: string,
+    context: Record<string, unknown> = {},
+  ) {
+    super(
+      "STORE_CONFLICT",
+      `Conflict in ${table}${id === undefined ? "" : ` row ${JSON.stringify(id)}`}: ${reason}`,
+      {
+        ...context,
+        table,
+        id,
+        reason,
+      },
+    );
     this.table = table;
     this.id = id;
   }
@@ -65,8 +74,19 @@ export class StoreDataError extends TeachingGraphError {
   readonly table: string;
   readonly id: string;
 
-  constructor(table: string, id: string, reason: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super("STORE_DATA_INVALID", `Row ${JSON.stringify(id)} in ${table} is invalid: ${reason}`, { ...context, table, id, reason }, { cause });
+  constructor(
+    table: string,
+    id: string,
+    reason: string,
+    context: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
+    super(
+      "STORE_DATA_INVALID",
+      `Row ${JSON.stringify(id)} in ${table} is invalid: ${reason}`,
+      { ...context, table, id, reason },
+      { cause },
+    );
     this.table = table;
     this.id = id;
   }
@@ -74,7 +94,17 @@ export class StoreDataError extends TeachingGraphError {
 
 /** The backend cannot be reached or opened (file not writable, server down after retries, store closed). */
 export class StoreUnavailableError extends TeachingGraphError {
-  constructor(backend: string, reason: string, context: Record<string, unknown> = {}, cause?: unknown) {
-    super("STORE_UNAVAILABLE", `${backend} store unavailable: ${reason}`, { ...context, backend, reason }, { cause });
+  constructor(
+    backend: string,
+    reason: string,
+    context: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
+    super(
+      "STORE_UNAVAILABLE",
+      `${backend} store unavailable: ${reason}`,
+      { ...context, backend, reason },
+      { cause },
+    );
   }
 }

@@ -17,7 +17,9 @@ export function createStores(settings: StoreSettings): Stores {
     case "sqlite":
       return createSqliteStores(settings.path);
     case "appwrite":
-      return deferStores("appwrite", async () => (await import("./appwrite/index.js")).createAppwriteStores(settings));
+      return deferStores("appwrite", async () =>
+        (await import("./appwrite/index.js")).createAppwriteStores(settings),
+      );
   }
 }
 

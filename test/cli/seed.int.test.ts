@@ -19,7 +19,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function runSeed(sqlitePath: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runSeed(
+  sqlitePath: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, "seed", ...args], {
       env: { ...process.env, SQLITE_PATH: sqlitePath, APPWRITE_ENDPOINT: "", LOG_LEVEL: "silent" },
@@ -44,7 +47,9 @@ it("seeds the demo into a fresh file under a new folder, then adds nothing", asy
 
   const second = await runSeed(path, "--demo", "--json");
   expect(second.code).toBe(0);
-  expect((JSON.parse(second.stdout) as SeedReport).outcomes.every((o) => o.status === "existing")).toBe(true);
+  expect(
+    (JSON.parse(second.stdout) as SeedReport).outcomes.every((o) => o.status === "existing"),
+  ).toBe(true);
 
   const stores = createSqliteStores(path);
   expect((await stores.outcomes.listByCourse("course_c84774")).map((o) => o.$id).sort()).toEqual(

@@ -16,7 +16,10 @@ import { createMemoryStores } from "../../src/stores/memory/index.js";
 import type { Stores } from "../../src/stores/ports.js";
 import { rejectionOf } from "../stores/contract.js";
 
-const [OUTCOMES_FIXTURE, LESSON_FIXTURE] = [demoSeedFiles().courseOutcomeFiles[0] as string, demoSeedFiles().lessonFiles[0] as string];
+const [OUTCOMES_FIXTURE, LESSON_FIXTURE] = [
+  demoSeedFiles().courseOutcomeFiles[0] as string,
+  demoSeedFiles().lessonFiles[0] as string,
+];
 
 let stores: Stores;
 let dir: string;
@@ -46,14 +49,20 @@ async function fixtureOutcomes(): Promise<Record<string, unknown>[]> {
 
 async function nothingWritten(): Promise<void> {
   expect(await stores.outcomes.listByCourse(DEMO_COURSE_ID)).toEqual([]);
-  expect(await stores.lessons.findLessonTemplate(DEMO_COURSE_ID, "Calculating Fractions of Amounts")).toBeNull();
+  expect(
+    await stores.lessons.findLessonTemplate(DEMO_COURSE_ID, "Calculating Fractions of Amounts"),
+  ).toBeNull();
 }
 
 describe("seedDemoData", () => {
   it("seeds the fixture outcomes with generated document IDs and the lesson placed in their course", async () => {
     const { outcomes, lessonTemplate, report } = await seedDemoData(stores);
     expect(outcomes).toHaveLength(6);
-    expect(outcomes.every((o) => isDocumentId(o.$id) && o.$id.length === 20 && /^[0-9a-f]+$/.test(o.$id))).toBe(true);
+    expect(
+      outcomes.every(
+        (o) => isDocumentId(o.$id) && o.$id.length === 20 && /^[0-9a-f]+$/.test(o.$id),
+      ),
+    ).toBe(true);
     expect(new Set(outcomes.map((o) => o.$id)).size).toBe(6);
     expect(outcomes.map((o) => [o.unitCode, o.outcomeId])).toEqual([
       ["H22F 74", "O1"],
@@ -84,7 +93,11 @@ describe("seedDemoData", () => {
     const second = await seedDemoData(stores);
     expect(second.outcomes).toEqual(first.outcomes);
     expect(second.lessonTemplate).toEqual(first.lessonTemplate);
-    expect([...second.report.outcomes, ...second.report.lessons].every((row) => row.status === "existing")).toBe(true);
+    expect(
+      [...second.report.outcomes, ...second.report.lessons].every(
+        (row) => row.status === "existing",
+      ),
+    ).toBe(true);
     expect(await stores.outcomes.listByCourse(DEMO_COURSE_ID)).toHaveLength(6);
   });
 });
@@ -95,13 +108,23 @@ describe("seedFromFiles", () => {
     const given = "68f576b1000c0f5d0ae8";
     const file = await writeJson("outcomes.json", [{ ...outcomes[0], $id: given }, outcomes[1]]);
     const report = await seedFromFiles(stores, { courseOutcomeFiles: [file], lessonFiles: [] });
-    expect(report.outcomes[0]).toMatchObject({ $id: given, status: "created", file, unitCode: "H22F 74", outcomeId: "O1" });
+    expect(report.outcomes[0]).toMatchObject({
+      $id: given,
+      status: "created",
+      file,
+      unitCode: "H22F 74",
+      outcomeId: "O1",
+    });
     expect(await stores.outcomes.getByIds([given])).toHaveLength(1);
   });
 
   it("matches stored outcomes by course, unit and code, and lessons by course and title", async () => {
     const first = await seedFromFiles(stores, demoSeedFiles());
-    const again = await seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [LESSON_FIXTURE], lessonCourseId: DEMO_COURSE_ID });
+    const again = await seedFromFiles(stores, {
+      courseOutcomeFiles: [OUTCOMES_FIXTURE],
+      lessonFiles: [LESSON_FIXTURE],
+      lessonCourseId: DEMO_COURSE_ID,
+    });
     expect(again.outcomes.map((o) => o.$id)).toEqual(first.outcomes.map((o) => o.$id));
     expect(again.lessons).toEqual([{ ...first.lessons[0], status: "existing" }]);
   });
@@ -113,7 +136,11 @@ describe("seedFromFiles", () => {
       outcomeRefs: JSON.stringify(lesson.outcomeRefs),
       cards: encodeGzipPayload(lesson.cards),
     });
-    const report = await seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [file], lessonCourseId: DEMO_COURSE_ID });
+    const report = await seedFromFiles(stores, {
+      courseOutcomeFiles: [OUTCOMES_FIXTURE],
+      lessonFiles: [file],
+      lessonCourseId: DEMO_COURSE_ID,
+    });
     const stored = await stores.lessons.getLessonTemplate(report.lessons[0]?.$id as string);
     expect(stored.outcomeRefs).toEqual(lesson.outcomeRefs);
     expect(stored.cards).toEqual(lesson.cards);
@@ -122,7 +149,8 @@ describe("seedFromFiles", () => {
   describe("refuses bad files, naming file and field, and writes nothing", () => {
     it("an outcome without a required field (after a good file)", async () => {
       const outcomes = await fixtureOutcomes();
-      const { unitCode: _dropped, ...withoutUnit } = outcomes[1] as Record<string, unknown>;
+      const withoutUnit = { ...outcomes[1] };
+      delete withoutUnit.unitCode;
       const bad = await writeJson("bad.json", [outcomes[0], withoutUnit]);
       const error = await rejectionOf(
         seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE, bad], lessonFiles: [] }),
@@ -138,8 +166,13 @@ describe("seedFromFiles", () => {
     it("an $id that is not a document ID", async () => {
       const outcomes = await fixtureOutcomes();
       const bad = await writeJson("bad-id.json", [{ ...outcomes[0], $id: "O1" }]);
-      const error = await rejectionOf(seedFromFiles(stores, { courseOutcomeFiles: [bad], lessonFiles: [] }), SeedFileError);
-      expect(error.fields).toEqual([expect.stringMatching(/^\[0\]\.\$id: must be an Appwrite document ID/)]);
+      const error = await rejectionOf(
+        seedFromFiles(stores, { courseOutcomeFiles: [bad], lessonFiles: [] }),
+        SeedFileError,
+      );
+      expect(error.fields).toEqual([
+        expect.stringMatching(/^\[0\]\.\$id: must be an Appwrite document ID/),
+      ]);
       await nothingWritten();
     });
 
@@ -147,7 +180,10 @@ describe("seedFromFiles", () => {
       const notJson = await writeJson("not.json", "{oops");
       const empty = await writeJson("empty.json", []);
       for (const file of [notJson, empty, join(dir, "absent.json")]) {
-        const error = await rejectionOf(seedFromFiles(stores, { courseOutcomeFiles: [file], lessonFiles: [] }), SeedFileError);
+        const error = await rejectionOf(
+          seedFromFiles(stores, { courseOutcomeFiles: [file], lessonFiles: [] }),
+          SeedFileError,
+        );
         expect(error.context).toMatchObject({ file });
       }
       await nothingWritten();
@@ -159,7 +195,11 @@ describe("seedFromFiles", () => {
       const broken = { ...card, cfu: { ...(card?.cfu as object), answerIndex: 9 } };
       const bad = await writeJson("bad-lesson.json", { ...lesson, cards: [broken, ...rest] });
       const error = await rejectionOf(
-        seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [bad], lessonCourseId: DEMO_COURSE_ID }),
+        seedFromFiles(stores, {
+          courseOutcomeFiles: [OUTCOMES_FIXTURE],
+          lessonFiles: [bad],
+          lessonCourseId: DEMO_COURSE_ID,
+        }),
         SeedFileError,
       );
       expect(error.fields.join()).toMatch(/^cards\[0\]\.cfu/);
@@ -168,7 +208,10 @@ describe("seedFromFiles", () => {
 
     it("a lesson whose outcome refs match no outcome of its course (the fixture left in course_test_mock)", async () => {
       const error = await rejectionOf(
-        seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [LESSON_FIXTURE] }),
+        seedFromFiles(stores, {
+          courseOutcomeFiles: [OUTCOMES_FIXTURE],
+          lessonFiles: [LESSON_FIXTURE],
+        }),
         SeedFileError,
       );
       expect(error.file).toBe(LESSON_FIXTURE);
@@ -178,9 +221,16 @@ describe("seedFromFiles", () => {
 
     it("a lesson whose refs hold no outcome at all", async () => {
       const lesson = (await fixture(LESSON_FIXTURE)) as Record<string, unknown>;
-      const bad = await writeJson("standards-only.json", { ...lesson, outcomeRefs: ["AS1.1", " "] });
+      const bad = await writeJson("standards-only.json", {
+        ...lesson,
+        outcomeRefs: ["AS1.1", " "],
+      });
       const error = await rejectionOf(
-        seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [bad], lessonCourseId: DEMO_COURSE_ID }),
+        seedFromFiles(stores, {
+          courseOutcomeFiles: [OUTCOMES_FIXTURE],
+          lessonFiles: [bad],
+          lessonCourseId: DEMO_COURSE_ID,
+        }),
         SeedFileError,
       );
       expect(error.fields[0]).toMatch(/holds no outcome ref/);
@@ -191,19 +241,31 @@ describe("seedFromFiles", () => {
   describe("refuses conflicting data and writes nothing", () => {
     it("the same outcome in two files", async () => {
       const error = await rejectionOf(
-        seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE, OUTCOMES_FIXTURE], lessonFiles: [] }),
+        seedFromFiles(stores, {
+          courseOutcomeFiles: [OUTCOMES_FIXTURE, OUTCOMES_FIXTURE],
+          lessonFiles: [],
+        }),
         SeedConflictError,
       );
       expect(error.code).toBe("SEED_CONFLICT");
-      expect(error.context).toMatchObject({ courseId: DEMO_COURSE_ID, unitCode: "H22F 74", outcomeId: "O1" });
+      expect(error.context).toMatchObject({
+        courseId: DEMO_COURSE_ID,
+        unitCode: "H22F 74",
+        outcomeId: "O1",
+      });
       await nothingWritten();
     });
 
     it("an $id that differs from the stored outcome's", async () => {
       await seedFromFiles(stores, { courseOutcomeFiles: [OUTCOMES_FIXTURE], lessonFiles: [] });
       const outcomes = await fixtureOutcomes();
-      const file = await writeJson("renamed.json", [{ ...outcomes[0], $id: "68f576b1000c0f5d0ae8" }]);
-      const error = await rejectionOf(seedFromFiles(stores, { courseOutcomeFiles: [file], lessonFiles: [] }), SeedConflictError);
+      const file = await writeJson("renamed.json", [
+        { ...outcomes[0], $id: "68f576b1000c0f5d0ae8" },
+      ]);
+      const error = await rejectionOf(
+        seedFromFiles(stores, { courseOutcomeFiles: [file], lessonFiles: [] }),
+        SeedConflictError,
+      );
       expect(error.context).toMatchObject({ file, index: 0, outcomeId: "O1" });
       expect(await stores.outcomes.getByIds(["68f576b1000c0f5d0ae8"])).toEqual([]);
     });
@@ -214,7 +276,10 @@ describe("seedFromFiles", () => {
       const first = await writeJson("first.json", [{ ...outcomes[0], $id: taken }]);
       await seedFromFiles(stores, { courseOutcomeFiles: [first], lessonFiles: [] });
       const second = await writeJson("second.json", [{ ...outcomes[1], $id: taken }]);
-      await rejectionOf(seedFromFiles(stores, { courseOutcomeFiles: [second], lessonFiles: [] }), SeedConflictError);
+      await rejectionOf(
+        seedFromFiles(stores, { courseOutcomeFiles: [second], lessonFiles: [] }),
+        SeedConflictError,
+      );
       expect((await stores.outcomes.getByIds([taken]))[0]?.outcomeId).toBe("O1");
     });
   });

@@ -15,7 +15,12 @@ import {
   StoreNotFoundError,
   StoreWriteRefusedError,
 } from "../../src/stores/errors.js";
-import type { LessonSession, LessonTemplate, MasteryRecord, Stores } from "../../src/stores/ports.js";
+import type {
+  LessonSession,
+  LessonTemplate,
+  MasteryRecord,
+  Stores,
+} from "../../src/stores/ports.js";
 
 export type MakeStores = () => Promise<{ stores: Stores; cleanup?: () => Promise<void> }>;
 
@@ -27,7 +32,12 @@ const RUN = Math.floor(Math.random() * 0xfffffff)
   .toString(16)
   .padStart(7, "0");
 
-export function makeOutcome(courseId: string, $id: string, unitCode: string, outcomeId: string): CourseOutcome {
+export function makeOutcome(
+  courseId: string,
+  $id: string,
+  unitCode: string,
+  outcomeId: string,
+): CourseOutcome {
   return {
     $id,
     courseId,
@@ -133,7 +143,10 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
 
       it("refuses a malformed outcome and writes none of the batch", async () => {
         const fresh = makeOutcome(courseId, testId("c", 1), "X 74", "O1");
-        const broken = { ...makeOutcome(courseId, testId("c", 2), "X 74", "O2"), unitCode: undefined };
+        const broken = {
+          ...makeOutcome(courseId, testId("c", 2), "X 74", "O2"),
+          unitCode: undefined,
+        };
         const error = await rejectionOf(
           stores.outcomes.upsertMany([fresh, broken as unknown as CourseOutcome]),
           StoreInputError,
@@ -145,7 +158,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
     });
 
     describe("sessions and lesson templates", () => {
-      const snapshot = { lessonTemplateId: "lt_1", courseId: "course_x", title: "T", outcomeRefs: ["O1"], cards: [{ id: "c1" }] };
+      const snapshot = {
+        lessonTemplateId: "lt_1",
+        courseId: "course_x",
+        title: "T",
+        outcomeRefs: ["O1"],
+        cards: [{ id: "c1" }],
+      };
       const session = (id: string, lessonSnapshot: unknown): LessonSession => ({
         $id: id,
         studentId: "student_1",
@@ -174,7 +193,11 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         await stores.lessons.putSession(session("sess_bad", "gzip:not-base64-gzip"));
         const error = await rejectionOf(stores.lessons.getSession("sess_bad"), StoreDataError);
         expect(error.code).toBe("STORE_DATA_INVALID");
-        expect(error.context).toMatchObject({ table: "sessions", id: "sess_bad", column: "lessonSnapshot" });
+        expect(error.context).toMatchObject({
+          table: "sessions",
+          id: "sess_bad",
+          column: "lessonSnapshot",
+        });
       });
 
       it("records the thread of a session", async () => {
@@ -184,7 +207,10 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
       });
 
       it("raises not-found for an absent session, naming table and id", async () => {
-        const error = await rejectionOf(stores.lessons.getSession("sess_absent"), StoreNotFoundError);
+        const error = await rejectionOf(
+          stores.lessons.getSession("sess_absent"),
+          StoreNotFoundError,
+        );
         expect(error.code).toBe("STORE_NOT_FOUND");
         expect(error.context).toMatchObject({ table: "sessions", id: "sess_absent" });
         await rejectionOf(stores.lessons.setSessionThread("sess_absent", "t"), StoreNotFoundError);
@@ -205,7 +231,10 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         expect(await stores.lessons.getLessonTemplate("template_1")).toEqual(template);
         expect(await stores.lessons.findLessonTemplate("course_x", "Fractions")).toEqual(template);
         expect(await stores.lessons.findLessonTemplate("course_y", "Fractions")).toBeNull();
-        const error = await rejectionOf(stores.lessons.getLessonTemplate("template_absent"), StoreNotFoundError);
+        const error = await rejectionOf(
+          stores.lessons.getLessonTemplate("template_absent"),
+          StoreNotFoundError,
+        );
         expect(error.context).toMatchObject({ table: "lesson_templates", id: "template_absent" });
       });
     });
@@ -226,7 +255,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
       });
 
       const apply = (sessionId: string, updates: MasteryUpdate[], student = studentId) =>
-        stores.mastery.applyLessonMastery({ sessionId, studentId: student, courseId, updates, alpha: 0.3 });
+        stores.mastery.applyLessonMastery({
+          sessionId,
+          studentId: student,
+          courseId,
+          updates,
+          alpha: 0.3,
+        });
 
       describe("apply", () => {
         it("creates the record on the first lesson with the scores as they are", async () => {
@@ -235,15 +270,25 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           const record = await stores.mastery.get(studentId, courseId);
           expect(record).toMatchObject({ $id: result.recordId, studentId, courseId });
           expect(emaOf(record)).toEqual({ [A]: 1, [B]: 0.3 });
-          expect(new Date((record as MasteryRecord).updatedAt).toISOString()).toBe((record as MasteryRecord).updatedAt);
+          expect(new Date((record as MasteryRecord).updatedAt).toISOString()).toBe(
+            (record as MasteryRecord).updatedAt,
+          );
         });
 
         it("folds later lessons with the EMA and leaves untouched outcomes alone", async () => {
           const first = await apply("sess_1", [update(A, 1), update(B, 0.3)]);
           const second = await apply("sess_2", [update(A, 0.3), update(C, 0.7)]);
           // 0.3 * 0.3 + 0.7 * 1 = 0.79
-          expect(second).toEqual({ status: "applied", recordId: first.recordId, emaByOutcome: { [A]: 0.79, [B]: 0.3, [C]: 0.7 } });
-          expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({ [A]: 0.79, [B]: 0.3, [C]: 0.7 });
+          expect(second).toEqual({
+            status: "applied",
+            recordId: first.recordId,
+            emaByOutcome: { [A]: 0.79, [B]: 0.3, [C]: 0.7 },
+          });
+          expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({
+            [A]: 0.79,
+            [B]: 0.3,
+            [C]: 0.7,
+          });
         });
 
         it("folds several updates of one outcome within a lesson in order", async () => {
@@ -267,26 +312,38 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           const first = await apply("sess_1", [update(A, 1)]);
           const before = await stores.mastery.get(studentId, courseId);
           const again = await apply("sess_1", [update(A, 0.3)]);
-          expect(again).toEqual({ status: "already_applied", recordId: first.recordId, emaByOutcome: { [A]: 1 } });
+          expect(again).toEqual({
+            status: "already_applied",
+            recordId: first.recordId,
+            emaByOutcome: { [A]: 1 },
+          });
           expect(await stores.mastery.get(studentId, courseId)).toEqual(before);
         });
 
         it("reports the current values when a session was applied before later ones", async () => {
           await apply("sess_1", [update(A, 1)]);
           await apply("sess_2", [update(A, 0.3)]);
-          expect(await apply("sess_1", [update(A, 1)])).toMatchObject({ status: "already_applied", emaByOutcome: { [A]: 0.79 } });
+          expect(await apply("sess_1", [update(A, 1)])).toMatchObject({
+            status: "already_applied",
+            emaByOutcome: { [A]: 0.79 },
+          });
         });
 
         it("refuses a session already applied for another student", async () => {
           await apply("sess_1", [update(A, 1)]);
-          const error = await rejectionOf(apply("sess_1", [update(A, 1)], "student_other"), StoreConflictError);
+          const error = await rejectionOf(
+            apply("sess_1", [update(A, 1)], "student_other"),
+            StoreConflictError,
+          );
           expect(error.code).toBe("STORE_CONFLICT");
           expect(error.context).toMatchObject({ table: "mastery_ledger", id: "sess_1" });
           expect(await stores.mastery.get("student_other", courseId)).toBeNull();
         });
 
         it("lands one session's concurrent retries exactly once", async () => {
-          const results = await Promise.all(Array.from({ length: 10 }, () => apply("sess_1", [update(A, 0.5)])));
+          const results = await Promise.all(
+            Array.from({ length: 10 }, () => apply("sess_1", [update(A, 0.5)])),
+          );
           expect(results.filter((r) => r.status === "applied")).toHaveLength(1);
           expect(results.filter((r) => r.status === "already_applied")).toHaveLength(9);
           expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({ [A]: 0.5 });
@@ -296,7 +353,9 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
       describe("no lost updates", () => {
         it("lands 20 concurrent lessons for one student and course, each with its own outcome", async () => {
           const scores = ids.map((_, i) => (2 * (i % 10) + 1) / 20);
-          const results = await Promise.all(ids.map((id, i) => apply(`sess_race_${i}`, [update(id, scores[i] as number)])));
+          const results = await Promise.all(
+            ids.map((id, i) => apply(`sess_race_${i}`, [update(id, scores[i] as number)])),
+          );
           expect(results.every((r) => r.status === "applied")).toBe(true);
           expect(new Set(results.map((r) => r.recordId)).size).toBe(1);
           const expected = Object.fromEntries(ids.map((id, i) => [id, scores[i]]));
@@ -305,23 +364,72 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
 
         it("folds 20 concurrent lessons on the same outcome into the same value any order gives", async () => {
           // Every score 1 after a stored 1 keeps 1; each fold must still happen once (20 ledger entries).
-          await Promise.all(Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 1)])));
+          await Promise.all(
+            Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 1)])),
+          );
           expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({ [A]: 1 });
-          const replays = await Promise.all(Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 0)])));
+          const replays = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 0)])),
+          );
           expect(replays.every((r) => r.status === "already_applied")).toBe(true);
         });
       });
 
       describe("validation: a bad write is refused and writes nothing", () => {
-        const cases: { name: string; updates: () => MasteryUpdate[]; rule: MasteryRule; key?: string }[] = [
-          { name: "an empty key", updates: () => [update(A, 1), update("", 1)], rule: "empty_key", key: "" },
-          { name: "an outcome code (O1)", updates: () => [update("O1", 1)], rule: "invalid_id_format", key: "O1" },
-          { name: "an assessment standard (AS1.1)", updates: () => [update("AS1.1", 1)], rule: "invalid_id_format", key: "AS1.1" },
-          { name: "a document ID of another course", updates: () => [update(foreign, 1)], rule: "unknown_outcome", key: foreign },
-          { name: "a document ID of no outcome", updates: () => [update(testId("n", 9), 1)], rule: "unknown_outcome", key: testId("n", 9) },
-          { name: "a NaN score", updates: () => [update(A, Number.NaN)], rule: "invalid_value", key: A },
-          { name: "a negative score", updates: () => [update(B, -0.1)], rule: "invalid_value", key: B },
-          { name: "a score above 1", updates: () => [update(C, 1.5)], rule: "invalid_value", key: C },
+        const cases: {
+          name: string;
+          updates: () => MasteryUpdate[];
+          rule: MasteryRule;
+          key?: string;
+        }[] = [
+          {
+            name: "an empty key",
+            updates: () => [update(A, 1), update("", 1)],
+            rule: "empty_key",
+            key: "",
+          },
+          {
+            name: "an outcome code (O1)",
+            updates: () => [update("O1", 1)],
+            rule: "invalid_id_format",
+            key: "O1",
+          },
+          {
+            name: "an assessment standard (AS1.1)",
+            updates: () => [update("AS1.1", 1)],
+            rule: "invalid_id_format",
+            key: "AS1.1",
+          },
+          {
+            name: "a document ID of another course",
+            updates: () => [update(foreign, 1)],
+            rule: "unknown_outcome",
+            key: foreign,
+          },
+          {
+            name: "a document ID of no outcome",
+            updates: () => [update(testId("n", 9), 1)],
+            rule: "unknown_outcome",
+            key: testId("n", 9),
+          },
+          {
+            name: "a NaN score",
+            updates: () => [update(A, Number.NaN)],
+            rule: "invalid_value",
+            key: A,
+          },
+          {
+            name: "a negative score",
+            updates: () => [update(B, -0.1)],
+            rule: "invalid_value",
+            key: B,
+          },
+          {
+            name: "a score above 1",
+            updates: () => [update(C, 1.5)],
+            rule: "invalid_value",
+            key: C,
+          },
         ];
 
         for (const { name, updates, rule, key } of cases) {
@@ -332,7 +440,12 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
             expect(error).toBeInstanceOf(InvalidMasteryRecordError);
             expect(error.code).toBe("STORE_WRITE_REFUSED");
             expect(error.violations).toContainEqual(expect.objectContaining({ rule, key }));
-            expect(error.context).toMatchObject({ table: "MasteryV2", studentId, courseId, sessionId: "sess_bad" });
+            expect(error.context).toMatchObject({
+              table: "MasteryV2",
+              studentId,
+              courseId,
+              sessionId: "sess_bad",
+            });
             expect(await stores.mastery.get(studentId, courseId)).toEqual(before);
             // The refused session left no ledger entry: it can still be applied once fixed.
             expect((await apply("sess_bad", [update(A, 1)])).status).toBe("applied");
@@ -340,9 +453,20 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         }
 
         it("refuses a map over 5000 characters", async () => {
-          const longIds = Array.from({ length: 130 }, (_, i) => `${testId("l", i)}abcdefghijklmnop`);
-          await stores.outcomes.upsertMany(longIds.map((id, i) => makeOutcome(courseId, id, `L${i} 74`, "O1")));
-          const error = await rejectionOf(apply("sess_big", longIds.map((id) => update(id, 0.1234))), StoreWriteRefusedError);
+          const longIds = Array.from(
+            { length: 130 },
+            (_, i) => `${testId("l", i)}abcdefghijklmnop`,
+          );
+          await stores.outcomes.upsertMany(
+            longIds.map((id, i) => makeOutcome(courseId, id, `L${i} 74`, "O1")),
+          );
+          const error = await rejectionOf(
+            apply(
+              "sess_big",
+              longIds.map((id) => update(id, 0.1234)),
+            ),
+            StoreWriteRefusedError,
+          );
           expect(error.violations).toEqual([{ rule: "oversize", value: expect.any(Number) }]);
           expect(error.violations[0]?.value as number).toBeGreaterThan(5000);
           expect(await stores.mastery.get(studentId, courseId)).toBeNull();
@@ -357,7 +481,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           const noUpdates = await rejectionOf(apply("sess_x", []), StoreInputError);
           expect(noUpdates.code).toBe("STORE_INVALID_INPUT");
           await rejectionOf(
-            stores.mastery.applyLessonMastery({ sessionId: "s", studentId, courseId, updates: [update(A, 1)], alpha: 0 }),
+            stores.mastery.applyLessonMastery({
+              sessionId: "s",
+              studentId,
+              courseId,
+              updates: [update(A, 1)],
+              alpha: 0,
+            }),
             StoreInputError,
           );
           await rejectionOf(apply("", [update(A, 1)]), StoreInputError);
@@ -378,7 +508,12 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           await stores.mastery.restore([legacyRecord(JSON.stringify({ "": 0, O1: 1, [A]: 0.5 }))]);
           const result = await apply("sess_1", [update(A, 1), update(B, 0.4)]);
           expect(result).toMatchObject({ status: "applied", recordId: testId("r", 1) });
-          expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({ "": 0, O1: 1, [A]: 0.65, [B]: 0.4 });
+          expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({
+            "": 0,
+            O1: 1,
+            [A]: 0.65,
+            [B]: 0.4,
+          });
         });
 
         it("refuses to fold into a stored value that is not a score", async () => {
@@ -419,9 +554,16 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
 
         it("ends without an empty page when the last page is full, and resumes after a cursor", async () => {
           await stores.mastery.restore(records.slice(0, 6));
-          const six = records.slice(0, 6).map((r) => r.$id).sort();
-          expect((await allPages(stores.mastery.scan({ pageSize: 3 }))).map((p) => p.length)).toEqual([3, 3]);
-          const resumed = await allPages(stores.mastery.scan({ pageSize: 2, after: six[1] as string }));
+          const six = records
+            .slice(0, 6)
+            .map((r) => r.$id)
+            .sort();
+          expect(
+            (await allPages(stores.mastery.scan({ pageSize: 3 }))).map((p) => p.length),
+          ).toEqual([3, 3]);
+          const resumed = await allPages(
+            stores.mastery.scan({ pageSize: 2, after: six[1] as string }),
+          );
           expect(resumed.flat().map((r) => r.$id)).toEqual(six.slice(2));
         });
 
@@ -459,15 +601,43 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           expect(record).toMatchObject({ $id: corrupted().$id, studentId, courseId });
         });
 
-        const refusals: { name: string; map: () => Record<string, unknown>; rule: MasteryRule; key: string }[] = [
-          { name: "adding an outcome code", map: () => ({ [A]: 0.5, O2: 1 }), rule: "invalid_id_format", key: "O2" },
-          { name: "adding an outcome of another course", map: () => ({ [A]: 0.5, [foreign]: 1 }), rule: "unknown_outcome", key: foreign },
-          { name: "changing a legacy key's value", map: () => ({ O1: 0.5, [A]: 0.5 }), rule: "invalid_id_format", key: "O1" },
-          { name: "writing an out-of-range value", map: () => ({ [A]: 2 }), rule: "invalid_value", key: A },
+        const refusals: {
+          name: string;
+          map: () => Record<string, unknown>;
+          rule: MasteryRule;
+          key: string;
+        }[] = [
+          {
+            name: "adding an outcome code",
+            map: () => ({ [A]: 0.5, O2: 1 }),
+            rule: "invalid_id_format",
+            key: "O2",
+          },
+          {
+            name: "adding an outcome of another course",
+            map: () => ({ [A]: 0.5, [foreign]: 1 }),
+            rule: "unknown_outcome",
+            key: foreign,
+          },
+          {
+            name: "changing a legacy key's value",
+            map: () => ({ O1: 0.5, [A]: 0.5 }),
+            rule: "invalid_id_format",
+            key: "O1",
+          },
+          {
+            name: "writing an out-of-range value",
+            map: () => ({ [A]: 2 }),
+            rule: "invalid_value",
+            key: A,
+          },
         ];
         for (const { name, map, rule, key } of refusals) {
           it(`refuses ${name}`, async () => {
-            const error = await rejectionOf(stores.mastery.repair([repairOf(corrupted(), map())]), StoreWriteRefusedError);
+            const error = await rejectionOf(
+              stores.mastery.repair([repairOf(corrupted(), map())]),
+              StoreWriteRefusedError,
+            );
             expect(error.violations).toContainEqual(expect.objectContaining({ rule, key }));
             expect(error.context).toMatchObject({ recordId: corrupted().$id, operation: "repair" });
             expect(await stores.mastery.get(studentId, courseId)).toEqual(corrupted());
@@ -477,30 +647,48 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         it("refuses a repair computed from an older version of the record", async () => {
           await apply("sess_1", [update(B, 1)]);
           const changed = await stores.mastery.get(studentId, courseId);
-          const error = await rejectionOf(stores.mastery.repair([repairOf(corrupted(), { [A]: 0.5 })]), StoreConflictError);
-          expect(error.context).toMatchObject({ id: corrupted().$id, expectedUpdatedAt: corrupted().updatedAt });
+          const error = await rejectionOf(
+            stores.mastery.repair([repairOf(corrupted(), { [A]: 0.5 })]),
+            StoreConflictError,
+          );
+          expect(error.context).toMatchObject({
+            id: corrupted().$id,
+            expectedUpdatedAt: corrupted().updatedAt,
+          });
           expect(await stores.mastery.get(studentId, courseId)).toEqual(changed);
         });
 
         it("refuses a repair of an absent record", async () => {
           const absent = { ...corrupted(), $id: testId("p", 2) };
-          const error = await rejectionOf(stores.mastery.repair([repairOf(absent, {})]), StoreNotFoundError);
+          const error = await rejectionOf(
+            stores.mastery.repair([repairOf(absent, {})]),
+            StoreNotFoundError,
+          );
           expect(error.context).toMatchObject({ table: "MasteryV2", id: absent.$id });
         });
 
         it("refuses a repair that names another student", async () => {
           await rejectionOf(
-            stores.mastery.repair([{ ...repairOf(corrupted(), { [A]: 0.5 }), studentId: "someone_else" }]),
+            stores.mastery.repair([
+              { ...repairOf(corrupted(), { [A]: 0.5 }), studentId: "someone_else" },
+            ]),
             StoreConflictError,
           );
           expect(await stores.mastery.get(studentId, courseId)).toEqual(corrupted());
         });
 
         it("writes a batch all or nothing", async () => {
-          const second: MasteryRecord = { ...corrupted(), $id: testId("p", 3), studentId: "student_two" };
+          const second: MasteryRecord = {
+            ...corrupted(),
+            $id: testId("p", 3),
+            studentId: "student_two",
+          };
           await stores.mastery.restore([second]);
           await rejectionOf(
-            stores.mastery.repair([repairOf(corrupted(), { [A]: 0.5 }), repairOf(second, { O7: 1 })]),
+            stores.mastery.repair([
+              repairOf(corrupted(), { [A]: 0.5 }),
+              repairOf(second, { O7: 1 }),
+            ]),
             StoreWriteRefusedError,
           );
           expect(await stores.mastery.get(studentId, courseId)).toEqual(corrupted());
@@ -510,20 +698,45 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
 
       describe("restore", () => {
         const backup: MasteryRecord[] = [
-          { $id: testId("k", 1), studentId: "s1", courseId, emaByOutcome: '{"":0,"O1":1,"AS1.1":1}', updatedAt: "2025-11-12T12:00:00.000Z" },
-          { $id: testId("k", 2), studentId: "s2", courseId, emaByOutcome: "{not json", updatedAt: "2025-11-12T12:00:01.000Z" },
-          { $id: testId("k", 3), studentId: "s3", courseId, emaByOutcome: '{"O1": 1.5 , "x":"y"}', updatedAt: "2025-11-12T12:00:02.000Z" },
+          {
+            $id: testId("k", 1),
+            studentId: "s1",
+            courseId,
+            emaByOutcome: '{"":0,"O1":1,"AS1.1":1}',
+            updatedAt: "2025-11-12T12:00:00.000Z",
+          },
+          {
+            $id: testId("k", 2),
+            studentId: "s2",
+            courseId,
+            emaByOutcome: "{not json",
+            updatedAt: "2025-11-12T12:00:01.000Z",
+          },
+          {
+            $id: testId("k", 3),
+            studentId: "s3",
+            courseId,
+            emaByOutcome: '{"O1": 1.5 , "x":"y"}',
+            updatedAt: "2025-11-12T12:00:02.000Z",
+          },
         ];
 
         it("puts records back exactly, corrupt ones included", async () => {
           await stores.mastery.restore(backup);
-          for (const record of backup) expect(await stores.mastery.get(record.studentId, courseId)).toEqual(record);
+          for (const record of backup)
+            expect(await stores.mastery.get(record.studentId, courseId)).toEqual(record);
           expect((await allPages(stores.mastery.scan({ pageSize: 10 }))).flat()).toEqual(backup);
         });
 
         it("replaces the current row of the same $id", async () => {
           const applied = await apply("sess_1", [update(A, 1)]);
-          const original = { $id: applied.recordId, studentId, courseId, emaByOutcome: '{"":0}', updatedAt: "2025-01-01T00:00:00.000Z" };
+          const original = {
+            $id: applied.recordId,
+            studentId,
+            courseId,
+            emaByOutcome: '{"":0}',
+            updatedAt: "2025-01-01T00:00:00.000Z",
+          };
           await stores.mastery.restore([original]);
           expect(await stores.mastery.get(studentId, courseId)).toEqual(original);
         });
@@ -532,14 +745,20 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           await apply("sess_1", [update(A, 1)]);
           const before = await stores.mastery.get(studentId, courseId);
           const clash = { ...(backup[0] as MasteryRecord), studentId };
-          const error = await rejectionOf(stores.mastery.restore([backup[1] as MasteryRecord, clash]), StoreConflictError);
+          const error = await rejectionOf(
+            stores.mastery.restore([backup[1] as MasteryRecord, clash]),
+            StoreConflictError,
+          );
           expect(error.context).toMatchObject({ table: "MasteryV2", studentId, courseId });
           expect(await stores.mastery.get(studentId, courseId)).toEqual(before);
           expect(await stores.mastery.get("s2", courseId)).toBeNull();
         });
 
         it("refuses malformed or duplicate records", async () => {
-          await rejectionOf(stores.mastery.restore([backup[0] as MasteryRecord, backup[0] as MasteryRecord]), StoreInputError);
+          await rejectionOf(
+            stores.mastery.restore([backup[0] as MasteryRecord, backup[0] as MasteryRecord]),
+            StoreInputError,
+          );
           await rejectionOf(
             stores.mastery.restore([{ ...(backup[0] as MasteryRecord), studentId: "" }]),
             StoreInputError,

@@ -1,7 +1,10 @@
 /** `createStores` picks the Appwrite adapter for Appwrite settings and loads it on first use. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createStores } from "../../src/stores/index.js";
-import { startAppwriteTestServer, type AppwriteTestServer } from "../support/appwrite-server/index.js";
+import {
+  startAppwriteTestServer,
+  type AppwriteTestServer,
+} from "../support/appwrite-server/index.js";
 import { appwriteSettingsFor } from "../support/appwrite-server/settings.js";
 import { makeOutcome, testId } from "./contract.js";
 

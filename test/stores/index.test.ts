@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigurationError } from "../../src/config/env.js";
-import { closeDefaultStores, createStores, getDefaultStores, StoreUnavailableError } from "../../src/stores/index.js";
+import {
+  closeDefaultStores,
+  createStores,
+  getDefaultStores,
+  StoreUnavailableError,
+} from "../../src/stores/index.js";
 import { makeOutcome, rejectionOf, testId } from "./contract.js";
 
 let dir: string;
@@ -35,7 +40,13 @@ describe("createStores", () => {
       projectId: "p",
       apiKey: "k",
       databaseId: "default",
-      tables: { courseOutcomes: "co", mastery: "m", masteryLedger: "ml", sessions: "s", lessonTemplates: "lt" },
+      tables: {
+        courseOutcomes: "co",
+        mastery: "m",
+        masteryLedger: "ml",
+        sessions: "s",
+        lessonTemplates: "lt",
+      },
     });
     await stores.close();
     const error = await rejectionOf(stores.outcomes.getByIds(["x"]), StoreUnavailableError);

@@ -57,7 +57,11 @@ it("Scenario 1: a fresh lesson writes only the enriched outcomes' document IDs",
   const session = await stores.lessons.getSession("session_scenario_1");
   expect(session.lessonSnapshot).toEqual(snapshot);
   const enriched = await enrichOutcomeRefs(snapshot.outcomeRefs, session.courseId, stores.outcomes);
-  assertEnrichmentComplete({ courseId: session.courseId, outcomeRefs: snapshot.outcomeRefs, enrichedOutcomes: enriched });
+  assertEnrichmentComplete({
+    courseId: session.courseId,
+    outcomeRefs: snapshot.outcomeRefs,
+    enrichedOutcomes: enriched,
+  });
   const o1Documents = outcomes.filter((o) => o.outcomeId === "O1").map((o) => o.$id);
   expect(enriched.map((o) => o.$id).sort()).toEqual([...o1Documents].sort());
 
@@ -94,7 +98,11 @@ it("Scenario 1: a fresh lesson writes only the enriched outcomes' document IDs",
 
   // The row as the database holds it. EMA of 1, 0.7, 0.3, 1: 1 -> 0.91 -> 0.727 -> 0.8089.
   const raw = new Database(path, { readonly: true });
-  const rows = raw.prepare(`SELECT * FROM MasteryV2`).all() as { studentId: string; courseId: string; emaByOutcome: string }[];
+  const rows = raw.prepare(`SELECT * FROM MasteryV2`).all() as {
+    studentId: string;
+    courseId: string;
+    emaByOutcome: string;
+  }[];
   raw.close();
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({ studentId: "test_student_001", courseId: "course_c84774" });

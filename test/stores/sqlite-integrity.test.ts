@@ -44,8 +44,16 @@ afterEach(async () => {
 
 function insertRaw(emaByOutcome: string, studentId = "student_raw"): void {
   raw
-    .prepare(`INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt) VALUES (?, ?, ?, ?, ?)`)
-    .run(testId("row", Math.floor(Math.random() * 1e6)), studentId, courseId, emaByOutcome, "2025-11-12T12:00:00.000Z");
+    .prepare(
+      `INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt) VALUES (?, ?, ?, ?, ?)`,
+    )
+    .run(
+      testId("row", Math.floor(Math.random() * 1e6)),
+      studentId,
+      courseId,
+      emaByOutcome,
+      "2025-11-12T12:00:00.000Z",
+    );
 }
 
 function updateRaw(set: string, ...params: unknown[]): void {
@@ -75,16 +83,56 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
   });
 
   const badInserts: { name: string; map: string; message: string }[] = [
-    { name: "an empty key", map: JSON.stringify({ "": 0, [A]: 1 }), message: "MASTERY_INTEGRITY:empty_key" },
-    { name: "an outcome code", map: JSON.stringify({ O1: 1 }), message: "MASTERY_INTEGRITY:invalid_id_format" },
-    { name: "an assessment standard", map: JSON.stringify({ "AS1.1": 1 }), message: "MASTERY_INTEGRITY:invalid_id_format" },
-    { name: "a document ID of another course", map: JSON.stringify({ [foreign]: 1 }), message: "MASTERY_INTEGRITY:unknown_outcome" },
-    { name: "a document ID of no outcome", map: JSON.stringify({ [testId("n", 1)]: 1 }), message: "MASTERY_INTEGRITY:unknown_outcome" },
-    { name: "a value above 1", map: JSON.stringify({ [A]: 1.5 }), message: "MASTERY_INTEGRITY:invalid_value" },
-    { name: "a negative value", map: JSON.stringify({ [A]: -0.1 }), message: "MASTERY_INTEGRITY:invalid_value" },
-    { name: "a string value", map: JSON.stringify({ [A]: "0.5" }), message: "MASTERY_INTEGRITY:invalid_value" },
-    { name: "a null value", map: JSON.stringify({ [A]: null }), message: "MASTERY_INTEGRITY:invalid_value" },
-    { name: "a value that is not JSON", map: "{not json", message: "MASTERY_INTEGRITY:not_json_object" },
+    {
+      name: "an empty key",
+      map: JSON.stringify({ "": 0, [A]: 1 }),
+      message: "MASTERY_INTEGRITY:empty_key",
+    },
+    {
+      name: "an outcome code",
+      map: JSON.stringify({ O1: 1 }),
+      message: "MASTERY_INTEGRITY:invalid_id_format",
+    },
+    {
+      name: "an assessment standard",
+      map: JSON.stringify({ "AS1.1": 1 }),
+      message: "MASTERY_INTEGRITY:invalid_id_format",
+    },
+    {
+      name: "a document ID of another course",
+      map: JSON.stringify({ [foreign]: 1 }),
+      message: "MASTERY_INTEGRITY:unknown_outcome",
+    },
+    {
+      name: "a document ID of no outcome",
+      map: JSON.stringify({ [testId("n", 1)]: 1 }),
+      message: "MASTERY_INTEGRITY:unknown_outcome",
+    },
+    {
+      name: "a value above 1",
+      map: JSON.stringify({ [A]: 1.5 }),
+      message: "MASTERY_INTEGRITY:invalid_value",
+    },
+    {
+      name: "a negative value",
+      map: JSON.stringify({ [A]: -0.1 }),
+      message: "MASTERY_INTEGRITY:invalid_value",
+    },
+    {
+      name: "a string value",
+      map: JSON.stringify({ [A]: "0.5" }),
+      message: "MASTERY_INTEGRITY:invalid_value",
+    },
+    {
+      name: "a null value",
+      map: JSON.stringify({ [A]: null }),
+      message: "MASTERY_INTEGRITY:invalid_value",
+    },
+    {
+      name: "a value that is not JSON",
+      map: "{not json",
+      message: "MASTERY_INTEGRITY:not_json_object",
+    },
     { name: "a JSON array", map: "[1]", message: "MASTERY_INTEGRITY:not_json_object" },
   ];
   for (const { name, map, message } of badInserts) {
@@ -113,18 +161,32 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
   describe("UPDATE checks what it adds or changes", () => {
     const legacyMap = JSON.stringify({ "": 0, O1: 1, [A]: 0.5 });
     const readMap = (): unknown =>
-      JSON.parse((raw.prepare(`SELECT emaByOutcome FROM MasteryV2 WHERE studentId = 'student_legacy'`).get() as { emaByOutcome: string }).emaByOutcome);
+      JSON.parse(
+        (
+          raw
+            .prepare(`SELECT emaByOutcome FROM MasteryV2 WHERE studentId = 'student_legacy'`)
+            .get() as { emaByOutcome: string }
+        ).emaByOutcome,
+      );
 
     beforeEach(async () => {
       // Corrupt legacy data can only come in through restore's documented bypass.
       await stores.mastery.restore([
-        { $id: testId("leg", 1), studentId: "student_legacy", courseId, emaByOutcome: legacyMap, updatedAt: "2025-11-12T12:00:00.000Z" },
+        {
+          $id: testId("leg", 1),
+          studentId: "student_legacy",
+          courseId,
+          emaByOutcome: legacyMap,
+          updatedAt: "2025-11-12T12:00:00.000Z",
+        },
       ]);
     });
 
     it("left the bypass off after the restore committed", () => {
       expect(raw.prepare(`SELECT count(*) AS n FROM integrity_bypass`).get()).toEqual({ n: 0 });
-      expect(refusal(() => insertRaw(JSON.stringify({ "": 0 }))).message).toBe("MASTERY_INTEGRITY:empty_key");
+      expect(refusal(() => insertRaw(JSON.stringify({ "": 0 }))).message).toBe(
+        "MASTERY_INTEGRITY:empty_key",
+      );
     });
 
     it("lets a repair remove some legacy keys and keep others exactly", () => {
@@ -138,12 +200,36 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
     });
 
     const badUpdates: { name: string; map: () => string; message: string }[] = [
-      { name: "adding an outcome code", map: () => JSON.stringify({ O1: 1, O2: 1, [A]: 0.5 }), message: "MASTERY_INTEGRITY:invalid_id_format" },
-      { name: "changing a legacy key's value", map: () => JSON.stringify({ "": 0, O1: 0.9, [A]: 0.5 }), message: "MASTERY_INTEGRITY:invalid_id_format" },
-      { name: "changing a legacy empty key's value", map: () => JSON.stringify({ "": 0.1, O1: 1, [A]: 0.5 }), message: "MASTERY_INTEGRITY:empty_key" },
-      { name: "adding another course's outcome", map: () => JSON.stringify({ [A]: 0.5, [foreign]: 1 }), message: "MASTERY_INTEGRITY:unknown_outcome" },
-      { name: "setting an out-of-range value", map: () => JSON.stringify({ [A]: 7 }), message: "MASTERY_INTEGRITY:invalid_value" },
-      { name: "replacing the map with non-JSON", map: () => "oops", message: "MASTERY_INTEGRITY:not_json_object" },
+      {
+        name: "adding an outcome code",
+        map: () => JSON.stringify({ O1: 1, O2: 1, [A]: 0.5 }),
+        message: "MASTERY_INTEGRITY:invalid_id_format",
+      },
+      {
+        name: "changing a legacy key's value",
+        map: () => JSON.stringify({ "": 0, O1: 0.9, [A]: 0.5 }),
+        message: "MASTERY_INTEGRITY:invalid_id_format",
+      },
+      {
+        name: "changing a legacy empty key's value",
+        map: () => JSON.stringify({ "": 0.1, O1: 1, [A]: 0.5 }),
+        message: "MASTERY_INTEGRITY:empty_key",
+      },
+      {
+        name: "adding another course's outcome",
+        map: () => JSON.stringify({ [A]: 0.5, [foreign]: 1 }),
+        message: "MASTERY_INTEGRITY:unknown_outcome",
+      },
+      {
+        name: "setting an out-of-range value",
+        map: () => JSON.stringify({ [A]: 7 }),
+        message: "MASTERY_INTEGRITY:invalid_value",
+      },
+      {
+        name: "replacing the map with non-JSON",
+        map: () => "oops",
+        message: "MASTERY_INTEGRITY:not_json_object",
+      },
     ];
     for (const { name, map, message } of badUpdates) {
       it(`rejects ${name}`, () => {
@@ -153,7 +239,9 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
     }
 
     it("re-checks every key when the course changes", () => {
-      expect(refusal(() => updateRaw("courseId = 'course_other'")).message).toBe("MASTERY_INTEGRITY:empty_key");
+      expect(refusal(() => updateRaw("courseId = 'course_other'")).message).toBe(
+        "MASTERY_INTEGRITY:empty_key",
+      );
     });
   });
 
@@ -168,24 +256,48 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
 });
 
 describe("SQLite store file", () => {
-  const update = (outcome_id: string, score: number): MasteryUpdate => ({ outcome_id, score, timestamp: "2025-11-12T15:00:00.000Z" });
+  const update = (outcome_id: string, score: number): MasteryUpdate => ({
+    outcome_id,
+    score,
+    timestamp: "2025-11-12T15:00:00.000Z",
+  });
 
   it("creates the folder and schema on first use and keeps data across reopening", async () => {
     const nested = join(dir, "a", "b", "teaching.db");
     const first = createSqliteStores(nested);
     await first.outcomes.upsertMany([makeOutcome(courseId, A, "U1 74", "O1")]);
-    await first.mastery.applyLessonMastery({ sessionId: "s1", studentId: "st", courseId, updates: [update(A, 0.5)], alpha: 0.3 });
+    await first.mastery.applyLessonMastery({
+      sessionId: "s1",
+      studentId: "st",
+      courseId,
+      updates: [update(A, 0.5)],
+      alpha: 0.3,
+    });
     await first.close();
     const second = createSqliteStores(nested);
-    expect(JSON.parse((await second.mastery.get("st", courseId))?.emaByOutcome ?? "null")).toEqual({ [A]: 0.5 });
-    expect((await second.mastery.applyLessonMastery({ sessionId: "s1", studentId: "st", courseId, updates: [update(A, 1)], alpha: 0.3 })).status).toBe("already_applied");
+    expect(JSON.parse((await second.mastery.get("st", courseId))?.emaByOutcome ?? "null")).toEqual({
+      [A]: 0.5,
+    });
+    expect(
+      (
+        await second.mastery.applyLessonMastery({
+          sessionId: "s1",
+          studentId: "st",
+          courseId,
+          updates: [update(A, 1)],
+          alpha: 0.3,
+        })
+      ).status,
+    ).toBe("already_applied");
     await second.close();
   });
 
   it("lands concurrent applies from two connections to the same file", async () => {
     const other = createSqliteStores(path);
     const ids = Array.from({ length: 20 }, (_, i) => testId("cc", i));
-    await stores.outcomes.upsertMany(ids.map((id, i) => makeOutcome(courseId, id, `C${i} 74`, "O2")));
+    await stores.outcomes.upsertMany(
+      ids.map((id, i) => makeOutcome(courseId, id, `C${i} 74`, "O2")),
+    );
     const results = await Promise.all(
       ids.map((id, i) =>
         (i % 2 === 0 ? stores : other).mastery.applyLessonMastery({
@@ -198,15 +310,17 @@ describe("SQLite store file", () => {
       ),
     );
     expect(results.every((result) => result.status === "applied")).toBe(true);
-    expect(JSON.parse((await other.mastery.get("student_cc", courseId))?.emaByOutcome ?? "null")).toEqual(
-      Object.fromEntries(ids.map((id) => [id, 0.5])),
-    );
+    expect(
+      JSON.parse((await other.mastery.get("student_cc", courseId))?.emaByOutcome ?? "null"),
+    ).toEqual(Object.fromEntries(ids.map((id) => [id, 0.5])));
     await other.close();
   });
 
   it("reports a closed store as unavailable", async () => {
     const closed = createSqliteStores(join(dir, "closed.db"));
     await closed.close();
-    await expect(closed.mastery.get("s", courseId)).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(closed.mastery.get("s", courseId)).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+    });
   });
 });

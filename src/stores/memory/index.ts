@@ -59,7 +59,10 @@ function createOutcomeStore(assertOpen: () => void): CourseOutcomeStore {
   const rows = new Map<string, CourseOutcome>();
   const select = (predicate: (outcome: CourseOutcome) => boolean): CourseOutcome[] => {
     assertOpen();
-    return [...rows.values()].filter(predicate).sort(byId).map((outcome) => structuredClone(outcome));
+    return [...rows.values()]
+      .filter(predicate)
+      .sort(byId)
+      .map((outcome) => structuredClone(outcome));
   };
   return {
     async findByOutcomeIds(courseId, outcomeIds) {
@@ -96,7 +99,10 @@ function createLessonStore(assertOpen: () => void): LessonStore {
     async putSession(session: LessonSession) {
       assertOpen();
       const parsed = parseInput(LessonSessionSchema, session, "putSession");
-      sessions.set(parsed.$id, { ...parsed, lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot) });
+      sessions.set(parsed.$id, {
+        ...parsed,
+        lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot),
+      });
     },
     async setSessionThread(sessionId, threadId) {
       const row = getRow(TABLES.sessions, sessions, sessionId);
@@ -107,7 +113,9 @@ function createLessonStore(assertOpen: () => void): LessonStore {
     },
     async findLessonTemplate(courseId, title) {
       assertOpen();
-      const matches = [...templates.values()].filter((row) => row.courseId === courseId && row.title === title);
+      const matches = [...templates.values()].filter(
+        (row) => row.courseId === courseId && row.title === title,
+      );
       if (matches.length > 1) throw ambiguousTemplate(courseId, title, matches);
       const [match] = matches;
       return match === undefined ? null : templateFromRow(structuredClone(match));
@@ -130,7 +138,9 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
   const lock = new KeyedLock();
 
   const findByPair = (studentId: string, courseId: string): MasteryRecord | undefined =>
-    [...records.values()].find((record) => record.studentId === studentId && record.courseId === courseId);
+    [...records.values()].find(
+      (record) => record.studentId === studentId && record.courseId === courseId,
+    );
 
   const backend: MasteryApplyBackend = {
     async read({ sessionId, studentId, courseId }) {
@@ -209,11 +219,16 @@ function assertUniquePairs(records: ReadonlyMap<string, MasteryRecord>): void {
     const pair = `${record.studentId}\u0000${record.courseId}`;
     const other = seen.get(pair);
     if (other !== undefined) {
-      throw new StoreConflictError(TABLES.mastery, record.$id, "another row has the same student and course (unique_student_course)", {
-        studentId: record.studentId,
-        courseId: record.courseId,
-        otherId: other,
-      });
+      throw new StoreConflictError(
+        TABLES.mastery,
+        record.$id,
+        "another row has the same student and course (unique_student_course)",
+        {
+          studentId: record.studentId,
+          courseId: record.courseId,
+          otherId: other,
+        },
+      );
     }
     seen.set(pair, record.$id);
   }

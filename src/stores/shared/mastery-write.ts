@@ -22,7 +22,12 @@
  */
 import { z } from "zod";
 import { getLogger } from "../../logger.js";
-import { EMA_BY_OUTCOME_MAX_CHARS, findEmaViolations, foldMasteryUpdates, type EmaByOutcome } from "../../mastery/ema.js";
+import {
+  EMA_BY_OUTCOME_MAX_CHARS,
+  findEmaViolations,
+  foldMasteryUpdates,
+  type EmaByOutcome,
+} from "../../mastery/ema.js";
 import { InvalidMasteryRecordError, type MasteryViolation } from "../../mastery/errors.js";
 import { isDocumentId, uniqueId } from "../../mastery/ids.js";
 import type {
@@ -88,7 +93,9 @@ const ApplyInputSchema = z.object({
   studentId: z.string().min(1).max(MASTERY_ID_COLUMN_MAX_CHARS),
   courseId: z.string().min(1).max(MASTERY_ID_COLUMN_MAX_CHARS),
   // Keys and scores are checked by the integrity rules below, so a bad one is a violation, not an input error.
-  updates: z.array(z.object({ outcome_id: z.string(), score: z.unknown(), timestamp: z.string() })).min(1),
+  updates: z
+    .array(z.object({ outcome_id: z.string(), score: z.unknown(), timestamp: z.string() }))
+    .min(1),
   alpha: z.number().gt(0).lte(1),
 });
 
@@ -122,11 +129,16 @@ export async function applyLessonMasteryWith(
  * Checks every update: key a document ID of an outcome of `input.courseId`
  * (looked up in `course_outcomes`), score a finite number in [0, 1].
  */
-export async function assertUpdatesValid(outcomes: CourseOutcomeStore, input: ApplyLessonMasteryInput): Promise<void> {
+export async function assertUpdatesValid(
+  outcomes: CourseOutcomeStore,
+  input: ApplyLessonMasteryInput,
+): Promise<void> {
   const keys = input.updates.map((update) => update.outcome_id);
   const known = await knownOutcomeIds(outcomes, input.courseId, keys);
   const violations = uniqueViolations(
-    input.updates.flatMap((update) => findEmaViolations({ [update.outcome_id]: update.score }, known)),
+    input.updates.flatMap((update) =>
+      findEmaViolations({ [update.outcome_id]: update.score }, known),
+    ),
   );
   if (violations.length > 0) {
     throw new StoreWriteRefusedError(violations, {
@@ -149,7 +161,9 @@ export async function knownOutcomeIds(
   const candidates = [...new Set(keys)].filter(isDocumentId);
   if (candidates.length === 0) return new Set();
   const found = await outcomes.getByIds(candidates);
-  return new Set(found.filter((outcome) => outcome.courseId === courseId).map((outcome) => outcome.$id));
+  return new Set(
+    found.filter((outcome) => outcome.courseId === courseId).map((outcome) => outcome.$id),
+  );
 }
 
 /**
@@ -172,7 +186,9 @@ export function planLessonMastery(
   };
   const stored = existing === null ? {} : parseStoredEmaMap(existing);
   const touched = new Set(input.updates.map((update) => update.outcome_id));
-  const touchedStored = Object.fromEntries(Object.entries(stored).filter(([key]) => touched.has(key)));
+  const touchedStored = Object.fromEntries(
+    Object.entries(stored).filter(([key]) => touched.has(key)),
+  );
   const untouched = Object.fromEntries(Object.entries(stored).filter(([key]) => !touched.has(key)));
 
   // A stored value that is not a number in [0, 1] cannot be folded into, nor carried in a numeric map.
@@ -182,7 +198,8 @@ export function planLessonMastery(
       .filter(([, value]) => typeof value !== "number")
       .map(([key, value]): MasteryViolation => ({ rule: "invalid_value", key, value })),
   ];
-  if (unusable.length > 0) throw new StoreWriteRefusedError(unusable, { ...context, preexisting: true });
+  if (unusable.length > 0)
+    throw new StoreWriteRefusedError(unusable, { ...context, preexisting: true });
 
   const folded = foldWithContext(touchedStored as EmaByOutcome, input, context);
   const emaByOutcome: EmaByOutcome = { ...(stored as EmaByOutcome), ...folded };
@@ -223,7 +240,8 @@ function foldWithContext(
   try {
     return foldMasteryUpdates(stored, input.updates, input.alpha);
   } catch (error) {
-    if (error instanceof InvalidMasteryRecordError) throw new StoreWriteRefusedError(error.violations, context);
+    if (error instanceof InvalidMasteryRecordError)
+      throw new StoreWriteRefusedError(error.violations, context);
     throw error;
   }
 }
@@ -242,11 +260,16 @@ function alreadyApplied(
     );
   }
   if (record === null) {
-    throw new StoreDataError(TABLES.mastery, ledger.masteryId, "the ledger records an apply into a row that does not exist", {
-      sessionId: input.sessionId,
-      studentId: input.studentId,
-      courseId: input.courseId,
-    });
+    throw new StoreDataError(
+      TABLES.mastery,
+      ledger.masteryId,
+      "the ledger records an apply into a row that does not exist",
+      {
+        sessionId: input.sessionId,
+        studentId: input.studentId,
+        courseId: input.courseId,
+      },
+    );
   }
   return { status: "already_applied", recordId: record.$id, emaByOutcome: numericEmaMap(record) };
 }
@@ -265,10 +288,18 @@ export function parseStoredEmaMap(record: MasteryRecord): Record<string, unknown
   try {
     parsed = JSON.parse(record.emaByOutcome);
   } catch (error) {
-    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not valid JSON", { emaByOutcome: record.emaByOutcome }, error);
+    throw new StoreDataError(
+      TABLES.mastery,
+      record.$id,
+      "emaByOutcome is not valid JSON",
+      { emaByOutcome: record.emaByOutcome },
+      error,
+    );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not a JSON object", { emaByOutcome: record.emaByOutcome });
+    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not a JSON object", {
+      emaByOutcome: record.emaByOutcome,
+    });
   }
   return parsed as Record<string, unknown>;
 }
@@ -292,7 +323,9 @@ function numericEmaMap(record: MasteryRecord): EmaByOutcome {
  */
 export function nextUpdatedAt(previous: string | undefined, now: number = Date.now()): string {
   const previousMs = previous === undefined ? Number.NaN : Date.parse(previous);
-  return new Date(Number.isNaN(previousMs) || previousMs < now ? now : previousMs + 1).toISOString();
+  return new Date(
+    Number.isNaN(previousMs) || previousMs < now ? now : previousMs + 1,
+  ).toISOString();
 }
 
 function uniqueViolations(violations: MasteryViolation[]): MasteryViolation[] {
@@ -339,13 +372,21 @@ export async function planRepairs(
   now: number = Date.now(),
 ): Promise<PlannedRepair[]> {
   const parsed = parseInput(z.array(RepairSchema), repairs, "repair");
-  assertUniqueIds(parsed.map((repair) => repair.$id), "repair");
+  assertUniqueIds(
+    parsed.map((repair) => repair.$id),
+    "repair",
+  );
 
   const changes = parsed.map((repair) => {
     const current = stored.get(repair.$id);
-    if (current === undefined) throw new StoreNotFoundError(TABLES.mastery, repair.$id, { operation: "repair" });
+    if (current === undefined)
+      throw new StoreNotFoundError(TABLES.mastery, repair.$id, { operation: "repair" });
     assertRepairTargets(repair, current);
-    return { repair, current, changed: changedEntries(storedEntriesOrEmpty(current), repair.emaByOutcome) };
+    return {
+      repair,
+      current,
+      changed: changedEntries(storedEntriesOrEmpty(current), repair.emaByOutcome),
+    };
   });
 
   const known = await knownOutcomeIdsByCourse(
@@ -357,7 +398,8 @@ export async function planRepairs(
     const violations = findEmaViolations(changed, known.get(repair.courseId) ?? new Set()).filter(
       (violation) => violation.rule !== "oversize",
     );
-    if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS) violations.push({ rule: "oversize", value: serialized.length });
+    if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS)
+      violations.push({ rule: "oversize", value: serialized.length });
     if (violations.length > 0) {
       throw new StoreWriteRefusedError(violations, {
         table: TABLES.mastery,
@@ -370,30 +412,48 @@ export async function planRepairs(
     }
     return {
       expectedUpdatedAt: repair.expectedUpdatedAt,
-      record: { ...current, emaByOutcome: serialized, updatedAt: nextUpdatedAt(current.updatedAt, now) },
+      record: {
+        ...current,
+        emaByOutcome: serialized,
+        updatedAt: nextUpdatedAt(current.updatedAt, now),
+      },
     };
   });
 }
 
 function assertRepairTargets(repair: z.infer<typeof RepairSchema>, current: MasteryRecord): void {
   if (repair.studentId !== current.studentId || repair.courseId !== current.courseId) {
-    throw new StoreConflictError(TABLES.mastery, repair.$id, "the repair names another student or course than the stored row", {
-      operation: "repair",
-      repair: { studentId: repair.studentId, courseId: repair.courseId },
-      stored: { studentId: current.studentId, courseId: current.courseId },
-    });
+    throw new StoreConflictError(
+      TABLES.mastery,
+      repair.$id,
+      "the repair names another student or course than the stored row",
+      {
+        operation: "repair",
+        repair: { studentId: repair.studentId, courseId: repair.courseId },
+        stored: { studentId: current.studentId, courseId: current.courseId },
+      },
+    );
   }
   assertUnchanged(repair.$id, repair.expectedUpdatedAt, current.updatedAt);
 }
 
 /** Optimistic concurrency of repairs: the row must still be the one the repair was computed from. */
-export function assertUnchanged(id: string, expectedUpdatedAt: string, actualUpdatedAt: string | undefined): void {
+export function assertUnchanged(
+  id: string,
+  expectedUpdatedAt: string,
+  actualUpdatedAt: string | undefined,
+): void {
   if (actualUpdatedAt !== expectedUpdatedAt) {
-    throw new StoreConflictError(TABLES.mastery, id, "the record changed since the repair was computed", {
-      operation: "repair",
-      expectedUpdatedAt,
-      actualUpdatedAt,
-    });
+    throw new StoreConflictError(
+      TABLES.mastery,
+      id,
+      "the record changed since the repair was computed",
+      {
+        operation: "repair",
+        expectedUpdatedAt,
+        actualUpdatedAt,
+      },
+    );
   }
 }
 
@@ -407,10 +467,14 @@ function storedEntriesOrEmpty(record: MasteryRecord): Record<string, unknown> {
 }
 
 /** Entries of `after` that are not in `before` with the same value. */
-function changedEntries(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+function changedEntries(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(after).filter(
-      ([key, value]) => !(Object.hasOwn(before, key) && JSON.stringify(before[key]) === JSON.stringify(value)),
+      ([key, value]) =>
+        !(Object.hasOwn(before, key) && JSON.stringify(before[key]) === JSON.stringify(value)),
     ),
   );
 }
@@ -440,7 +504,10 @@ async function knownOutcomeIdsByCourse(
  */
 export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRecord[] {
   const parsed = parseInput(z.array(MasteryRecordSchema), records, "restore");
-  assertUniqueIds(parsed.map((record) => record.$id), "restore");
+  assertUniqueIds(
+    parsed.map((record) => record.$id),
+    "restore",
+  );
   const pairs = new Set<string>();
   for (const record of parsed) {
     const pair = `${record.studentId}\u0000${record.courseId}`;
@@ -458,12 +525,20 @@ export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRec
 function assertUniqueIds(ids: readonly string[], operation: string): void {
   const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
   if (duplicates.length > 0) {
-    throw new StoreInputError(operation, "the same $id appears more than once", { duplicates: [...new Set(duplicates)] });
+    throw new StoreInputError(operation, "the same $id appears more than once", {
+      duplicates: [...new Set(duplicates)],
+    });
   }
 }
 
-const ScanOptionsSchema = z.object({ pageSize: z.int().positive(), after: z.string().min(1).optional() });
+const ScanOptionsSchema = z.object({
+  pageSize: z.int().positive(),
+  after: z.string().min(1).optional(),
+});
 
-export function parseScanOptions(options: { pageSize: number; after?: string }): { pageSize: number; after?: string } {
+export function parseScanOptions(options: { pageSize: number; after?: string }): {
+  pageSize: number;
+  after?: string;
+} {
   return parseInput(ScanOptionsSchema, options, "scan");
 }

@@ -55,7 +55,9 @@ export const LessonTemplateSchema = z.object({
 });
 
 function issuesOf(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`);
+  return error.issues.map(
+    (issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`,
+  );
 }
 
 /** Parses a store operation's argument; a bad one is a StoreInputError naming the fields. */
@@ -122,7 +124,12 @@ export function decodeColumn(table: string, id: string, column: string, raw: unk
 }
 
 /** Checks a row read back from a backend against its table's shape. */
-export function parseStoredRow<T>(schema: z.ZodType<T>, table: string, id: string, row: unknown): T {
+export function parseStoredRow<T>(
+  schema: z.ZodType<T>,
+  table: string,
+  id: string,
+  row: unknown,
+): T {
   const parsed = schema.safeParse(row);
   if (!parsed.success) {
     const fields = issuesOf(parsed.error);
@@ -133,7 +140,10 @@ export function parseStoredRow<T>(schema: z.ZodType<T>, table: string, id: strin
 
 /** Builds a session from its stored columns, decoding the snapshot. */
 export function sessionFromRow(row: Record<string, unknown> & { $id: string }): LessonSession {
-  const decoded = { ...row, lessonSnapshot: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", row.lessonSnapshot) };
+  const decoded = {
+    ...row,
+    lessonSnapshot: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", row.lessonSnapshot),
+  };
   return parseStoredRow(LessonSessionSchema, TABLES.sessions, row.$id, decoded);
 }
 
@@ -147,12 +157,20 @@ export function templateFromRow(row: Record<string, unknown> & { $id: string }):
   return parseStoredRow(LessonTemplateSchema, TABLES.lessonTemplates, row.$id, decoded);
 }
 
-
 /** Course and title identify a template for seeding; two rows with both make that impossible. */
-export function ambiguousTemplate(courseId: string, title: string, matches: readonly { $id: string }[]): StoreConflictError {
-  return new StoreConflictError(TABLES.lessonTemplates, undefined, "several templates share this course and title", {
-    courseId,
-    title,
-    ids: matches.map((match) => match.$id),
-  });
+export function ambiguousTemplate(
+  courseId: string,
+  title: string,
+  matches: readonly { $id: string }[],
+): StoreConflictError {
+  return new StoreConflictError(
+    TABLES.lessonTemplates,
+    undefined,
+    "several templates share this course and title",
+    {
+      courseId,
+      title,
+      ids: matches.map((match) => match.$id),
+    },
+  );
 }

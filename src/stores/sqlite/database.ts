@@ -22,7 +22,12 @@ export function openDatabase(path: string): Database.Database {
     applySchema(db);
     return db;
   } catch (error) {
-    throw new StoreUnavailableError("sqlite", `cannot open ${path}: ${(error as Error).message}`, { path }, error);
+    throw new StoreUnavailableError(
+      "sqlite",
+      `cannot open ${path}: ${(error as Error).message}`,
+      { path },
+      error,
+    );
   }
 }
 
@@ -46,7 +51,10 @@ const TRIGGER_RULES: Record<string, MasteryRule> = {
  */
 export function integrityViolationOf(error: unknown): MasteryViolation | undefined {
   if (!(error instanceof Database.SqliteError)) return undefined;
-  if (error.code === "SQLITE_CONSTRAINT_TRIGGER" && error.message.startsWith(INTEGRITY_ERROR_PREFIX)) {
+  if (
+    error.code === "SQLITE_CONSTRAINT_TRIGGER" &&
+    error.message.startsWith(INTEGRITY_ERROR_PREFIX)
+  ) {
     const rule = TRIGGER_RULES[error.message.slice(INTEGRITY_ERROR_PREFIX.length)];
     return rule === undefined ? undefined : { rule, value: error.message };
   }
@@ -63,7 +71,11 @@ export function refusedByDatabase<T>(write: () => T, context: Record<string, unk
   } catch (error) {
     const violation = integrityViolationOf(error);
     if (violation === undefined) throw error;
-    throw new StoreWriteRefusedError([violation], { table: TABLES.mastery, layer: "database", ...context });
+    throw new StoreWriteRefusedError([violation], {
+      table: TABLES.mastery,
+      layer: "database",
+      ...context,
+    });
   }
 }
 
@@ -72,7 +84,10 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** A row without its NULL columns: optional fields are absent, not null, in the port types. */
-export function withoutNulls(row: Record<string, unknown>, nullable: readonly string[]): Record<string, unknown> {
+export function withoutNulls(
+  row: Record<string, unknown>,
+  nullable: readonly string[],
+): Record<string, unknown> {
   const result = { ...row };
   for (const column of nullable) if (result[column] === null) delete result[column];
   return result;

@@ -18,9 +18,15 @@ type Row = Record<string, unknown> & { $id: string };
 const sessionOf = (row: Row): ReturnType<typeof sessionFromRow> =>
   sessionFromRow({ ...withoutNulls(row, ["threadId"]), $id: row.$id });
 const templateOf = (row: Row): ReturnType<typeof templateFromRow> =>
-  templateFromRow({ ...withoutNulls(row, ["lesson_type", "estMinutes", "sow_order"]), $id: row.$id });
+  templateFromRow({
+    ...withoutNulls(row, ["lesson_type", "estMinutes", "sow_order"]),
+    $id: row.$id,
+  });
 
-export function createSqliteLessonStore(db: Database.Database, assertOpen: () => void): LessonStore {
+export function createSqliteLessonStore(
+  db: Database.Database,
+  assertOpen: () => void,
+): LessonStore {
   const sessionById = db.prepare<[string], Row>(`SELECT * FROM sessions WHERE "$id" = ?`);
   const upsertSession = db.prepare(
     `INSERT INTO sessions ("$id", studentId, courseId, lessonTemplateId, lessonSnapshot, status, threadId, startedAt)
@@ -29,7 +35,9 @@ export function createSqliteLessonStore(db: Database.Database, assertOpen: () =>
        lessonTemplateId = excluded.lessonTemplateId, lessonSnapshot = excluded.lessonSnapshot,
        status = excluded.status, threadId = excluded.threadId, startedAt = excluded.startedAt`,
   );
-  const setThread = db.prepare<[string, string]>(`UPDATE sessions SET threadId = ? WHERE "$id" = ?`);
+  const setThread = db.prepare<[string, string]>(
+    `UPDATE sessions SET threadId = ? WHERE "$id" = ?`,
+  );
   const templateById = db.prepare<[string], Row>(`SELECT * FROM lesson_templates WHERE "$id" = ?`);
   const templatesByCourseAndTitle = db.prepare<[string, string], Row>(
     `SELECT * FROM lesson_templates WHERE courseId = ? AND title = ? ORDER BY "$id"`,
@@ -60,7 +68,8 @@ export function createSqliteLessonStore(db: Database.Database, assertOpen: () =>
     },
     async setSessionThread(sessionId, threadId) {
       assertOpen();
-      if (setThread.run(threadId, sessionId).changes === 0) throw new StoreNotFoundError(TABLES.sessions, sessionId);
+      if (setThread.run(threadId, sessionId).changes === 0)
+        throw new StoreNotFoundError(TABLES.sessions, sessionId);
     },
     async getLessonTemplate(templateId) {
       assertOpen();

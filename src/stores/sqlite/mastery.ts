@@ -25,16 +25,21 @@ import { isUniqueViolation, refusedByDatabase } from "./database.js";
 
 type Row = Record<string, unknown> & { $id: string };
 
-const recordOf = (row: Row): MasteryRecord => parseStoredRow(MasteryRecordSchema, TABLES.mastery, row.$id, row);
+const recordOf = (row: Row): MasteryRecord =>
+  parseStoredRow(MasteryRecordSchema, TABLES.mastery, row.$id, row);
 
 export function createSqliteMasteryStore(
   db: Database.Database,
   outcomes: CourseOutcomeStore,
   assertOpen: () => void,
 ): MasteryStore {
-  const byPair = db.prepare<[string, string], Row>(`SELECT * FROM MasteryV2 WHERE studentId = ? AND courseId = ?`);
+  const byPair = db.prepare<[string, string], Row>(
+    `SELECT * FROM MasteryV2 WHERE studentId = ? AND courseId = ?`,
+  );
   const byId = db.prepare<[string], Row>(`SELECT * FROM MasteryV2 WHERE "$id" = ?`);
-  const byIds = db.prepare<[string], Row>(`SELECT * FROM MasteryV2 WHERE "$id" IN (SELECT value FROM json_each(?))`);
+  const byIds = db.prepare<[string], Row>(
+    `SELECT * FROM MasteryV2 WHERE "$id" IN (SELECT value FROM json_each(?))`,
+  );
   const page = db.prepare<[string | null, string | null, number], Row>(
     `SELECT * FROM MasteryV2 WHERE (? IS NULL OR "$id" > ?) ORDER BY "$id" LIMIT ?`,
   );
@@ -50,7 +55,9 @@ export function createSqliteMasteryStore(
     `INSERT INTO mastery_ledger ("$id", studentId, courseId, masteryId, appliedAt)
      VALUES (@sessionId, @studentId, @courseId, @masteryId, @appliedAt)`,
   );
-  const deleteByIds = db.prepare<[string]>(`DELETE FROM MasteryV2 WHERE "$id" IN (SELECT value FROM json_each(?))`);
+  const deleteByIds = db.prepare<[string]>(
+    `DELETE FROM MasteryV2 WHERE "$id" IN (SELECT value FROM json_each(?))`,
+  );
   const setBypass = db.prepare(`INSERT INTO integrity_bypass (id, reason) VALUES (1, 'restore')`);
   const clearBypass = db.prepare(`DELETE FROM integrity_bypass`);
 
@@ -61,7 +68,11 @@ export function createSqliteMasteryStore(
 
   const commitApply = db.transaction((plan: PlannedApply): "committed" | "stale" => {
     if (ledgerById.get(plan.ledger.sessionId) !== undefined) return "stale";
-    const context = { operation: "applyLessonMastery", recordId: plan.record.$id, sessionId: plan.ledger.sessionId };
+    const context = {
+      operation: "applyLessonMastery",
+      recordId: plan.record.$id,
+      sessionId: plan.ledger.sessionId,
+    };
     if (plan.expected === null) {
       try {
         refusedByDatabase(() => insertRecord.run(plan.record), context);
@@ -73,7 +84,13 @@ export function createSqliteMasteryStore(
     } else {
       const expectedUpdatedAt = plan.expected.updatedAt;
       const { changes } = refusedByDatabase(
-        () => updateIfUnchanged.run(plan.record.emaByOutcome, plan.record.updatedAt, plan.record.$id, expectedUpdatedAt),
+        () =>
+          updateIfUnchanged.run(
+            plan.record.emaByOutcome,
+            plan.record.updatedAt,
+            plan.record.$id,
+            expectedUpdatedAt,
+          ),
         context,
       );
       if (changes === 0) return "stale";
@@ -86,7 +103,10 @@ export function createSqliteMasteryStore(
     async read({ sessionId, studentId, courseId }) {
       assertOpen();
       const entry = ledgerById.get(sessionId);
-      return { ledger: entry === undefined ? null : ledgerEntryOf(entry), record: readRecord(studentId, courseId) };
+      return {
+        ledger: entry === undefined ? null : ledgerEntryOf(entry),
+        record: readRecord(studentId, courseId),
+      };
     },
     async commit(plan) {
       assertOpen();
@@ -97,12 +117,22 @@ export function createSqliteMasteryStore(
   const commitRepairs = db.transaction((planned: Awaited<ReturnType<typeof planRepairs>>) => {
     for (const { record, expectedUpdatedAt } of planned) {
       const { changes } = refusedByDatabase(
-        () => updateIfUnchanged.run(record.emaByOutcome, record.updatedAt, record.$id, expectedUpdatedAt),
+        () =>
+          updateIfUnchanged.run(
+            record.emaByOutcome,
+            record.updatedAt,
+            record.$id,
+            expectedUpdatedAt,
+          ),
         { operation: "repair", recordId: record.$id },
       );
       if (changes === 0) {
         const current = byId.get(record.$id);
-        assertUnchanged(record.$id, expectedUpdatedAt, current === undefined ? undefined : recordOf(current).updatedAt);
+        assertUnchanged(
+          record.$id,
+          expectedUpdatedAt,
+          current === undefined ? undefined : recordOf(current).updatedAt,
+        );
       }
     }
   });
@@ -116,12 +146,17 @@ export function createSqliteMasteryStore(
         insertRecord.run(record);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        throw new StoreConflictError(TABLES.mastery, record.$id, "another row has the same student and course (unique_student_course)", {
-          operation: "restore",
-          studentId: record.studentId,
-          courseId: record.courseId,
-          otherId: byPair.get(record.studentId, record.courseId)?.$id,
-        });
+        throw new StoreConflictError(
+          TABLES.mastery,
+          record.$id,
+          "another row has the same student and course (unique_student_course)",
+          {
+            operation: "restore",
+            studentId: record.studentId,
+            courseId: record.courseId,
+            otherId: byPair.get(record.studentId, record.courseId)?.$id,
+          },
+        );
       }
     }
     clearBypass.run();
@@ -151,7 +186,9 @@ export function createSqliteMasteryStore(
     async repair(repairs) {
       assertOpen();
       const stored = new Map(
-        byIds.all(JSON.stringify(repairs.map((repair) => repair.$id))).map((row) => [row.$id, recordOf(row)] as const),
+        byIds
+          .all(JSON.stringify(repairs.map((repair) => repair.$id)))
+          .map((row) => [row.$id, recordOf(row)] as const),
       );
       const planned = await planRepairs(outcomes, repairs, stored);
       assertOpen();

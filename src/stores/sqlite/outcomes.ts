@@ -10,11 +10,19 @@ const OPTIONAL_TEXT = ["teacherGuidance", "keywords"] as const;
 
 function outcomeFromRow(row: Row): CourseOutcome {
   return toOutcomeRow(
-    parseStoredRow(CourseOutcomeSchema, TABLES.courseOutcomes, row.$id, withoutNulls(row, OPTIONAL_TEXT)),
+    parseStoredRow(
+      CourseOutcomeSchema,
+      TABLES.courseOutcomes,
+      row.$id,
+      withoutNulls(row, OPTIONAL_TEXT),
+    ),
   );
 }
 
-export function createSqliteOutcomeStore(db: Database.Database, assertOpen: () => void): CourseOutcomeStore {
+export function createSqliteOutcomeStore(
+  db: Database.Database,
+  assertOpen: () => void,
+): CourseOutcomeStore {
   // Lists travel as one JSON array parameter: no limit on the number of ids.
   const byIds = db.prepare<[string], Row>(
     `SELECT * FROM course_outcomes WHERE "$id" IN (SELECT value FROM json_each(?)) ORDER BY "$id"`,
@@ -22,7 +30,9 @@ export function createSqliteOutcomeStore(db: Database.Database, assertOpen: () =
   const byCourseAndCodes = db.prepare<[string, string], Row>(
     `SELECT * FROM course_outcomes WHERE courseId = ? AND outcomeId IN (SELECT value FROM json_each(?)) ORDER BY "$id"`,
   );
-  const byCourse = db.prepare<[string], Row>(`SELECT * FROM course_outcomes WHERE courseId = ? ORDER BY "$id"`);
+  const byCourse = db.prepare<[string], Row>(
+    `SELECT * FROM course_outcomes WHERE courseId = ? ORDER BY "$id"`,
+  );
   const upsert = db.prepare(
     `INSERT INTO course_outcomes ("$id", courseId, courseSqaCode, unitCode, unitTitle, scqfCredits, outcomeId,
        outcomeTitle, assessmentStandards, teacherGuidance, keywords)
@@ -36,7 +46,11 @@ export function createSqliteOutcomeStore(db: Database.Database, assertOpen: () =
   );
   const upsertAll = db.transaction((outcomes: CourseOutcome[]) => {
     for (const outcome of outcomes) {
-      upsert.run({ ...outcome, teacherGuidance: outcome.teacherGuidance ?? null, keywords: outcome.keywords ?? null });
+      upsert.run({
+        ...outcome,
+        teacherGuidance: outcome.teacherGuidance ?? null,
+        keywords: outcome.keywords ?? null,
+      });
     }
   });
 
