@@ -25,7 +25,11 @@ export {
 export * from "./teaching/protocol.js";
 export type { CardPerformance, PerformanceAnalysis } from "./teaching/performance.js";
 export { TeachingStateError } from "./teaching/errors.js";
-export { EvaluationError, EvaluatorUnavailableError, type Evaluation } from "./teaching/evaluation/index.js";
+export {
+  EvaluationError,
+  EvaluatorUnavailableError,
+  type Evaluation,
+} from "./teaching/evaluation/index.js";
 export {
   SessionContextError,
   SessionContextSchema,

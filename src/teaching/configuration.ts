@@ -29,7 +29,9 @@ export function ensureConfiguration(config?: LangGraphRunnableConfig): Configura
   const parsed = ConfigurationSchema.safeParse(config?.configurable ?? {});
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigurationError(`Invalid teaching graph configuration: ${fields.join("; ")}`, { fields });
+    throw new ConfigurationError(`Invalid teaching graph configuration: ${fields.join("; ")}`, {
+      fields,
+    });
   }
   return {
     ...parsed.data,

@@ -41,7 +41,10 @@ export interface PerformanceAnalysis {
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /** Analyses the cards that have evidence, in lesson order. */
-export function analysePerformance(cards: readonly Card[], evidence: readonly EvidenceEntry[]): PerformanceAnalysis {
+export function analysePerformance(
+  cards: readonly Card[],
+  evidence: readonly EvidenceEntry[],
+): PerformanceAnalysis {
   const perCard = cards.flatMap((card): CardPerformance[] => {
     const entries = evidence.filter((entry) => entry.card_id === card.id);
     const last = entries.at(-1);

@@ -9,8 +9,14 @@ import type { PerformanceAnalysis } from "./performance.js";
 import type { ResumeErrorInfo } from "./protocol.js";
 
 /** The card as the student reads it: title, explainer, then the question. */
-export function cardText(card: Card, position: { index: number; total: number; plainText: boolean }): string {
-  const explainer = position.plainText && card.explainer_plain !== undefined ? card.explainer_plain : card.explainer;
+export function cardText(
+  card: Card,
+  position: { index: number; total: number; plainText: boolean },
+): string {
+  const explainer =
+    position.plainText && card.explainer_plain !== undefined
+      ? card.explainer_plain
+      : card.explainer;
   return [
     `**Card ${position.index + 1} of ${position.total}: ${card.title}**`,
     explainer,
@@ -22,13 +28,19 @@ function questionText(cfu: Cfu): string {
   const question = `**Question:** ${cfu.stem}`;
   if (cfu.type !== "mcq") return question;
   const options = cfu.options.map((option, index) => `${index + 1}. ${option}`).join("\n");
-  const howTo = cfu.multiSelect === true ? "Choose every option that applies." : "Choose one option.";
+  const howTo =
+    cfu.multiSelect === true ? "Choose every option that applies." : "Choose one option.";
   return `${question}\n\n${options}\n\n${howTo}`;
 }
 
 /** What the student sees after an answer is judged: the evaluator's feedback, and the worked answer when the card ends unanswered. */
-export function feedbackText(evaluation: Evaluation, ending: { revealAnswer: boolean; cfu: Cfu }): string {
-  return ending.revealAnswer ? `${evaluation.feedback}\n\n${workedAnswerText(ending.cfu)}` : evaluation.feedback;
+export function feedbackText(
+  evaluation: Evaluation,
+  ending: { revealAnswer: boolean; cfu: Cfu },
+): string {
+  return ending.revealAnswer
+    ? `${evaluation.feedback}\n\n${workedAnswerText(ending.cfu)}`
+    : evaluation.feedback;
 }
 
 export function skippedText(cfu: Cfu): string {

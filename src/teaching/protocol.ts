@@ -57,7 +57,13 @@ export class AnswerPayloadError extends TeachingGraphError {
   readonly field: string;
   readonly value: unknown;
 
-  constructor(code: ResumeErrorCode, field: string, value: unknown, reason: string, context: Record<string, unknown> = {}) {
+  constructor(
+    code: ResumeErrorCode,
+    field: string,
+    value: unknown,
+    reason: string,
+    context: Record<string, unknown> = {},
+  ) {
     super(code, `Invalid answer payload: ${field} ${reason} (got ${describeValue(value)})`, {
       ...context,
       field,
@@ -77,7 +83,9 @@ export class AnswerPayloadError extends TeachingGraphError {
   }
 }
 
-const studentResponse = z.union([z.string(), z.number().finite().transform(String)]).pipe(z.string().trim().min(1));
+const studentResponse = z
+  .union([z.string(), z.number().finite().transform(String)])
+  .pipe(z.string().trim().min(1));
 
 /** `{action: "submit_answer", ...}`: the student's answer to the current card. */
 export const SubmitAnswerSchema = z.looseObject({
@@ -97,7 +105,10 @@ export const SkipCardSchema = z.looseObject({
 });
 
 /** What `Command({ resume })` must carry at an answer request (or the same, JSON-encoded). */
-export const AnswerPayloadSchema = z.discriminatedUnion("action", [SubmitAnswerSchema, SkipCardSchema]);
+export const AnswerPayloadSchema = z.discriminatedUnion("action", [
+  SubmitAnswerSchema,
+  SkipCardSchema,
+]);
 export type AnswerPayload = z.infer<typeof AnswerPayloadSchema>;
 export type AnswerPayloadInput = z.input<typeof AnswerPayloadSchema>;
 
@@ -112,10 +123,19 @@ export interface ExpectedAnswer {
  * `AnswerPayloadError` naming the first bad field and its value.
  */
 export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): AnswerPayload {
-  const context = { expectedCardId: expected.cardId, expectedInteractionId: expected.interactionId };
+  const context = {
+    expectedCardId: expected.cardId,
+    expectedInteractionId: expected.interactionId,
+  };
   const decoded = decodeResume(raw, context);
   if (typeof decoded !== "object" || decoded === null || Array.isArray(decoded)) {
-    throw new AnswerPayloadError("RESUME_NOT_OBJECT", "resume", decoded, "must be an object", context);
+    throw new AnswerPayloadError(
+      "RESUME_NOT_OBJECT",
+      "resume",
+      decoded,
+      "must be an object",
+      context,
+    );
   }
   const fields = decoded as Record<string, unknown>;
   if (!ANSWER_ACTIONS.includes(fields.action as AnswerAction)) {
@@ -162,7 +182,13 @@ function decodeResume(raw: unknown, context: Record<string, unknown>): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    throw new AnswerPayloadError("RESUME_NOT_JSON", "resume", raw, "is a string but not JSON", context);
+    throw new AnswerPayloadError(
+      "RESUME_NOT_JSON",
+      "resume",
+      raw,
+      "is a string but not JSON",
+      context,
+    );
   }
 }
 

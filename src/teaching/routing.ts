@@ -7,8 +7,14 @@ export function routeAfterAnswer(state: Pick<State, "answer">): "evaluate" | "aw
 }
 
 /** Whether the current card is over: correct, skipped, or out of attempts. */
-export function cardEnded(state: Pick<State, "answer" | "is_correct" | "attempts" | "max_attempts">): boolean {
-  return state.answer?.action === "skip_card" || state.is_correct === true || state.attempts >= state.max_attempts;
+export function cardEnded(
+  state: Pick<State, "answer" | "is_correct" | "attempts" | "max_attempts">,
+): boolean {
+  return (
+    state.answer?.action === "skip_card" ||
+    state.is_correct === true ||
+    state.attempts >= state.max_attempts
+  );
 }
 
 /** After evaluate: a hint and another attempt, or the card's mastery. */
@@ -22,5 +28,7 @@ export function routeAfterEvaluation(
 export function routeAfterMastery(
   state: Pick<State, "current_card_index" | "lesson_snapshot">,
 ): "present_card" | "complete" {
-  return state.current_card_index < state.lesson_snapshot.cards.length ? "present_card" : "complete";
+  return state.current_card_index < state.lesson_snapshot.cards.length
+    ? "present_card"
+    : "complete";
 }

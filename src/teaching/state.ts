@@ -29,7 +29,7 @@ export const SessionContextField: PassThroughSchema<SessionContextInput | null> 
 };
 
 /** A Standard Schema (with JSON schema) that accepts every value as a `T`; LangGraph's `SerializableSchema`. */
-interface PassThroughSchema<T> {
+export interface PassThroughSchema<T> {
   "~standard": {
     version: 1;
     vendor: string;
@@ -90,10 +90,13 @@ export const MasteryRecordSchema = z.object({
 });
 
 function appendOnly<T extends z.ZodType>(item: T) {
-  return new ReducedValue(z.array(item).default(() => []), {
-    inputSchema: z.array(item),
-    reducer: (current: z.infer<T>[], next: z.infer<T>[]) => [...current, ...next],
-  });
+  return new ReducedValue(
+    z.array(item).default(() => []),
+    {
+      inputSchema: z.array(item),
+      reducer: (current: z.infer<T>[], next: z.infer<T>[]) => [...current, ...next],
+    },
+  );
 }
 
 export const TeachingState = new StateSchema({
@@ -121,7 +124,7 @@ export const TeachingState = new StateSchema({
   attempts: z.int().nonnegative(),
   /** How many of the current card's `cfu.hints` were shown. */
   hints_shown: z.int().nonnegative(),
-  /** The accepted answer (or skip) for the current attempt; null while waiting. */
+  /** The latest accepted answer (or skip) on the current card; null once a card is presented or a payload is rejected. */
   answer: AnswerPayloadSchema.nullable(),
   /** Why the last resume payload was rejected; null once a valid one arrives. */
   last_error: ResumeErrorInfoSchema.nullable(),

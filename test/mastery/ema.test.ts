@@ -25,11 +25,16 @@ describe("foldMasteryUpdates", () => {
   it("folds later scores with the EMA, default alpha 0.3, in order", () => {
     expect(DEFAULT_EMA_ALPHA).toBe(0.3);
     // 1.0, then 0.3*0.3 + 0.7*1.0 = 0.79, then 0.3*0.7 + 0.7*0.79 = 0.763
-    expect(foldMasteryUpdates({}, [update(A, 1), update(A, 0.3), update(A, 0.7)])).toEqual({ [A]: 0.763 });
+    expect(foldMasteryUpdates({}, [update(A, 1), update(A, 0.3), update(A, 0.7)])).toEqual({
+      [A]: 0.763,
+    });
   });
 
   it("folds into existing values and keeps untouched keys", () => {
-    expect(foldMasteryUpdates({ [A]: 0.5, [B]: 0.9 }, [update(A, 1)])).toEqual({ [A]: 0.65, [B]: 0.9 });
+    expect(foldMasteryUpdates({ [A]: 0.5, [B]: 0.9 }, [update(A, 1)])).toEqual({
+      [A]: 0.65,
+      [B]: 0.9,
+    });
   });
 
   it("uses a configured alpha", () => {
@@ -83,15 +88,25 @@ describe("findEmaViolations", () => {
   });
 
   it("reports keys that are not the course's outcomes when they are known", () => {
-    expect(findEmaViolations({ [A]: 1, [B]: 1 }, new Set([A]))).toEqual([{ rule: "unknown_outcome", key: B, value: 1 }]);
+    expect(findEmaViolations({ [A]: 1, [B]: 1 }, new Set([A]))).toEqual([
+      { rule: "unknown_outcome", key: B, value: 1 },
+    ]);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, -0.01, 1.01, "0.5", null])("reports the value %s", (value) => {
-    expect(findEmaViolations({ [A]: value })).toEqual([{ rule: "invalid_value", key: A, value }]);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, -0.01, 1.01, "0.5", null])(
+    "reports the value %s",
+    (value) => {
+      expect(findEmaViolations({ [A]: value })).toEqual([{ rule: "invalid_value", key: A, value }]);
+    },
+  );
 
   it("reports a map too large for the 5000-character column", () => {
-    const big = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${String(i).padStart(5, "0")}6b1000c0f5d0ae8`, 0.1234]));
+    const big = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [
+        `${String(i).padStart(5, "0")}6b1000c0f5d0ae8`,
+        0.1234,
+      ]),
+    );
     const size = JSON.stringify(big).length;
     expect(size).toBeGreaterThan(EMA_BY_OUTCOME_MAX_CHARS);
     expect(findEmaViolations(big)).toEqual([{ rule: "oversize", value: size }]);

@@ -27,18 +27,27 @@ describe("isDocumentId", () => {
     expect(isDocumentId(id)).toBe(false);
   });
 
-  it.each([undefined, null, 68576100, {}, ["68f576b1000c0f5d0ae8"]])("rejects the non-string %j", (value) => {
-    expect(isDocumentId(value)).toBe(false);
-  });
+  it.each([undefined, null, 68576100, {}, ["68f576b1000c0f5d0ae8"]])(
+    "rejects the non-string %j",
+    (value) => {
+      expect(isDocumentId(value)).toBe(false);
+    },
+  );
 });
 
 describe("isStringRef", () => {
-  it.each(["O1", "O12", "AS1.1", "AS2.3.1", "TOPIC_NUMBER", "SKILL_SURDS"])("recognises the legacy key %s", (key) => {
-    expect(isStringRef(key)).toBe(true);
-  });
-  it.each(["", "68f576b1000c0f5d0ae8", "o1", "AS1", "TOPIC_", "O1.1"])("does not take %j for a string ref", (key) => {
-    expect(isStringRef(key)).toBe(false);
-  });
+  it.each(["O1", "O12", "AS1.1", "AS2.3.1", "TOPIC_NUMBER", "SKILL_SURDS"])(
+    "recognises the legacy key %s",
+    (key) => {
+      expect(isStringRef(key)).toBe(true);
+    },
+  );
+  it.each(["", "68f576b1000c0f5d0ae8", "o1", "AS1", "TOPIC_", "O1.1"])(
+    "does not take %j for a string ref",
+    (key) => {
+      expect(isStringRef(key)).toBe(false);
+    },
+  );
 });
 
 describe("uniqueId", () => {

@@ -12,7 +12,11 @@ import { lessonFixture } from "../teaching/support/fixtures.js";
 import { silenceLogs } from "../teaching/support/logs.js";
 
 const { enrichedOutcomes } = lessonFixture();
-const lesson = { lessonTitle: "Simple Addition Test", courseId: "course_c84774", outcomeRefs: ["O1", "AS1.1", "AS1.2"] };
+const lesson = {
+  lessonTitle: "Simple Addition Test",
+  courseId: "course_c84774",
+  outcomeRefs: ["O1", "AS1.1", "AS1.2"],
+};
 
 function rejection(outcomes: unknown): MasteryValidationError {
   try {
@@ -68,9 +72,21 @@ describe("assertMasteryOutcomes (spec Phase 1)", () => {
   });
 
   it.each([
-    { case: "a null $id", outcome: { ...enrichedOutcomes[0], $id: null }, type: OutcomeMissingIdError },
-    { case: "a numeric $id", outcome: { ...enrichedOutcomes[0], $id: 12345678901234567890 }, type: InvalidOutcomeIdError },
-    { case: "no courseId", outcome: { ...enrichedOutcomes[0], courseId: undefined }, type: OutcomeCourseMismatchError },
+    {
+      case: "a null $id",
+      outcome: { ...enrichedOutcomes[0], $id: null },
+      type: OutcomeMissingIdError,
+    },
+    {
+      case: "a numeric $id",
+      outcome: { ...enrichedOutcomes[0], $id: 1234567890123456 },
+      type: InvalidOutcomeIdError,
+    },
+    {
+      case: "no courseId",
+      outcome: { ...enrichedOutcomes[0], courseId: undefined },
+      type: OutcomeCourseMismatchError,
+    },
   ])("rejects $case", ({ outcome, type }) => {
     expect(rejection([outcome])).toBeInstanceOf(type);
   });
@@ -78,6 +94,9 @@ describe("assertMasteryOutcomes (spec Phase 1)", () => {
   it("logs each failure once, structured, with the error's context", () => {
     const error = rejection([{ ...enrichedOutcomes[0], $id: "AS1.1" }]);
     expect(logs.error).toHaveBeenCalledTimes(1);
-    expect(logs.error).toHaveBeenCalledWith({ code: "INVALID_OUTCOME_ID", ...error.context }, error.message.split("\n")[0]);
+    expect(logs.error).toHaveBeenCalledWith(
+      { code: "INVALID_OUTCOME_ID", ...error.context },
+      error.message.split("\n")[0],
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { SCORE_FIRST_ATTEMPT, SCORE_LATER_ATTEMPT, SCORE_NOT_CORRECT, scoreCard } from "../../src/mastery/score.js";
+import {
+  SCORE_FIRST_ATTEMPT,
+  SCORE_LATER_ATTEMPT,
+  SCORE_NOT_CORRECT,
+  scoreCard,
+} from "../../src/mastery/score.js";
 
 describe("scoreCard", () => {
   it("uses the platform's scores", () => {
@@ -13,7 +18,10 @@ describe("scoreCard", () => {
     { isCorrect: false, attempts: 1, score: 0.3 },
     { isCorrect: false, attempts: 3, score: 0.3 },
     { isCorrect: false, attempts: 0, score: 0.3 },
-  ])("correct=$isCorrect after $attempts attempt(s) scores $score", ({ isCorrect, attempts, score }) => {
-    expect(scoreCard({ isCorrect, attempts })).toBe(score);
-  });
+  ])(
+    "correct=$isCorrect after $attempts attempt(s) scores $score",
+    ({ isCorrect, attempts, score }) => {
+      expect(scoreCard({ isCorrect, attempts })).toBe(score);
+    },
+  );
 });

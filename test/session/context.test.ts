@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeGzipPayload } from "../../src/lessons/codec.js";
 import { MasteryUpdateBlockedError, OutcomeMissingIdError } from "../../src/mastery/errors.js";
 import { SessionContextError, parseSessionContext } from "../../src/session/context.js";
-import { lessonFixture } from "../teaching/support/fixtures.js";
+import { lessonFixture, without } from "../teaching/support/fixtures.js";
 import { silenceLogs } from "../teaching/support/logs.js";
 
 const fixture = lessonFixture();
@@ -34,19 +34,36 @@ describe("parseSessionContext", () => {
     const context = parseSessionContext({ ...valid, lesson_snapshot: snapshot });
     expect(context.lesson_snapshot).toEqual(fixture.lesson);
     expect(context.enriched_outcomes).toEqual(fixture.enrichedOutcomes);
-    expect(context).toMatchObject({ session_id: valid.session_id, student_id: valid.student_id, use_plain_text: false });
+    expect(context).toMatchObject({
+      session_id: valid.session_id,
+      student_id: valid.student_id,
+      use_plain_text: false,
+    });
   });
 
   it("keeps the extra system fields of outcome rows", () => {
-    const rows = fixture.enrichedOutcomes.map((outcome) => ({ ...outcome, $createdAt: "2025-10-20T10:00:00.000Z" }));
-    expect(parseSessionContext({ ...valid, enriched_outcomes: rows }).enriched_outcomes[0]).toHaveProperty("$createdAt");
+    const rows = fixture.enrichedOutcomes.map((outcome) => ({
+      ...outcome,
+      $createdAt: "2025-10-20T10:00:00.000Z",
+    }));
+    expect(
+      parseSessionContext({ ...valid, enriched_outcomes: rows }).enriched_outcomes[0],
+    ).toHaveProperty("$createdAt");
   });
 
   describe("names every bad field in one SessionContextError", () => {
     it.each([
       { case: "null", raw: null, field: "session_context: expected an object, got null" },
-      { case: "a string", raw: JSON.stringify(valid), field: "session_context: expected an object, got string" },
-      { case: "undefined", raw: undefined, field: "session_context: expected an object, got undefined" },
+      {
+        case: "a string",
+        raw: JSON.stringify(valid),
+        field: "session_context: expected an object, got string",
+      },
+      {
+        case: "undefined",
+        raw: undefined,
+        field: "session_context: expected an object, got undefined",
+      },
     ])("a session_context that is $case", ({ raw, field }) => {
       expect(fieldsOf(raw)).toEqual([field]);
     });
@@ -55,22 +72,51 @@ describe("parseSessionContext", () => {
       { case: "a missing session_id", change: { session_id: undefined }, prefix: "session_id: " },
       { case: "an empty session_id", change: { session_id: "" }, prefix: "session_id: " },
       { case: "a numeric student_id", change: { student_id: 1 }, prefix: "student_id: " },
-      { case: "a missing lesson_snapshot", change: { lesson_snapshot: undefined }, prefix: "lesson_snapshot: " },
-      { case: "a lesson_snapshot that is not JSON", change: { lesson_snapshot: "{oops" }, prefix: "lesson_snapshot: Could not decode lesson_snapshot: invalid JSON" },
-      { case: "a gzip lesson_snapshot that does not decode", change: { lesson_snapshot: "gzip:%%%" }, prefix: "lesson_snapshot: Could not decode lesson_snapshot: invalid gzip" },
-      { case: "a lesson without title", change: { lesson_snapshot: { ...fixture.lesson, title: undefined } }, prefix: "lesson_snapshot.title: " },
-      { case: "a lesson without cards", change: { lesson_snapshot: { ...fixture.lesson, cards: [] } }, prefix: "lesson_snapshot.cards: " },
+      {
+        case: "a missing lesson_snapshot",
+        change: { lesson_snapshot: undefined },
+        prefix: "lesson_snapshot: ",
+      },
+      {
+        case: "a lesson_snapshot that is not JSON",
+        change: { lesson_snapshot: "{oops" },
+        prefix: "lesson_snapshot: Could not decode lesson_snapshot: invalid JSON",
+      },
+      {
+        case: "a gzip lesson_snapshot that does not decode",
+        change: { lesson_snapshot: "gzip:%%%" },
+        prefix: "lesson_snapshot: Could not decode lesson_snapshot: invalid gzip",
+      },
+      {
+        case: "a lesson without title",
+        change: { lesson_snapshot: { ...fixture.lesson, title: undefined } },
+        prefix: "lesson_snapshot.title: ",
+      },
+      {
+        case: "a lesson without cards",
+        change: { lesson_snapshot: { ...fixture.lesson, cards: [] } },
+        prefix: "lesson_snapshot.cards: ",
+      },
       {
         case: "an MCQ whose answer is not an option",
         change: {
           lesson_snapshot: {
             ...fixture.lesson,
-            cards: [{ ...fixture.lesson.cards[0], cfu: { ...fixture.lesson.cards[0]!.cfu, answerIndex: 9 } }],
+            cards: [
+              {
+                ...fixture.lesson.cards[0],
+                cfu: { ...fixture.lesson.cards[0]!.cfu, answerIndex: 9 },
+              },
+            ],
           },
         },
         prefix: "lesson_snapshot.cards.0.cfu: ",
       },
-      { case: "a non-boolean use_plain_text", change: { use_plain_text: "yes" }, prefix: "use_plain_text: " },
+      {
+        case: "a non-boolean use_plain_text",
+        change: { use_plain_text: "yes" },
+        prefix: "use_plain_text: ",
+      },
       { case: "a non-string course_title", change: { course_title: 3 }, prefix: "course_title: " },
     ])("$case", ({ change, prefix }) => {
       const fields = fieldsOf({ ...valid, ...change });
@@ -78,7 +124,13 @@ describe("parseSessionContext", () => {
     });
 
     it("lists all bad fields together, before looking at the outcomes", () => {
-      const fields = fieldsOf({ ...valid, session_id: 5, student_id: "", lesson_snapshot: "{", enriched_outcomes: [] });
+      const fields = fieldsOf({
+        ...valid,
+        session_id: 5,
+        student_id: "",
+        lesson_snapshot: "{",
+        enriched_outcomes: [],
+      });
       expect(fields).toEqual([
         expect.stringMatching(/^session_id: /),
         expect.stringMatching(/^student_id: /),
@@ -90,12 +142,17 @@ describe("parseSessionContext", () => {
       const [first, ...rest] = fixture.enrichedOutcomes;
       let thrown: unknown;
       try {
-        parseSessionContext({ ...valid, enriched_outcomes: [{ ...first, outcomeTitle: 7 }, ...rest] });
+        parseSessionContext({
+          ...valid,
+          enriched_outcomes: [{ ...first, outcomeTitle: 7 }, ...rest],
+        });
       } catch (error) {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(SessionContextError);
-      expect((thrown as SessionContextError).fields).toEqual([expect.stringMatching(/^enriched_outcomes\.0\.outcomeTitle: /)]);
+      expect((thrown as SessionContextError).fields).toEqual([
+        expect.stringMatching(/^enriched_outcomes\.0\.outcomeTitle: /),
+      ]);
       expect((thrown as SessionContextError).context).toMatchObject({
         lessonTitle: fixture.lesson.title,
         courseId: "course_c84774",
@@ -105,15 +162,19 @@ describe("parseSessionContext", () => {
 
   describe("runs the spec's mastery validation on the outcomes", () => {
     it("blocks a session without enriched outcomes", () => {
-      expect(() => parseSessionContext({ ...valid, enriched_outcomes: [] })).toThrow(MasteryUpdateBlockedError);
-      expect(() => parseSessionContext({ ...valid, enriched_outcomes: undefined })).toThrow(MasteryUpdateBlockedError);
+      expect(() => parseSessionContext({ ...valid, enriched_outcomes: [] })).toThrow(
+        MasteryUpdateBlockedError,
+      );
+      expect(() => parseSessionContext({ ...valid, enriched_outcomes: undefined })).toThrow(
+        MasteryUpdateBlockedError,
+      );
     });
 
     it("rejects an outcome without $id before its other fields are checked", () => {
-      const { $id: _dropped, ...withoutId } = fixture.enrichedOutcomes[0]!;
-      expect(() => parseSessionContext({ ...valid, enriched_outcomes: [{ ...withoutId, unitCode: 5 }] })).toThrow(
-        OutcomeMissingIdError,
-      );
+      const withoutId = without(fixture.enrichedOutcomes[0]!, "$id");
+      expect(() =>
+        parseSessionContext({ ...valid, enriched_outcomes: [{ ...withoutId, unitCode: 5 }] }),
+      ).toThrow(OutcomeMissingIdError);
     });
   });
 });

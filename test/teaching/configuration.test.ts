@@ -20,9 +20,10 @@ describe("ensureConfiguration", () => {
   it("takes the teacher model from TEACHER_MODEL unless the run names one", () => {
     vi.stubEnv("TEACHER_MODEL", "openai:gpt-4o-mini");
     expect(ensureConfiguration({ configurable: {} }).teacherModel).toBe("openai:gpt-4o-mini");
-    expect(ensureConfiguration({ configurable: { teacherModel: "anthropic:claude-3-5-haiku-latest" } }).teacherModel).toBe(
-      "anthropic:claude-3-5-haiku-latest",
-    );
+    expect(
+      ensureConfiguration({ configurable: { teacherModel: "anthropic:claude-3-5-haiku-latest" } })
+        .teacherModel,
+    ).toBe("anthropic:claude-3-5-haiku-latest");
   });
 
   it("takes overrides from configurable", () => {
@@ -47,6 +48,8 @@ describe("ensureConfiguration", () => {
     }
     expect(thrown).toBeInstanceOf(ConfigurationError);
     expect((thrown as ConfigurationError).code).toBe("CONFIGURATION_ERROR");
-    expect((thrown as ConfigurationError).context.fields).toEqual([expect.stringMatching(new RegExp(`^${field}: `))]);
+    expect((thrown as ConfigurationError).context.fields).toEqual([
+      expect.stringMatching(new RegExp(`^${field}: `)),
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { SessionContextError } from "../../src/session/context.js";
 import { graph as servedGraph } from "../../src/teaching/graph.js";
 import type { AnswerRequest } from "../../src/teaching/protocol.js";
 import type { State } from "../../src/teaching/state.js";
-import { correctAnswer, lessonFixture, type LessonFixture } from "./support/fixtures.js";
+import { correctAnswer, lessonFixture, without, type LessonFixture } from "./support/fixtures.js";
 import {
   createTestGraph,
   pendingRequest,
@@ -22,14 +22,24 @@ import { fakeJudge } from "./support/model.js";
 /** `mastery_updates` as the lesson must record them: per card, one per enriched outcome. */
 function expectedUpdates(fixture: LessonFixture, scores: readonly number[]) {
   return scores.flatMap((score) =>
-    fixture.enrichedOutcomes.map((outcome) => ({ outcome_id: outcome.$id, score, timestamp: expect.any(String) })),
+    fixture.enrichedOutcomes.map((outcome) => ({
+      outcome_id: outcome.$id,
+      score,
+      timestamp: expect.any(String),
+    })),
   );
 }
 
 const texts = (messages: BaseMessage[]) => messages.map((message) => String(message.content));
 
-async function storedEma(testGraph: TestGraph, fixture: LessonFixture): Promise<Record<string, number> | null> {
-  const record = await testGraph.stores.mastery.get(fixture.sessionContext.student_id, "course_c84774");
+async function storedEma(
+  testGraph: TestGraph,
+  fixture: LessonFixture,
+): Promise<Record<string, number> | null> {
+  const record = await testGraph.stores.mastery.get(
+    fixture.sessionContext.student_id,
+    "course_c84774",
+  );
   return record === null ? null : (JSON.parse(record.emaByOutcome) as Record<string, number>);
 }
 
@@ -37,10 +47,17 @@ function sameForEveryOutcome(fixture: LessonFixture, value: number): Record<stri
   return Object.fromEntries(fixture.enrichedOutcomes.map((outcome) => [outcome.$id, value]));
 }
 
-async function playPlan(plan: Record<string, StudentMove[]>, options: { fixture?: LessonFixture } = {}) {
+async function playPlan(
+  plan: Record<string, StudentMove[]>,
+  options: { fixture?: LessonFixture } = {},
+) {
   const fixture = options.fixture ?? lessonFixture({ cards: "deterministic" });
   const testGraph = await createTestGraph(fixture);
-  const run = await playLesson(testGraph, fixture.sessionContext, scriptedStudent(fixture.lesson, plan));
+  const run = await playLesson(
+    testGraph,
+    fixture.sessionContext,
+    scriptedStudent(fixture.lesson, plan),
+  );
   return { fixture, testGraph, ...run };
 }
 
@@ -55,9 +72,19 @@ describe("the served graph", () => {
   it("is named teaching, has the seven nodes and no checkpointer", () => {
     expect(servedGraph.name).toBe("teaching");
     expect(servedGraph.checkpointer).toBeUndefined();
-    expect(Object.keys(servedGraph.nodes).filter((name) => name !== "__start__").sort()).toEqual(
-      ["await_answer", "complete", "evaluate", "give_hint", "prepare_session", "present_card", "update_mastery"],
-    );
+    expect(
+      Object.keys(servedGraph.nodes)
+        .filter((name) => name !== "__start__")
+        .sort(),
+    ).toEqual([
+      "await_answer",
+      "complete",
+      "evaluate",
+      "give_hint",
+      "prepare_session",
+      "present_card",
+      "update_mastery",
+    ]);
   });
 });
 
@@ -74,21 +101,27 @@ describe("a lesson through interrupts (MemorySaver)", () => {
   });
 
   it("correct after a hint: 0.7, with the card's first hint shown", async () => {
-    const { fixture, testGraph, state, requests } = await playPlan({ card_003: ["wrong", "right"] });
+    const { fixture, testGraph, state, requests } = await playPlan({
+      card_003: ["wrong", "right"],
+    });
     expect(requests.map((request) => [request.card_id, request.attempt])).toEqual([
       ["card_001", 1],
       ["card_003", 1],
       ["card_003", 2],
     ]);
     expect(new Set(requests.slice(1).map((request) => request.interaction_id)).size).toBe(1);
-    expect(texts(state.messages).join("\n")).toContain(`**Hint:** ${fixture.lesson.cards[1]!.cfu.hints?.[0]}`);
+    expect(texts(state.messages).join("\n")).toContain(
+      `**Hint:** ${fixture.lesson.cards[1]!.cfu.hints?.[0]}`,
+    );
     expect(state.mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 0.7]));
     // 1.0 first, then 0.3 * 0.7 + 0.7 * 1.0
     expect(await storedEma(testGraph, fixture)).toEqual(sameForEveryOutcome(fixture, 0.91));
   });
 
   it("three wrong answers: 0.3, the worked answer, then the next card", async () => {
-    const { fixture, testGraph, state, requests } = await playPlan({ card_001: ["wrong", "wrong", "wrong"] });
+    const { fixture, testGraph, state, requests } = await playPlan({
+      card_001: ["wrong", "wrong", "wrong"],
+    });
     expect(requests.map((request) => [request.card_id, request.attempt])).toEqual([
       ["card_001", 1],
       ["card_001", 2],
@@ -100,9 +133,9 @@ describe("a lesson through interrupts (MemorySaver)", () => {
     const nextCard = messages.findIndex((text) => text.startsWith("**Card 2 of 2"));
     expect(reveal).toBeGreaterThan(0);
     expect(reveal).toBeLessThan(nextCard);
-    expect(state.evidence.filter((entry) => entry.card_id === "card_001").map((entry) => entry.attempts)).toEqual([
-      1, 2, 3,
-    ]);
+    expect(
+      state.evidence.filter((entry) => entry.card_id === "card_001").map((entry) => entry.attempts),
+    ).toEqual([1, 2, 3]);
     expect(state.mastery_updates).toEqual(expectedUpdates(fixture, [0.3, 1.0]));
     // 0.3 first, then 0.3 * 1.0 + 0.7 * 0.3
     expect(await storedEma(testGraph, fixture)).toEqual(sameForEveryOutcome(fixture, 0.51));
@@ -122,7 +155,11 @@ describe("a lesson through interrupts (MemorySaver)", () => {
     const fixture = lessonFixture();
     // card_002: 0.4 then 0.8 (correct at the second attempt); card_004: 1.0.
     const testGraph = await createTestGraph(fixture, { model: fakeJudge([0.4, 0.8, 1.0]) });
-    const run = await playLesson(testGraph, fixture.sessionContext, scriptedStudent(fixture.lesson, {}));
+    const run = await playLesson(
+      testGraph,
+      fixture.sessionContext,
+      scriptedStudent(fixture.lesson, {}),
+    );
     expect(run.requests.map((request) => request.card_id)).toEqual([
       "card_001",
       "card_002",
@@ -133,7 +170,11 @@ describe("a lesson through interrupts (MemorySaver)", () => {
     expect(run.state.mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 0.7, 1.0, 1.0]));
     const summary = (run.state.messages.at(-1) as AIMessage).tool_calls?.[0];
     expect(summary?.name).toBe("lesson_completion_summary");
-    expect(summary?.args).toMatchObject({ total_cards: 4, cards_completed: 4, course_id: "course_c84774" });
+    expect(summary?.args).toMatchObject({
+      total_cards: 4,
+      cards_completed: 4,
+      course_id: "course_c84774",
+    });
   });
 
   it("honours maxAttempts from the run configuration", async () => {
@@ -155,18 +196,34 @@ describe("bad resume payloads (the thread never gets stuck)", () => {
     const fixture = lessonFixture({ cards: "deterministic" });
     const testGraph = await createTestGraph(fixture);
     const config = testGraph.config();
-    const first = pendingRequest(await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config));
+    const first = pendingRequest(
+      await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config),
+    );
     if (first === undefined) throw new Error("no first request");
 
     const badPayloads: { resume: unknown; code: string; field: string }[] = [
-      { resume: { ...submit(first, "1/4"), action: "answer_question" }, code: "UNKNOWN_ACTION", field: "action" },
-      { resume: { ...submit(first, "1/4"), card_id: "card_003" }, code: "CARD_MISMATCH", field: "card_id" },
-      { resume: { action: "submit_answer", card_id: first.card_id }, code: "MISSING_ANSWER", field: "student_response" },
+      {
+        resume: { ...submit(first, "1/4"), action: "answer_question" },
+        code: "UNKNOWN_ACTION",
+        field: "action",
+      },
+      {
+        resume: { ...submit(first, "1/4"), card_id: "card_003" },
+        code: "CARD_MISMATCH",
+        field: "card_id",
+      },
+      {
+        resume: { action: "submit_answer", card_id: first.card_id },
+        code: "MISSING_ANSWER",
+        field: "student_response",
+      },
       { resume: "{not json", code: "RESUME_NOT_JSON", field: "resume" },
     ];
     let request: AnswerRequest = first;
     for (const bad of badPayloads) {
-      const next = pendingRequest(await testGraph.graph.invoke(new Command({ resume: bad.resume }), config));
+      const next = pendingRequest(
+        await testGraph.graph.invoke(new Command({ resume: bad.resume }), config),
+      );
       expect(next).toMatchObject({
         card_id: "card_001",
         interaction_id: first.interaction_id,
@@ -182,21 +239,33 @@ describe("bad resume payloads (the thread never gets stuck)", () => {
 
     // A valid payload, JSON-encoded as the frontend may send it, is judged and the lesson moves on.
     const afterValid = pendingRequest(
-      await testGraph.graph.invoke(new Command({ resume: JSON.stringify(submit(request, "1/4")) }), config),
+      await testGraph.graph.invoke(
+        new Command({ resume: JSON.stringify(submit(request, "1/4")) }),
+        config,
+      ),
     );
     expect(afterValid).toMatchObject({ card_id: "card_003", attempt: 1, error: null });
     const state = (await testGraph.graph.getState(config)).values as State;
     expect(state.last_error).toBeNull();
-    expect(state.evidence.map((entry) => [entry.card_id, entry.correct])).toEqual([["card_001", true]]);
+    expect(state.evidence.map((entry) => [entry.card_id, entry.correct])).toEqual([
+      ["card_001", true],
+    ]);
 
-    const done = await testGraph.graph.invoke(new Command({ resume: submit(afterValid!, "4.00") }), config);
+    const done = await testGraph.graph.invoke(
+      new Command({ resume: submit(afterValid!, "4.00") }),
+      config,
+    );
     expect(pendingRequest(done)).toBeUndefined();
     expect((done as State).mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 1.0]));
   });
 });
 
 describe("steps per answered card", () => {
-  async function nodesUntilNextInterrupt(testGraph: TestGraph, config: object, resume: unknown): Promise<string[]> {
+  async function nodesUntilNextInterrupt(
+    testGraph: TestGraph,
+    config: object,
+    resume: unknown,
+  ): Promise<string[]> {
     const nodes: string[] = [];
     for await (const chunk of await testGraph.graph.stream(new Command({ resume }), {
       ...config,
@@ -211,26 +280,23 @@ describe("steps per answered card", () => {
     const fixture = lessonFixture({ cards: "deterministic" });
     const testGraph = await createTestGraph(fixture);
     const config = testGraph.config();
-    const request = pendingRequest(await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config))!;
+    const request = pendingRequest(
+      await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config),
+    )!;
     const card = fixture.lesson.cards[0]!;
 
-    expect(await nodesUntilNextInterrupt(testGraph, config, { action: "skip_card", card_id: "nope" })).toEqual([
-      "await_answer",
-      "__interrupt__",
-    ]);
+    expect(
+      await nodesUntilNextInterrupt(testGraph, config, { action: "skip_card", card_id: "nope" }),
+    ).toEqual(["await_answer", "__interrupt__"]);
     expect(await nodesUntilNextInterrupt(testGraph, config, submit(request, "1/2"))).toEqual([
       "await_answer",
       "evaluate",
       "give_hint",
       "__interrupt__",
     ]);
-    expect(await nodesUntilNextInterrupt(testGraph, config, submit(request, correctAnswer(card)))).toEqual([
-      "await_answer",
-      "evaluate",
-      "update_mastery",
-      "present_card",
-      "__interrupt__",
-    ]);
+    expect(
+      await nodesUntilNextInterrupt(testGraph, config, submit(request, correctAnswer(card))),
+    ).toEqual(["await_answer", "evaluate", "update_mastery", "present_card", "__interrupt__"]);
   });
 });
 
@@ -239,7 +305,7 @@ describe("bad session input", () => {
     const fixture = lessonFixture({ cards: "deterministic" });
     const testGraph = await createTestGraph(fixture);
     const config = testGraph.config();
-    const { student_id: _dropped, ...withoutStudent } = fixture.sessionContext;
+    const withoutStudent = without(fixture.sessionContext, "student_id");
     const run = testGraph.graph.invoke(
       { session_context: { ...withoutStudent, session_id: 7 } as never },
       config,
@@ -277,7 +343,11 @@ describe("spec Scenario 3: backend validation fails fast", () => {
     await testGraph.graph.updateState(config, { session_context: fixture.sessionContext });
     let result: unknown = await testGraph.graph.invoke(null, config);
     const student = scriptedStudent(fixture.lesson, {});
-    for (let request = pendingRequest(result); request !== undefined; request = pendingRequest(result)) {
+    for (
+      let request = pendingRequest(result);
+      request !== undefined;
+      request = pendingRequest(result)
+    ) {
       result = await testGraph.graph.invoke(new Command({ resume: student(request) }), config);
     }
     expect((result as State).mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 1.0]));
@@ -288,7 +358,9 @@ describe("spec Scenario 3: backend validation fails fast", () => {
     const fixture = lessonFixture({ cards: "deterministic" });
     const testGraph = await createTestGraph(fixture);
     const config = testGraph.config();
-    const first = pendingRequest(await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config))!;
+    const first = pendingRequest(
+      await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config),
+    )!;
 
     await testGraph.graph.updateState(config, { enriched_outcomes: [] });
     const answer = testGraph.graph.invoke(new Command({ resume: submit(first, "1/4") }), config);
@@ -301,7 +373,10 @@ describe("spec Scenario 3: backend validation fails fast", () => {
     await testGraph.graph.updateState(config, { enriched_outcomes: fixture.enrichedOutcomes });
     const second = pendingRequest(await testGraph.graph.invoke(null, config));
     expect(second).toMatchObject({ card_id: "card_003", attempt: 1 });
-    const done = await testGraph.graph.invoke(new Command({ resume: submit(second!, "4") }), config);
+    const done = await testGraph.graph.invoke(
+      new Command({ resume: submit(second!, "4") }),
+      config,
+    );
     expect((done as State).mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 1.0]));
     expect(await storedEma(testGraph, fixture)).toEqual(sameForEveryOutcome(fixture, 1));
   });

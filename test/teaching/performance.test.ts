@@ -5,7 +5,12 @@ import { lessonFixture } from "./support/fixtures.js";
 
 const cards = lessonFixture().lesson.cards;
 
-function attempt(cardId: string, attempts: number, correct: boolean, skipped = false): EvidenceEntry {
+function attempt(
+  cardId: string,
+  attempts: number,
+  correct: boolean,
+  skipped = false,
+): EvidenceEntry {
   return {
     timestamp: "2025-11-12T15:00:00.000Z",
     card_id: cardId,
@@ -44,10 +49,15 @@ describe("analysePerformance", () => {
       first_attempt_success: 0.25,
       average_attempts: 1.5,
       strong_areas: ["Starter: Fraction Recall"],
-      challenge_areas: ["Guided Practice: Shopping Scenario", "Independent Practice: Train Tickets"],
+      challenge_areas: [
+        "Guided Practice: Shopping Scenario",
+        "Independent Practice: Train Tickets",
+      ],
       retry_recommended: true,
     });
-    expect(analysis.cards.map((card) => [card.card_id, card.correct, card.skipped, card.attempts])).toEqual([
+    expect(
+      analysis.cards.map((card) => [card.card_id, card.correct, card.skipped, card.attempts]),
+    ).toEqual([
       ["card_001", true, false, 1],
       ["card_002", true, false, 2],
       ["card_003", false, false, 3],
@@ -62,7 +72,11 @@ describe("analysePerformance", () => {
       attempt("card_003", 1, true),
       attempt("card_004", 2, true),
     ]);
-    expect(analysis).toMatchObject({ overall_accuracy: 1, first_attempt_success: 0.75, average_attempts: 1.25 });
+    expect(analysis).toMatchObject({
+      overall_accuracy: 1,
+      first_attempt_success: 0.75,
+      average_attempts: 1.25,
+    });
     expect(analysis.retry_recommended).toBe(false);
   });
 

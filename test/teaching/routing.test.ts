@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { cardEnded, routeAfterAnswer, routeAfterEvaluation, routeAfterMastery } from "../../src/teaching/routing.js";
+import {
+  cardEnded,
+  routeAfterAnswer,
+  routeAfterEvaluation,
+  routeAfterMastery,
+} from "../../src/teaching/routing.js";
 import { lessonFixture } from "./support/fixtures.js";
 
-const submitted = { action: "submit_answer" as const, student_response: "1/4", card_id: "card_001" };
+const submitted = {
+  action: "submit_answer" as const,
+  student_response: "1/4",
+  card_id: "card_001",
+};
 const skipped = { action: "skip_card" as const, card_id: "card_001" };
 
 describe("routeAfterAnswer", () => {
@@ -17,11 +26,41 @@ describe("routeAfterAnswer", () => {
 
 describe("routeAfterEvaluation", () => {
   it.each([
-    { case: "correct at the first attempt", answer: submitted, is_correct: true, attempts: 1, next: "update_mastery" },
-    { case: "correct at the last attempt", answer: submitted, is_correct: true, attempts: 3, next: "update_mastery" },
-    { case: "wrong with attempts left", answer: submitted, is_correct: false, attempts: 1, next: "give_hint" },
-    { case: "wrong with one attempt left", answer: submitted, is_correct: false, attempts: 2, next: "give_hint" },
-    { case: "wrong at the last attempt", answer: submitted, is_correct: false, attempts: 3, next: "update_mastery" },
+    {
+      case: "correct at the first attempt",
+      answer: submitted,
+      is_correct: true,
+      attempts: 1,
+      next: "update_mastery",
+    },
+    {
+      case: "correct at the last attempt",
+      answer: submitted,
+      is_correct: true,
+      attempts: 3,
+      next: "update_mastery",
+    },
+    {
+      case: "wrong with attempts left",
+      answer: submitted,
+      is_correct: false,
+      attempts: 1,
+      next: "give_hint",
+    },
+    {
+      case: "wrong with one attempt left",
+      answer: submitted,
+      is_correct: false,
+      attempts: 2,
+      next: "give_hint",
+    },
+    {
+      case: "wrong at the last attempt",
+      answer: submitted,
+      is_correct: false,
+      attempts: 3,
+      next: "update_mastery",
+    },
     { case: "skipped", answer: skipped, is_correct: false, attempts: 0, next: "update_mastery" },
   ] as const)("$case → $next", ({ answer, is_correct, attempts, next }) => {
     const state = { answer, is_correct, attempts, max_attempts: 3 };
@@ -30,17 +69,21 @@ describe("routeAfterEvaluation", () => {
   });
 
   it("respects a configured maximum of one attempt", () => {
-    expect(routeAfterEvaluation({ answer: submitted, is_correct: false, attempts: 1, max_attempts: 1 })).toBe(
-      "update_mastery",
-    );
+    expect(
+      routeAfterEvaluation({ answer: submitted, is_correct: false, attempts: 1, max_attempts: 1 }),
+    ).toBe("update_mastery");
   });
 });
 
 describe("routeAfterMastery", () => {
   const lesson = lessonFixture().lesson;
   it("presents the next card while cards remain", () => {
-    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 1 })).toBe("present_card");
-    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 3 })).toBe("present_card");
+    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 1 })).toBe(
+      "present_card",
+    );
+    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 3 })).toBe(
+      "present_card",
+    );
   });
   it("completes after the last card", () => {
     expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 4 })).toBe("complete");

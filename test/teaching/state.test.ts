@@ -9,17 +9,29 @@ const ObjectSchema = z.looseObject({
 
 describe("the graph's input", () => {
   it("is only messages and session_context", () => {
-    expect(Object.keys(ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties).sort()).toEqual([
-      "messages",
-      "session_context",
-    ]);
+    expect(
+      Object.keys(ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties).sort(),
+    ).toEqual(["messages", "session_context"]);
   });
 
   it("documents session_context with its real JSON schema", () => {
-    const sessionContext = ObjectSchema.parse(ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties.session_context);
-    expect(sessionContext.required).toEqual(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes"]);
+    const sessionContext = ObjectSchema.parse(
+      ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties.session_context,
+    );
+    expect(sessionContext.required).toEqual([
+      "session_id",
+      "student_id",
+      "lesson_snapshot",
+      "enriched_outcomes",
+    ]);
     expect(Object.keys(sessionContext.properties ?? {})).toEqual(
-      expect.arrayContaining(["session_id", "student_id", "lesson_snapshot", "enriched_outcomes", "use_plain_text"]),
+      expect.arrayContaining([
+        "session_id",
+        "student_id",
+        "lesson_snapshot",
+        "enriched_outcomes",
+        "use_plain_text",
+      ]),
     );
   });
 
@@ -32,7 +44,9 @@ describe("the graph's input", () => {
 describe("the state", () => {
   it("declares every channel the nodes use, with enriched_outcomes required", () => {
     const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
-    expect(schema.required).toEqual(expect.arrayContaining(["enriched_outcomes", "lesson_snapshot", "session_id"]));
+    expect(schema.required).toEqual(
+      expect.arrayContaining(["enriched_outcomes", "lesson_snapshot", "session_id"]),
+    );
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
         "answer",

@@ -2,7 +2,12 @@ import { AIMessage } from "@langchain/core/messages";
 import { interrupt } from "@langchain/langgraph";
 import { getLogger } from "../../logger.js";
 import { rejectedAnswerText } from "../prompts.js";
-import { ANSWER_ACTIONS, AnswerPayloadError, parseAnswerPayload, type AnswerRequest } from "../protocol.js";
+import {
+  ANSWER_ACTIONS,
+  AnswerPayloadError,
+  parseAnswerPayload,
+  type AnswerRequest,
+} from "../protocol.js";
 import { currentCard } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
@@ -37,12 +42,18 @@ export function awaitAnswer(state: State): Update {
   const request = answerRequest(state);
   const resume: unknown = interrupt(request);
   try {
-    const answer = parseAnswerPayload(resume, { cardId: request.card_id, interactionId: request.interaction_id });
+    const answer = parseAnswerPayload(resume, {
+      cardId: request.card_id,
+      interactionId: request.interaction_id,
+    });
     return { answer, last_error: null };
   } catch (error) {
     if (!(error instanceof AnswerPayloadError)) throw error;
     const info = error.toInfo();
-    getLogger().warn({ code: info.code, field: info.field, value: info.value, cardId: request.card_id }, info.message);
+    getLogger().warn(
+      { code: info.code, field: info.field, value: info.value, cardId: request.card_id },
+      info.message,
+    );
     return {
       answer: null,
       last_error: info,

@@ -47,7 +47,14 @@ export function createComplete(deps: TeachingGraphDeps) {
       messages: [
         new AIMessage({
           content: summary,
-          tool_calls: [{ id: `lesson_completion_${state.session_id}`, name: LESSON_COMPLETION_SUMMARY, args, type: "tool_call" }],
+          tool_calls: [
+            {
+              id: `lesson_completion_${state.session_id}`,
+              name: LESSON_COMPLETION_SUMMARY,
+              args,
+              type: "tool_call",
+            },
+          ],
         }),
       ],
     };

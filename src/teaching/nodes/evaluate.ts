@@ -46,10 +46,16 @@ export function createEvaluate(deps: TeachingGraphDeps) {
         rubric_breakdown: [],
         max_attempts_reached: false,
       };
-      return { is_correct: false, evidence: [skipped], messages: [new AIMessage(skippedText(card.cfu))] };
+      return {
+        is_correct: false,
+        evidence: [skipped],
+        messages: [new AIMessage(skippedText(card.cfu))],
+      };
     }
 
-    const model = needsModel(card.cfu) ? await resolveChatModel(deps, ensureConfiguration(config)) : undefined;
+    const model = needsModel(card.cfu)
+      ? await resolveChatModel(deps, ensureConfiguration(config))
+      : undefined;
     const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model });
     const attempts = state.attempts + 1;
     const attemptsExhausted = !evaluation.is_correct && attempts >= state.max_attempts;
@@ -71,7 +77,9 @@ export function createEvaluate(deps: TeachingGraphDeps) {
       attempts,
       is_correct: evaluation.is_correct,
       evidence: [entry],
-      messages: [new AIMessage(feedbackText(evaluation, { revealAnswer: attemptsExhausted, cfu: card.cfu }))],
+      messages: [
+        new AIMessage(feedbackText(evaluation, { revealAnswer: attemptsExhausted, cfu: card.cfu })),
+      ],
     };
   };
 }

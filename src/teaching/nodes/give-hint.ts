@@ -11,6 +11,8 @@ export function giveHint(state: State): Update {
   const hint = currentCard(state).cfu.hints?.[state.hints_shown];
   return {
     hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
-    messages: [new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts }))],
+    messages: [
+      new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts })),
+    ],
   };
 }

@@ -13,14 +13,21 @@ import type { State, Update } from "../state.js";
  * the thread can be fixed with `updateState` and resumed.
  */
 export function createPrepareSession(deps: TeachingGraphDeps) {
-  return async function prepareSession(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+  return async function prepareSession(
+    state: State,
+    config: LangGraphRunnableConfig,
+  ): Promise<Update> {
     const context = parseSessionContext(state.session_context);
     const configuration = ensureConfiguration(config);
     const lesson = context.lesson_snapshot;
     const model = lesson.cards.some((card) => needsModel(card.cfu))
       ? await resolveChatModel(deps, configuration)
       : undefined;
-    assertCardsEvaluable(lesson.cards, { model }, { lessonTitle: lesson.title, courseId: lesson.courseId });
+    assertCardsEvaluable(
+      lesson.cards,
+      { model },
+      { lessonTitle: lesson.title, courseId: lesson.courseId },
+    );
     return {
       session_context: null,
       session_id: context.session_id,

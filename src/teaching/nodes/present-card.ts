@@ -26,14 +26,25 @@ export function presentCard(state: State): Update {
     interaction_id: interactionId,
     lesson_title: state.lesson_snapshot.title,
     progress,
-    lesson_context: { lesson_title: state.lesson_snapshot.title, student_name: state.student_id, progress },
+    lesson_context: {
+      lesson_title: state.lesson_snapshot.title,
+      student_name: state.student_id,
+      progress,
+    },
     timestamp: new Date().toISOString(),
   };
   return {
     messages: [
       new AIMessage({
         content,
-        tool_calls: [{ id: `lesson_card_${interactionId}`, name: LESSON_CARD_PRESENTATION, args, type: "tool_call" }],
+        tool_calls: [
+          {
+            id: `lesson_card_${interactionId}`,
+            name: LESSON_CARD_PRESENTATION,
+            args,
+            type: "tool_call",
+          },
+        ],
       }),
     ],
     interaction_id: interactionId,

@@ -57,12 +57,27 @@ describe("await_answer", () => {
 
   it("accepts a skip", () => {
     resumeWith({ action: "skip_card", card_id: "card_003" });
-    expect(awaitAnswer(state)).toEqual({ answer: { action: "skip_card", card_id: "card_003" }, last_error: null });
+    expect(awaitAnswer(state)).toEqual({
+      answer: { action: "skip_card", card_id: "card_003" },
+      last_error: null,
+    });
   });
 
   it.each([
-    { case: "an unknown action", resume: { ...valid, action: "answer" }, code: "UNKNOWN_ACTION", field: "action", value: "answer" },
-    { case: "another card", resume: { ...valid, card_id: "card_001" }, code: "CARD_MISMATCH", field: "card_id", value: "card_001" },
+    {
+      case: "an unknown action",
+      resume: { ...valid, action: "answer" },
+      code: "UNKNOWN_ACTION",
+      field: "action",
+      value: "answer",
+    },
+    {
+      case: "another card",
+      resume: { ...valid, card_id: "card_001" },
+      code: "CARD_MISMATCH",
+      field: "card_id",
+      value: "card_001",
+    },
     {
       case: "a missing answer",
       resume: { action: "submit_answer", card_id: "card_003" },
@@ -70,26 +85,75 @@ describe("await_answer", () => {
       field: "student_response",
       value: undefined,
     },
-    { case: "a blank answer", resume: { ...valid, student_response: "" }, code: "MISSING_ANSWER", field: "student_response", value: "" },
-    { case: "a stale interaction", resume: { ...valid, interaction_id: "old" }, code: "INTERACTION_MISMATCH", field: "interaction_id", value: "old" },
-    { case: "a non-JSON string", resume: "four pounds", code: "RESUME_NOT_JSON", field: "resume", value: "four pounds" },
-    { case: "a bare JSON number", resume: "4.00", code: "RESUME_NOT_OBJECT", field: "resume", value: 4 },
-    { case: "no payload", resume: undefined, code: "RESUME_NOT_OBJECT", field: "resume", value: undefined },
-    { case: "a card_id of the wrong type", resume: { ...valid, card_id: 3 }, code: "INVALID_FIELD", field: "card_id", value: 3 },
-  ])("does not throw on $case: records $code and tells the student", ({ resume, code, field, value }) => {
-    resumeWith(resume);
-    const update = awaitAnswer(state);
-    expect(update.answer).toBeNull();
-    expect(update.last_error).toMatchObject({ code, field, value, message: expect.stringContaining(field) });
-    const [message] = update.messages as AIMessage[];
-    expect(message).toBeInstanceOf(AIMessage);
-    expect(message?.content).toContain(code);
-    expect(message?.content).toContain("card_003");
-    expect(logs.warn).toHaveBeenCalledTimes(1);
-  });
+    {
+      case: "a blank answer",
+      resume: { ...valid, student_response: "" },
+      code: "MISSING_ANSWER",
+      field: "student_response",
+      value: "",
+    },
+    {
+      case: "a stale interaction",
+      resume: { ...valid, interaction_id: "old" },
+      code: "INTERACTION_MISMATCH",
+      field: "interaction_id",
+      value: "old",
+    },
+    {
+      case: "a non-JSON string",
+      resume: "four pounds",
+      code: "RESUME_NOT_JSON",
+      field: "resume",
+      value: "four pounds",
+    },
+    {
+      case: "a bare JSON number",
+      resume: "4.00",
+      code: "RESUME_NOT_OBJECT",
+      field: "resume",
+      value: 4,
+    },
+    {
+      case: "no payload",
+      resume: undefined,
+      code: "RESUME_NOT_OBJECT",
+      field: "resume",
+      value: undefined,
+    },
+    {
+      case: "a card_id of the wrong type",
+      resume: { ...valid, card_id: 3 },
+      code: "INVALID_FIELD",
+      field: "card_id",
+      value: 3,
+    },
+  ])(
+    "does not throw on $case: records $code and tells the student",
+    ({ resume, code, field, value }) => {
+      resumeWith(resume);
+      const update = awaitAnswer(state);
+      expect(update.answer).toBeNull();
+      expect(update.last_error).toMatchObject({
+        code,
+        field,
+        value,
+        message: expect.stringContaining(field),
+      });
+      const [message] = update.messages as AIMessage[];
+      expect(message).toBeInstanceOf(AIMessage);
+      expect(message?.content).toContain(code);
+      expect(message?.content).toContain("card_003");
+      expect(logs.warn).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it("puts the previous payload's error in the next request", () => {
-    const error: ResumeErrorInfo = { code: "CARD_MISMATCH", field: "card_id", value: "card_001", message: "wrong card" };
+    const error: ResumeErrorInfo = {
+      code: "CARD_MISMATCH",
+      field: "card_id",
+      value: "card_001",
+      message: "wrong card",
+    };
     expect(answerRequest(lessonState(fixture, { last_error: error }))).toMatchObject({
       card_id: "card_001",
       attempt: 1,

@@ -37,8 +37,15 @@ const updates = (score: number, timestamp: string) =>
 /** Two cards: the first right at once, the second right at the second attempt. */
 const finished: State = lessonState(fixture, {
   current_card_index: 2,
-  evidence: [evidence("card_001", 1, true), evidence("card_003", 1, false), evidence("card_003", 2, true)],
-  mastery_updates: [...updates(1, "2025-11-12T15:00:00.000Z"), ...updates(0.7, "2025-11-12T15:01:00.000Z")],
+  evidence: [
+    evidence("card_001", 1, true),
+    evidence("card_003", 1, false),
+    evidence("card_003", 2, true),
+  ],
+  mastery_updates: [
+    ...updates(1, "2025-11-12T15:00:00.000Z"),
+    ...updates(0.7, "2025-11-12T15:01:00.000Z"),
+  ],
 });
 
 let stores: Stores;
@@ -77,7 +84,10 @@ describe("complete", () => {
   it("is safe to retry: the session's updates are applied once", async () => {
     const first = await complete(finished);
     const second = await complete(finished);
-    expect(second.mastery_record).toMatchObject({ status: "already_applied", recordId: first.mastery_record?.recordId });
+    expect(second.mastery_record).toMatchObject({
+      status: "already_applied",
+      recordId: first.mastery_record?.recordId,
+    });
     const stored = await stores.mastery.get(fixture.sessionContext.student_id, "course_c84774");
     expect(JSON.parse(stored!.emaByOutcome)[outcomeA!]).toBe(0.91);
   });
@@ -101,8 +111,18 @@ describe("complete", () => {
         challenge_areas: [],
         retry_recommended: false,
         cards: [
-          expect.objectContaining({ card_id: "card_001", correct: true, attempts: 1, first_attempt_success: true }),
-          expect.objectContaining({ card_id: "card_003", correct: true, attempts: 2, first_attempt_success: false }),
+          expect.objectContaining({
+            card_id: "card_001",
+            correct: true,
+            attempts: 1,
+            first_attempt_success: true,
+          }),
+          expect.objectContaining({
+            card_id: "card_003",
+            correct: true,
+            attempts: 2,
+            first_attempt_success: false,
+          }),
         ],
       },
       evidence: finished.evidence,
@@ -122,7 +142,9 @@ describe("complete", () => {
 
   it("writes nothing and propagates the store's typed error for a key that is not an outcome of the course", async () => {
     const foreign = lessonState(fixture, {
-      mastery_updates: [{ outcome_id: "6913b73000151df21338", score: 1, timestamp: "2025-11-12T15:00:00.000Z" }],
+      mastery_updates: [
+        { outcome_id: "6913b73000151df21338", score: 1, timestamp: "2025-11-12T15:00:00.000Z" },
+      ],
     });
     await expect(complete(foreign)).rejects.toBeInstanceOf(StoreWriteRefusedError);
     await expect(complete(foreign)).rejects.toMatchObject({ code: "STORE_WRITE_REFUSED" });

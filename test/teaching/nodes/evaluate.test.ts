@@ -31,7 +31,8 @@ function submitted(cardIndex: number, response: string, overrides: Partial<State
   });
 }
 
-const textOf = (update: { messages?: unknown }) => String((update.messages as AIMessage[])[0]?.content);
+const textOf = (update: { messages?: unknown }) =>
+  String((update.messages as AIMessage[])[0]?.content);
 const firstEvidence = (update: { evidence?: unknown }) => (update.evidence as EvidenceEntry[])[0];
 
 describe("evaluate", () => {
@@ -76,36 +77,61 @@ describe("evaluate", () => {
   });
 
   it("records a skip without judging it, and shows the worked answer", async () => {
-    const state = lessonState(fixture, { attempts: 1, answer: { action: "skip_card", card_id: "card_001" } });
+    const state = lessonState(fixture, {
+      attempts: 1,
+      answer: { action: "skip_card", card_id: "card_001" },
+    });
     const update = await evaluateWith(state).run();
     expect(update.is_correct).toBe(false);
     expect(update.attempts).toBeUndefined();
-    expect(firstEvidence(update)).toMatchObject({ skipped: true, correct: false, response: null, attempts: 1, method: "skip" });
+    expect(firstEvidence(update)).toMatchObject({
+      skipped: true,
+      correct: false,
+      response: null,
+      attempts: 1,
+      method: "skip",
+    });
     expect(textOf(update)).toBe("Card skipped.\n\n**The answer:** 1/4");
   });
 
   it.each([
     { credit: 0.6, correct: true },
     { credit: 0.59, correct: false },
-  ])("judges a rubric card with the teacher model (partial credit $credit: correct=$correct)", async ({ credit, correct }) => {
-    const { deps, run } = evaluateWith(submitted(1, "£18 ÷ 3 = £6"), fakeJudge([credit]));
-    const update = await run();
-    expect(deps.getChatModel).toHaveBeenCalledTimes(1);
-    expect(update.is_correct).toBe(correct);
-    expect(firstEvidence(update)).toMatchObject({ method: "model", partial_credit: credit, correct });
-  });
+  ])(
+    "judges a rubric card with the teacher model (partial credit $credit: correct=$correct)",
+    async ({ credit, correct }) => {
+      const { deps, run } = evaluateWith(submitted(1, "£18 ÷ 3 = £6"), fakeJudge([credit]));
+      const update = await run();
+      expect(deps.getChatModel).toHaveBeenCalledTimes(1);
+      expect(update.is_correct).toBe(correct);
+      expect(firstEvidence(update)).toMatchObject({
+        method: "model",
+        partial_credit: credit,
+        correct,
+      });
+    },
+  );
 
   it("shows the rubric as the worked answer of a rubric card", async () => {
-    const update = await evaluateWith(submitted(1, "no idea", { attempts: 2 }), fakeJudge([0])).run();
-    expect(textOf(update)).toContain("**A full answer covers:**\nCorrectly divides by denominator: £18 ÷ 3 = £6");
+    const update = await evaluateWith(
+      submitted(1, "no idea", { attempts: 2 }),
+      fakeJudge([0]),
+    ).run();
+    expect(textOf(update)).toContain(
+      "**A full answer covers:**\nCorrectly divides by denominator: £18 ÷ 3 = £6",
+    );
   });
 
   it("propagates an unparseable model judgement as a typed error", async () => {
     const model = new FakeListChatModel({ responses: ["not json"] });
-    await expect(evaluateWith(submitted(1, "£6"), model).run()).rejects.toBeInstanceOf(EvaluationError);
+    await expect(evaluateWith(submitted(1, "£6"), model).run()).rejects.toBeInstanceOf(
+      EvaluationError,
+    );
   });
 
   it("refuses to run without an accepted answer", async () => {
-    await expect(evaluateWith(lessonState(fixture)).run()).rejects.toBeInstanceOf(TeachingStateError);
+    await expect(evaluateWith(lessonState(fixture)).run()).rejects.toBeInstanceOf(
+      TeachingStateError,
+    );
   });
 });

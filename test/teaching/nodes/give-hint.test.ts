@@ -16,7 +16,9 @@ describe("give_hint", () => {
   it("shows the card's hints in order, one per wrong answer", () => {
     const first = hintFor({ current_card_index: 2, attempts: 1, hints_shown: 0 });
     expect(first.update.hints_shown).toBe(1);
-    expect(first.text).toBe(`**Hint:** ${numericCard.cfu.hints?.[0]}\n\nHave another go (attempt 2 of 3).`);
+    expect(first.text).toBe(
+      `**Hint:** ${numericCard.cfu.hints?.[0]}\n\nHave another go (attempt 2 of 3).`,
+    );
     const second = hintFor({ current_card_index: 2, attempts: 2, hints_shown: 1 });
     expect(second.update.hints_shown).toBe(2);
     expect(second.text).toContain(numericCard.cfu.hints?.[1]);

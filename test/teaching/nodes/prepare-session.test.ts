@@ -14,7 +14,7 @@ import type { TeachingGraphDeps } from "../../../src/teaching/deps.js";
 import { EvaluatorUnavailableError } from "../../../src/teaching/evaluation/index.js";
 import { createPrepareSession } from "../../../src/teaching/nodes/prepare-session.js";
 import type { State } from "../../../src/teaching/state.js";
-import { lessonFixture, type LessonFixture } from "../support/fixtures.js";
+import { lessonFixture, without, type LessonFixture } from "../support/fixtures.js";
 import { silenceLogs } from "../support/logs.js";
 
 function deps(model?: FakeListChatModel) {
@@ -31,12 +31,18 @@ function inputState(sessionContext: unknown): State {
   return { messages: [], session_context: sessionContext } as unknown as State;
 }
 
-async function prepare(sessionContext: unknown, options: { model?: FakeListChatModel; configurable?: object } = {}) {
+async function prepare(
+  sessionContext: unknown,
+  options: { model?: FakeListChatModel; configurable?: object } = {},
+) {
   const node = createPrepareSession(deps(options.model));
   return node(inputState(sessionContext), { configurable: { ...options.configurable } });
 }
 
-async function rejectionOf(sessionContext: unknown, options: { model?: FakeListChatModel } = {}): Promise<Error> {
+async function rejectionOf(
+  sessionContext: unknown,
+  options: { model?: FakeListChatModel } = {},
+): Promise<Error> {
   return prepare(sessionContext, options).then(
     () => {
       throw new Error("prepare_session accepted the session context");
@@ -52,7 +58,10 @@ const lessonFields = {
   outcomeRefs: ["O1", "AS1.2"],
 };
 
-function withContext(fixture: LessonFixture, changes: Record<string, unknown>): Record<string, unknown> {
+function withContext(
+  fixture: LessonFixture,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
   return { ...fixture.sessionContext, ...changes };
 }
 
@@ -85,7 +94,9 @@ describe("prepare_session", () => {
     { encoding: "a JSON string", encode: (lesson: unknown) => JSON.stringify(lesson) },
     { encoding: "gzip:+base64", encode: (lesson: unknown) => encodeGzipPayload(lesson) },
   ])("decodes a lesson_snapshot sent as $encoding", async ({ encode }) => {
-    const update = await prepare(withContext(deterministic, { lesson_snapshot: encode(deterministic.lesson) }));
+    const update = await prepare(
+      withContext(deterministic, { lesson_snapshot: encode(deterministic.lesson) }),
+    );
     expect(update.lesson_snapshot).toEqual(deterministic.lesson);
   });
 
@@ -98,13 +109,20 @@ describe("prepare_session", () => {
 
   describe("a malformed session context: SessionContextError naming every bad field", () => {
     it("lists every bad field at once", async () => {
-      const { lesson_snapshot: _dropped, ...rest } = deterministic.sessionContext;
-      const error = await rejectionOf({ ...rest, session_id: "", student_id: 42, use_plain_text: "yes" });
+      const rest = without(deterministic.sessionContext, "lesson_snapshot");
+      const error = await rejectionOf({
+        ...rest,
+        session_id: "",
+        student_id: 42,
+        use_plain_text: "yes",
+      });
       expect(error).toBeInstanceOf(SessionContextError);
       const fields = (error as SessionContextError).fields;
       expect((error as SessionContextError).code).toBe("INVALID_SESSION_CONTEXT");
       for (const field of ["session_id", "student_id", "use_plain_text", "lesson_snapshot"]) {
-        expect(fields.some((entry) => entry.startsWith(`${field}:`) || entry.startsWith(`${field}.`))).toBe(true);
+        expect(
+          fields.some((entry) => entry.startsWith(`${field}:`) || entry.startsWith(`${field}.`)),
+        ).toBe(true);
       }
       expect((error as SessionContextError).context).toMatchObject({ fields });
     });
@@ -116,21 +134,29 @@ describe("prepare_session", () => {
     ])("session_context $case", async ({ context }) => {
       const error = await rejectionOf(context);
       expect(error).toBeInstanceOf(SessionContextError);
-      expect((error as SessionContextError).fields[0]).toMatch(/^session_context: expected an object/);
+      expect((error as SessionContextError).fields[0]).toMatch(
+        /^session_context: expected an object/,
+      );
     });
 
     it("names the bad card fields inside the lesson", async () => {
       const [first, ...others] = deterministic.lesson.cards;
       const badCard = { ...first, cfu: { ...first!.cfu, type: "essay" } };
       const error = await rejectionOf(
-        withContext(deterministic, { lesson_snapshot: { ...deterministic.lesson, cards: [badCard, ...others] } }),
+        withContext(deterministic, {
+          lesson_snapshot: { ...deterministic.lesson, cards: [badCard, ...others] },
+        }),
       );
       expect(error).toBeInstanceOf(SessionContextError);
-      expect((error as SessionContextError).fields.join("\n")).toContain("lesson_snapshot.cards.0.cfu");
+      expect((error as SessionContextError).fields.join("\n")).toContain(
+        "lesson_snapshot.cards.0.cfu",
+      );
     });
 
     it("rejects a gzip snapshot that does not decode", async () => {
-      const error = await rejectionOf(withContext(deterministic, { lesson_snapshot: "gzip:not-gzip" }));
+      const error = await rejectionOf(
+        withContext(deterministic, { lesson_snapshot: "gzip:not-gzip" }),
+      );
       expect(error).toBeInstanceOf(SessionContextError);
       expect((error as SessionContextError).fields).toEqual([
         "lesson_snapshot: Could not decode lesson_snapshot: invalid gzip:+base64 data",
@@ -138,9 +164,11 @@ describe("prepare_session", () => {
     });
 
     it("names an outcome's missing field once the mastery checks pass", async () => {
-      const { unitCode: _dropped, ...withoutUnit } = deterministic.enrichedOutcomes[0]!;
+      const withoutUnit = without(deterministic.enrichedOutcomes[0]!, "unitCode");
       const error = await rejectionOf(
-        withContext(deterministic, { enriched_outcomes: [withoutUnit, ...deterministic.enrichedOutcomes.slice(1)] }),
+        withContext(deterministic, {
+          enriched_outcomes: [withoutUnit, ...deterministic.enrichedOutcomes.slice(1)],
+        }),
       );
       expect(error).toBeInstanceOf(SessionContextError);
       expect((error as SessionContextError).fields[0]).toMatch(/^enriched_outcomes\.0\.unitCode: /);
@@ -151,15 +179,30 @@ describe("prepare_session", () => {
   describe("runs the mastery validation before the first card (same errors as update_mastery)", () => {
     const [first, second] = deterministic.enrichedOutcomes;
     it.each([
-      { case: "no enriched outcomes", outcomes: [], type: MasteryUpdateBlockedError, code: "MASTERY_UPDATE_BLOCKED" },
-      { case: "a string ref", outcomes: [first, "O1"], type: InvalidOutcomeTypeError, code: "INVALID_OUTCOME_TYPE" },
+      {
+        case: "no enriched outcomes",
+        outcomes: [],
+        type: MasteryUpdateBlockedError,
+        code: "MASTERY_UPDATE_BLOCKED",
+      },
+      {
+        case: "a string ref",
+        outcomes: [first, "O1"],
+        type: InvalidOutcomeTypeError,
+        code: "INVALID_OUTCOME_TYPE",
+      },
       {
         case: "an outcome without $id",
         outcomes: [{ ...second, $id: undefined }],
         type: OutcomeMissingIdError,
         code: "OUTCOME_MISSING_ID",
       },
-      { case: '"O1" as $id', outcomes: [{ ...first, $id: "O1" }], type: InvalidOutcomeIdError, code: "INVALID_OUTCOME_ID" },
+      {
+        case: '"O1" as $id',
+        outcomes: [{ ...first, $id: "O1" }],
+        type: InvalidOutcomeIdError,
+        code: "INVALID_OUTCOME_ID",
+      },
       {
         case: "an outcome of another course",
         outcomes: [first, { ...second, courseId: "course_c84473" }],
@@ -196,21 +239,26 @@ describe("prepare_session", () => {
 
     it("accepts rubric cards when a teacher model is configured", async () => {
       const full = lessonFixture();
-      const update = await prepare(full.sessionContext, { model: new FakeListChatModel({ responses: [] }) });
+      const update = await prepare(full.sessionContext, {
+        model: new FakeListChatModel({ responses: [] }),
+      });
       expect(update.lesson_snapshot?.cards).toHaveLength(4);
     });
 
     it("does not load a model for a lesson judged deterministically", async () => {
       const lessonDeps = deps();
-      await createPrepareSession(lessonDeps)(inputState(deterministic.sessionContext), { configurable: {} });
+      await createPrepareSession(lessonDeps)(inputState(deterministic.sessionContext), {
+        configurable: {},
+      });
       expect(lessonDeps.getChatModel).not.toHaveBeenCalled();
     });
   });
 
   it("rejects an invalid run configuration", async () => {
-    await expect(prepare(deterministic.sessionContext, { configurable: { maxAttempts: 0 } })).rejects.toMatchObject({
+    await expect(
+      prepare(deterministic.sessionContext, { configurable: { maxAttempts: 0 } }),
+    ).rejects.toMatchObject({
       code: "CONFIGURATION_ERROR",
     });
   });
 });
-

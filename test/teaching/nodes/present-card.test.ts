@@ -58,12 +58,20 @@ describe("present_card", () => {
     const stale = { attempts: 2, hints_shown: 1, is_correct: false, interaction_id: "old" };
     const first = presented(stale).update;
     const second = presented(stale).update;
-    expect(first).toMatchObject({ attempts: 0, hints_shown: 0, answer: null, last_error: null, is_correct: null });
+    expect(first).toMatchObject({
+      attempts: 0,
+      hints_shown: 0,
+      answer: null,
+      last_error: null,
+      is_correct: null,
+    });
     expect(first.interaction_id).not.toBe("old");
     expect(first.interaction_id).not.toBe(second.interaction_id);
   });
 
   it("refuses a card index past the lesson", () => {
-    expect(() => presentCard(lessonState(fixture, { current_card_index: 4 }))).toThrow(TeachingStateError);
+    expect(() => presentCard(lessonState(fixture, { current_card_index: 4 }))).toThrow(
+      TeachingStateError,
+    );
   });
 });

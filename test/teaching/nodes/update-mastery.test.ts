@@ -10,7 +10,7 @@ import {
 import type { CourseOutcome } from "../../../src/outcomes/schema.js";
 import { updateMastery } from "../../../src/teaching/nodes/update-mastery.js";
 import type { State } from "../../../src/teaching/state.js";
-import { lessonFixture } from "../support/fixtures.js";
+import { lessonFixture, without } from "../support/fixtures.js";
 import { silenceLogs } from "../support/logs.js";
 import { lessonState } from "../support/state.js";
 
@@ -28,7 +28,11 @@ const lessonLines = [
 
 /** A state whose enriched outcomes are whatever the test needs, valid or not. */
 function withOutcomes(outcomes: unknown): State {
-  return lessonState(fixture, { enriched_outcomes: outcomes as CourseOutcome[], attempts: 1, is_correct: true });
+  return lessonState(fixture, {
+    enriched_outcomes: outcomes as CourseOutcome[],
+    attempts: 1,
+    is_correct: true,
+  });
 }
 
 function thrownBy(state: State): MasteryValidationError {
@@ -51,10 +55,16 @@ afterEach(() => {
 
 describe("update_mastery", () => {
   it("appends one update per enriched outcome, keyed by its $id, and moves to the next card", () => {
-    const update = updateMastery(lessonState(fixture, { attempts: 1, is_correct: true, current_card_index: 2 }));
+    const update = updateMastery(
+      lessonState(fixture, { attempts: 1, is_correct: true, current_card_index: 2 }),
+    );
     expect(update.current_card_index).toBe(3);
     expect(update.mastery_updates).toEqual(
-      fixture.enrichedOutcomes.map((outcome) => ({ outcome_id: outcome.$id, score: 1, timestamp: expect.any(String) })),
+      fixture.enrichedOutcomes.map((outcome) => ({
+        outcome_id: outcome.$id,
+        score: 1,
+        timestamp: expect.any(String),
+      })),
     );
     expect(fixture.enrichedOutcomes).toHaveLength(3);
   });
@@ -68,11 +78,9 @@ describe("update_mastery", () => {
     { case: "skipped after a wrong answer", is_correct: false, attempts: 1, score: 0.3 },
   ])("scores a card $case as $score", ({ is_correct, attempts, score }) => {
     const update = updateMastery(lessonState(fixture, { is_correct, attempts }));
-    expect(Array.isArray(update.mastery_updates) && update.mastery_updates.map((u) => u.score)).toEqual([
-      score,
-      score,
-      score,
-    ]);
+    expect(
+      Array.isArray(update.mastery_updates) && update.mastery_updates.map((u) => u.score),
+    ).toEqual([score, score, score]);
   });
 
   describe("fails fast, writing nothing, on enriched outcomes that cannot key mastery", () => {
@@ -101,11 +109,14 @@ describe("update_mastery", () => {
       expect(error.code).toBe("INVALID_OUTCOME_TYPE");
       expect((error as InvalidOutcomeTypeError).value).toBe("O1");
       expect(error.context).toMatchObject({ ...lessonFields, value: "O1", type: "string" });
-      expect(error.message.split("\n")).toEqual(['Invalid outcome type (expected object, got string): "O1"', ...lessonLines]);
+      expect(error.message.split("\n")).toEqual([
+        'Invalid outcome type (expected object, got string): "O1"',
+        ...lessonLines,
+      ]);
     });
 
     it("an outcome without $id: OutcomeMissingIdError carrying the outcome", () => {
-      const { $id: _dropped, ...withoutId } = fixture.enrichedOutcomes[1]!;
+      const withoutId = without(fixture.enrichedOutcomes[1]!, "$id");
       const error = thrownBy(withOutcomes([fixture.enrichedOutcomes[0], withoutId]));
       expect(error).toBeInstanceOf(OutcomeMissingIdError);
       expect(error.code).toBe("OUTCOME_MISSING_ID");
@@ -154,7 +165,10 @@ describe("update_mastery", () => {
     it("logs the error once, structured, with the same context", () => {
       thrownBy(withOutcomes([]));
       expect(logs.error).toHaveBeenCalledTimes(1);
-      expect(logs.error.mock.calls[0]?.[0]).toEqual({ code: "MASTERY_UPDATE_BLOCKED", ...lessonFields });
+      expect(logs.error.mock.calls[0]?.[0]).toEqual({
+        code: "MASTERY_UPDATE_BLOCKED",
+        ...lessonFields,
+      });
     });
   });
 });

@@ -6,7 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { needsModel, LessonSnapshotSchema, type Card, type LessonSnapshot } from "../../../src/lessons/schema.js";
+import {
+  needsModel,
+  LessonSnapshotSchema,
+  type Card,
+  type LessonSnapshot,
+} from "../../../src/lessons/schema.js";
 import { uniqueId } from "../../../src/mastery/ids.js";
 import { extractOutcomeIds } from "../../../src/outcomes/refs.js";
 import { CourseOutcomeInputSchema, type CourseOutcome } from "../../../src/outcomes/schema.js";
@@ -44,7 +49,11 @@ export interface LessonOptions {
 /** The fractions lesson as a session snapshot in course_c84774 (the file says course_test_mock). */
 export function fixtureLesson(options: LessonOptions = {}): LessonSnapshot {
   const raw = z.looseObject({}).parse(readFixture("lessons/fractions-of-amounts.json"));
-  const lesson = LessonSnapshotSchema.parse({ ...raw, lessonTemplateId: LESSON_TEMPLATE_ID, courseId: COURSE_ID });
+  const lesson = LessonSnapshotSchema.parse({
+    ...raw,
+    lessonTemplateId: LESSON_TEMPLATE_ID,
+    courseId: COURSE_ID,
+  });
   if (options.cardList !== undefined) return { ...lesson, cards: options.cardList };
   if (options.cards === "deterministic") {
     return { ...lesson, cards: lesson.cards.filter((card) => !needsModel(card.cfu)) };
@@ -53,9 +62,14 @@ export function fixtureLesson(options: LessonOptions = {}): LessonSnapshot {
 }
 
 /** What enrichment returns for a lesson: every outcome of its course named by its outcome refs (O1 → three). */
-export function enrichOutcomes(lesson: LessonSnapshot, outcomes: readonly CourseOutcome[]): CourseOutcome[] {
+export function enrichOutcomes(
+  lesson: LessonSnapshot,
+  outcomes: readonly CourseOutcome[],
+): CourseOutcome[] {
   const wanted = new Set(extractOutcomeIds(lesson.outcomeRefs));
-  return outcomes.filter((outcome) => outcome.courseId === lesson.courseId && wanted.has(outcome.outcomeId));
+  return outcomes.filter(
+    (outcome) => outcome.courseId === lesson.courseId && wanted.has(outcome.outcomeId),
+  );
 }
 
 export interface LessonFixture {
@@ -130,4 +144,11 @@ export function wrongAnswer(card: Card): string {
     case "short_text":
       return "I am not sure";
   }
+}
+
+/** A copy of `value` without `key` (to build payloads with a field missing). */
+export function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
+  const copy = { ...value };
+  delete copy[key];
+  return copy;
 }

@@ -22,7 +22,10 @@ export interface TestGraph {
   graph: TeachingGraph;
   stores: Stores;
   /** A run config for a thread (add `configurable` overrides as needed). */
-  config: (threadId?: string, configurable?: Record<string, unknown>) => { configurable: Record<string, unknown> };
+  config: (
+    threadId?: string,
+    configurable?: Record<string, unknown>,
+  ) => { configurable: Record<string, unknown> };
 }
 
 let threadCounter = 0;
@@ -95,8 +98,15 @@ export async function playLesson(
   config = testGraph.config(),
 ): Promise<LessonRun> {
   const requests: AnswerRequest[] = [];
-  let result: unknown = await testGraph.graph.invoke({ session_context: sessionContext as never }, config);
-  for (let request = pendingRequest(result); request !== undefined; request = pendingRequest(result)) {
+  let result: unknown = await testGraph.graph.invoke(
+    { session_context: sessionContext as never },
+    config,
+  );
+  for (
+    let request = pendingRequest(result);
+    request !== undefined;
+    request = pendingRequest(result)
+  ) {
     requests.push(request);
     if (requests.length > 100) throw new Error("Lesson did not end after 100 answer requests");
     result = await testGraph.graph.invoke(new Command({ resume: respond(request) }), config);
@@ -119,7 +129,8 @@ export function scriptedStudent(
   const moves = new Map(Object.entries(plan).map(([cardId, list]) => [cardId, [...list]]));
   return (request) => {
     const card = lesson.cards[request.card_index];
-    if (card === undefined || card.id !== request.card_id) throw new Error(`Unexpected request for ${request.card_id}`);
+    if (card === undefined || card.id !== request.card_id)
+      throw new Error(`Unexpected request for ${request.card_id}`);
     const move = moves.get(card.id)?.shift() ?? "right";
     if (move === "skip") return skip(request);
     return submit(request, move === "right" ? correctAnswer(card) : wrongAnswer(card));

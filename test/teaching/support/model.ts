@@ -9,7 +9,9 @@ export function judgement(partialCredit: number, overrides: Record<string, unkno
     feedback: partialCredit >= 0.6 ? "Well reasoned." : "Check your working.",
     reasoning: `Scripted judgement with partial credit ${partialCredit}.`,
     partial_credit: partialCredit,
-    rubric_breakdown: [{ criterion: "Scripted criterion", points_awarded: partialCredit, max_points: 1 }],
+    rubric_breakdown: [
+      { criterion: "Scripted criterion", points_awarded: partialCredit, max_points: 1 },
+    ],
     ...overrides,
   });
 }
