@@ -7,7 +7,7 @@
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import { z } from "zod";
-import { CourseOutcomeSchema, type CourseOutcome } from "../outcomes/schema.js";
+import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import type { SessionContextInput } from "../session/context.js";
 import type { createTeachingGraph } from "../teaching/graph.js";
 import {
@@ -35,17 +35,14 @@ export interface PlayLessonOptions {
   echoAnswers: boolean;
 }
 
-const LessonResultSchema = z.looseObject({
+/** What a finished lesson recorded: the per-card updates, their outcomes, and the stored record. */
+const LessonResultSchema = z.object({
   mastery_updates: z.array(MasteryUpdateSchema),
   enriched_outcomes: z.array(CourseOutcomeSchema),
   mastery_record: MasteryRecordSchema,
 });
 
-export interface LessonResult {
-  mastery_updates: z.infer<typeof MasteryUpdateSchema>[];
-  enriched_outcomes: CourseOutcome[];
-  mastery_record: z.infer<typeof MasteryRecordSchema>;
-}
+export type LessonResult = z.infer<typeof LessonResultSchema>;
 
 export async function playLesson(options: PlayLessonOptions): Promise<LessonResult> {
   const { graph, answers, write } = options;
