@@ -21,11 +21,17 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** Wait this long before answering (slow responses; a client with a shorter timeout gives up). */
   delayMs?: number;
+  /**
+   * Handle the request first, then answer with `status` anyway: a response
+   * lost after the work was done (a gateway failing after Appwrite committed).
+   */
+  afterHandling?: boolean;
 }
 
 export interface FaultDecision {
   delayMs: number;
   error?: AppwriteApiError;
+  afterHandling: boolean;
 }
 
 /** The fault switchboard a test drives. */
@@ -53,9 +59,9 @@ export class Faults {
         (candidate.method === undefined || candidate.method === method) &&
         (candidate.path === undefined || candidate.path.test(path)),
     );
-    if (rule === undefined) return { delayMs: 0 };
+    if (rule === undefined) return { delayMs: 0, afterHandling: false };
     rule.remaining -= 1;
-    return { delayMs: rule.delayMs ?? 0, error: errorOf(rule, now) };
+    return { delayMs: rule.delayMs ?? 0, error: errorOf(rule, now), afterHandling: rule.afterHandling === true };
   }
 }
 

@@ -58,54 +58,62 @@ const METADATA_KEYS = new Set(["$id", "$sequence", "$tableId", "$databaseId", "$
 
 /**
  * Checks a full row's column values the way Appwrite's structure validator
- * does and returns them normalized (datetimes as Appwrite returns them, unset
- * columns as null). Throws a 400 `row_invalid_structure`.
+ * does and writes them, normalized (datetimes as Appwrite returns them, unset
+ * columns as null), into `target`. Throws a 400 `row_invalid_structure`.
  */
-export function validateColumns(table: TableDefinition, data: Record<string, unknown>): Record<string, unknown> {
-  const known = new Map(table.columns.map((column) => [column.key, column]));
+export function validateColumns<T extends Record<string, unknown>>(
+  table: TableDefinition,
+  data: Record<string, unknown>,
+  target: T,
+): T {
   for (const key of Object.keys(data)) {
-    if (!known.has(key) && !METADATA_KEYS.has(key)) throw apiErrors.invalidStructure(`Unknown attribute: "${key}"`);
+    if (!METADATA_KEYS.has(key) && !table.columns.some((column) => column.key === key)) {
+      throw apiErrors.invalidStructure(`Unknown attribute: "${key}"`);
+    }
   }
-  const values: Record<string, unknown> = {};
+  const values: Record<string, unknown> = target;
   for (const column of table.columns) {
     const value = data[column.key];
     if (value === undefined || value === null) {
       if (column.required) throw apiErrors.invalidStructure(`Missing required attribute "${column.key}"`);
       values[column.key] = null;
-      continue;
+    } else {
+      values[column.key] = validateValue(column, value);
     }
-    values[column.key] = validateValue(column, value);
   }
-  return values;
+  return target;
+}
+
+function invalidType(column: ColumnDefinition, expectation: string) {
+  return apiErrors.invalidStructure(`Attribute "${column.key}" has invalid type. Value must be ${expectation}`);
 }
 
 function validateValue(column: ColumnDefinition, value: unknown): unknown {
-  const invalid = (expectation: string) =>
-    apiErrors.invalidStructure(`Attribute "${column.key}" has invalid type. Value must be ${expectation}`);
   switch (column.type) {
     case "string":
-      // Appwrite counts characters (mb_strlen), not UTF-16 code units.
-      if (typeof value !== "string" || [...value].length > column.size) {
-        throw invalid(`a valid string and no longer than ${column.size} chars`);
+      // Appwrite counts characters (mb_strlen), not UTF-16 code units; there are never more
+      // characters than code units, so only a string longer in units needs counting.
+      if (typeof value !== "string" || (value.length > column.size && [...value].length > column.size)) {
+        throw invalidType(column, `a valid string and no longer than ${column.size} chars`);
       }
       return value;
     case "integer": {
       const min = column.min ?? Number.MIN_SAFE_INTEGER;
       const max = column.max ?? Number.MAX_SAFE_INTEGER;
       if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-        throw invalid(`a valid integer between ${min} and ${max}`);
+        throw invalidType(column, `a valid integer between ${min} and ${max}`);
       }
       return value;
     }
     case "float":
-      if (typeof value !== "number" || !Number.isFinite(value)) throw invalid("a valid float");
+      if (typeof value !== "number" || !Number.isFinite(value)) throw invalidType(column, "a valid float");
       return value;
     case "boolean":
-      if (typeof value !== "boolean") throw invalid("a valid boolean value");
+      if (typeof value !== "boolean") throw invalidType(column, "a valid boolean value");
       return value;
     case "datetime": {
       const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
-      if (Number.isNaN(ms)) throw invalid("a valid date in ISO 8601 format");
+      if (Number.isNaN(ms)) throw invalidType(column, "a valid date in ISO 8601 format");
       return formatDatetime(ms);
     }
   }

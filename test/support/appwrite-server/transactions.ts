@@ -12,7 +12,7 @@ import { z } from "zod";
 import { apiErrors } from "./errors.js";
 import { formatDatetime } from "./schema.js";
 import type { Table } from "./table.js";
-import { DuplicateRowError, StaleRowError, WriteBatch } from "./writes.js";
+import { DuplicateRowError, idOf, StaleRowError, WriteBatch } from "./writes.js";
 
 const ACTIONS = ["create", "update", "upsert", "delete", "bulkCreate", "bulkUpsert"] as const;
 
@@ -193,12 +193,4 @@ function bulkRows(data: unknown): Record<string, unknown>[] {
   const parsed = z.array(RowDataSchema).safeParse(data);
   if (!parsed.success) throw apiErrors.invalidArgument("Bulk operation data must be an array of row objects");
   return parsed.data;
-}
-
-/** A bulk or create row's `$id`, or Appwrite's generated one. */
-export function idOf(data: Record<string, unknown>): string {
-  const id = data.$id;
-  if (id === undefined) return "unique()";
-  if (typeof id !== "string") throw apiErrors.invalidArgument("$id must be a string");
-  return id;
 }
