@@ -9,6 +9,7 @@
  */
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { isTypedError } from "../errors.js";
 import { getLogger } from "../logger.js";
 import { auditFoundProblems, auditMastery, type AuditReport } from "../operator/audit.js";
 import { restoreFromBackup, type RestoreSummary } from "../operator/backup.js";
@@ -24,6 +25,12 @@ import type { Stores } from "../stores/ports.js";
 
 const EXIT_OK = 0;
 const EXIT_PROBLEMS = 1;
+
+/** Appwrite's largest page: the fewest round trips; a run holds two pages at once. */
+const DEFAULT_PAGE_SIZE = 5000;
+/** One Appwrite transaction's worth (the Free plan's 100 operations): each bulk write is atomic. */
+const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_CONCURRENCY = 4;
 
 /** What the commands reach outside themselves; tests pass their own. */
 export interface MasteryCommandDeps {
@@ -94,7 +101,7 @@ export function registerMasteryCommands(
         "Exit code 1 when any is found.",
     )
     .option("--json", "print one JSON object instead of the table")
-    .option("--page-size <n>", "records per page read", positiveInt, 1000)
+    .option("--page-size <n>", "records per page read", positiveInt, DEFAULT_PAGE_SIZE)
     .option("--samples <n>", "record ids listed per category", positiveInt, 5)
     .action(async (options: { json?: boolean; pageSize: number; samples: number }) => {
       const report = await withStores(deps, (stores) =>
@@ -131,9 +138,9 @@ export function registerMasteryCommands(
       ).conflicts("dryRun"),
     )
     .option("--json", "print one JSON object: {records: [...], summary: {...}}")
-    .option("--page-size <n>", "records per page read", positiveInt, 1000)
-    .option("--batch-size <n>", "repairs per bulk write", positiveInt, 100)
-    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, 4)
+    .option("--page-size <n>", "records per page read", positiveInt, DEFAULT_PAGE_SIZE)
+    .option("--batch-size <n>", "repairs per bulk write", positiveInt, DEFAULT_BATCH_SIZE)
+    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, DEFAULT_CONCURRENCY)
     .action(
       async (options: {
         dryRun?: boolean;
@@ -170,7 +177,10 @@ export function registerMasteryCommands(
               );
             },
           }),
-        );
+        ).catch((error: unknown) => {
+          output?.abort(error);
+          throw error;
+        });
         if (output !== undefined) output.end(summary);
         else deps.stdout.write(formatCleanSummary(summary));
         deps.setExitCode(cleanFoundProblems(summary) ? EXIT_PROBLEMS : EXIT_OK);
@@ -185,8 +195,8 @@ export function registerMasteryCommands(
     )
     .requiredOption("--from <file>", "backup file (JSON Lines) written by mastery clean")
     .option("--json", "print one JSON object")
-    .option("--batch-size <n>", "records per bulk write", positiveInt, 100)
-    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, 4)
+    .option("--batch-size <n>", "records per bulk write", positiveInt, DEFAULT_BATCH_SIZE)
+    .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, DEFAULT_CONCURRENCY)
     .action(
       async (options: { from: string; json?: boolean; batchSize: number; concurrency: number }) => {
         const summary = await withStores(deps, (stores) =>
@@ -218,7 +228,8 @@ function logRecordError(result: CleanRecordResult): void {
 
 /**
  * Streams `{"records":[...],"summary":{...}}` one record at a time, so a large
- * run never holds its report in memory.
+ * run never holds its report in memory. A run that fails ends the document with
+ * `"summary":null,"error":{code,message}` instead, so stdout stays valid JSON.
  */
 class JsonRecordsWriter {
   private count = 0;
@@ -234,6 +245,15 @@ class JsonRecordsWriter {
 
   end(summary: CleanSummary): void {
     this.out.write(`${this.count === 0 ? "" : "\n"}],"summary":${JSON.stringify(summary)}}\n`);
+  }
+
+  abort(error: unknown): void {
+    const described = isTypedError(error)
+      ? { code: error.code, message: error.message }
+      : { code: "UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
+    this.out.write(
+      `${this.count === 0 ? "" : "\n"}],"summary":null,"error":${JSON.stringify(described)}}\n`,
+    );
   }
 }
 

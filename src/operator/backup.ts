@@ -130,7 +130,7 @@ export interface BackupLine {
  */
 export async function* readBackup(
   path: string,
-  options: { batchSize: number; start?: number; end: number; firstLine?: number },
+  options: { batchSize: number; start?: number; end: number },
 ): AsyncGenerator<BackupLine[], void, undefined> {
   const start = options.start ?? 0;
   if (options.end <= start) return;
@@ -138,7 +138,8 @@ export async function* readBackup(
     input: createReadStream(path, { start, end: options.end - 1 }),
     crlfDelay: Infinity,
   });
-  let lineNumber = (options.firstLine ?? 1) - 1;
+  // Counted from `start`: a restore reads from the file's beginning, so its errors name the file's lines.
+  let lineNumber = 0;
   let batch: BackupLine[] = [];
   for await (const text of lines) {
     lineNumber += 1;

@@ -156,9 +156,7 @@ class CleanRun {
 
   async clean(): Promise<CleanSummary> {
     if (this.options.backupPath === undefined) {
-      throw new OperatorStateError("a clean that writes needs a backup path", {
-        options: this.options,
-      });
+      throw new OperatorStateError("a clean that writes needs a backup path", {});
     }
     const backup = await BackupWriter.open(this.options.backupPath);
     try {

@@ -191,6 +191,29 @@ describe("teaching-graph mastery (in process, memory store)", () => {
     },
   );
 
+  it("ends clean --json with the error when the run fails, keeping stdout valid JSON", async () => {
+    const failing = new StoreUnavailableError("test", "down");
+    const program = new Command("teaching-graph").exitOverride();
+    registerMasteryCommands(program, {
+      openStores: () => Promise.reject(failing),
+      stdout,
+      stderr,
+      setExitCode: (code) => {
+        exitCode = code;
+      },
+      now: () => new Date(),
+    });
+    await expect(
+      program.parseAsync(["node", "teaching-graph", "mastery", "clean", "--dry-run", "--json"]),
+    ).rejects.toBe(failing);
+    expect(JSON.parse(stdout.text)).toEqual({
+      records: [],
+      summary: null,
+      error: { code: "STORE_UNAVAILABLE", message: failing.message },
+    });
+    expect(exitCode).toBeUndefined();
+  });
+
   it("lets a store failure propagate as a typed error (exit code 2 in main)", async () => {
     const failing = new StoreUnavailableError("test", "down");
     const program = new Command("teaching-graph").exitOverride();

@@ -45,10 +45,9 @@ describe("backup files", () => {
       batchSize: 1,
       start: again.startOffset,
       end: again.endOffset,
-      firstLine: 2,
     }))
       read.push(...batch);
-    expect(read).toEqual([{ record: second, line: 2 }]);
+    expect(read).toEqual([{ record: second, line: 1 }]);
   });
 
   it("restores records exactly (corrupt ones too), the first line of each record winning", async () => {
