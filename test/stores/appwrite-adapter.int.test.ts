@@ -9,11 +9,22 @@ import { Query } from "node-appwrite";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getLogger } from "../../src/logger.js";
 import type { MasteryUpdate } from "../../src/mastery/ema.js";
-import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from "../../src/stores/errors.js";
-import { AppwriteStoreError, createAppwriteStores, type AppwriteStoreOptions } from "../../src/stores/appwrite/index.js";
+import {
+  StoreConflictError,
+  StoreNotFoundError,
+  StoreUnavailableError,
+} from "../../src/stores/errors.js";
+import {
+  AppwriteStoreError,
+  createAppwriteStores,
+  type AppwriteStoreOptions,
+} from "../../src/stores/appwrite/index.js";
 import { ledgerRowId } from "../../src/stores/appwrite/mastery.js";
 import type { Stores } from "../../src/stores/ports.js";
-import { startAppwriteTestServer, type AppwriteTestServer } from "../support/appwrite-server/index.js";
+import {
+  startAppwriteTestServer,
+  type AppwriteTestServer,
+} from "../support/appwrite-server/index.js";
 import { appwriteSettingsFor, FAST_OPTIONS } from "../support/appwrite-server/settings.js";
 import { makeOutcome, rejectionOf, testId } from "./contract.js";
 
@@ -32,12 +43,21 @@ function storesFor(options: AppwriteStoreOptions = FAST_OPTIONS, apiKey = server
 }
 
 /** Options whose waits are recorded instead of slept. */
-function recordingOptions(retry: AppwriteStoreOptions["retry"] = {}): { options: AppwriteStoreOptions; delays: number[] } {
+function recordingOptions(retry: AppwriteStoreOptions["retry"] = {}): {
+  options: AppwriteStoreOptions;
+  delays: number[];
+} {
   const delays: number[] = [];
   const sleep = async (ms: number) => {
     delays.push(ms);
   };
-  return { delays, options: { ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, sleep, random: () => 0.5, ...retry } } };
+  return {
+    delays,
+    options: {
+      ...FAST_OPTIONS,
+      retry: { ...FAST_OPTIONS.retry, sleep, random: () => 0.5, ...retry },
+    },
+  };
 }
 
 function update(outcome_id: string, score: number): MasteryUpdate {
@@ -103,7 +123,10 @@ describe("transient failures", () => {
     const { options, delays } = recordingOptions({ maxDelayMs: 5000 });
     server.faults.add({ status: 429, retryAfterSeconds: 60 });
     const before = server.requestCount;
-    const error = await rejectionOf(storesFor(options).outcomes.getByIds([A]), StoreUnavailableError);
+    const error = await rejectionOf(
+      storesFor(options).outcomes.getByIds([A]),
+      StoreUnavailableError,
+    );
     expect(error.code).toBe("STORE_UNAVAILABLE");
     expect(error.context).toMatchObject({
       backend: "appwrite",
@@ -130,7 +153,10 @@ describe("transient failures", () => {
   });
 
   it("retries a response slower than the timeout", async () => {
-    const stores = storesFor({ ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, requestTimeoutMs: 100 } });
+    const stores = storesFor({
+      ...FAST_OPTIONS,
+      retry: { ...FAST_OPTIONS.retry, requestTimeoutMs: 100 },
+    });
     server.faults.add({ delayMs: 400, method: "GET" });
     const before = server.requestCount;
     expect(await stores.outcomes.getByIds([B])).toHaveLength(1);
@@ -152,7 +178,13 @@ describe("transient failures", () => {
     });
     expect(server.requestCount).toBe(before + 3);
     expect(warn).toHaveBeenCalledTimes(2);
-    for (const text of [String(error), error.stack, JSON.stringify(error.context), inspect(error, { depth: 10 }), JSON.stringify(warn.mock.calls)]) {
+    for (const text of [
+      String(error),
+      error.stack,
+      JSON.stringify(error.context),
+      inspect(error, { depth: 10 }),
+      JSON.stringify(warn.mock.calls),
+    ]) {
       expect(text).not.toContain(server.apiKey);
     }
   });
@@ -162,9 +194,18 @@ describe("refused requests", () => {
   it("raises a typed 401 for a wrong API key, without retrying and without either key in the error", async () => {
     const wrongKey = "standard_this-is-not-the-key";
     const before = server.requestCount;
-    const error = await rejectionOf(storesFor(FAST_OPTIONS, wrongKey).outcomes.getByIds([A]), AppwriteStoreError);
+    const error = await rejectionOf(
+      storesFor(FAST_OPTIONS, wrongKey).outcomes.getByIds([A]),
+      AppwriteStoreError,
+    );
     expect(error.code).toBe("APPWRITE_UNAUTHORIZED");
-    expect(error.context).toMatchObject({ operation: "listRows", table: "course_outcomes", appwriteCode: 401, appwriteType: "user_unauthorized", attempts: 1 });
+    expect(error.context).toMatchObject({
+      operation: "listRows",
+      table: "course_outcomes",
+      appwriteCode: 401,
+      appwriteType: "user_unauthorized",
+      attempts: 1,
+    });
     expect(server.requestCount).toBe(before + 1);
     for (const text of [String(error), inspect(error, { depth: 10 })]) {
       expect(text).not.toContain(wrongKey);
@@ -185,7 +226,12 @@ describe("refused requests", () => {
     };
     const error = await rejectionOf(stores.lessons.putSession(session), AppwriteStoreError);
     expect(error.code).toBe("APPWRITE_REQUEST_FAILED");
-    expect(error.context).toMatchObject({ table: "sessions", rowId: "sess_huge", appwriteCode: 400, appwriteType: "row_invalid_structure" });
+    expect(error.context).toMatchObject({
+      table: "sessions",
+      rowId: "sess_huge",
+      appwriteCode: 400,
+      appwriteType: "row_invalid_structure",
+    });
     await rejectionOf(stores.lessons.getSession("sess_huge"), StoreNotFoundError);
   });
 
@@ -195,7 +241,11 @@ describe("refused requests", () => {
       { ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, maxAttempts: 2 } },
     );
     const error = await rejectionOf(stores.outcomes.listByCourse(courseId), StoreUnavailableError);
-    expect(error.context).toMatchObject({ operation: "listRows", attempts: 2, transport: expect.stringContaining("network error") });
+    expect(error.context).toMatchObject({
+      operation: "listRows",
+      attempts: 2,
+      transport: expect.stringContaining("network error"),
+    });
     await stores.close();
     await rejectionOf(stores.outcomes.listByCourse(courseId), StoreUnavailableError);
   });
@@ -209,7 +259,9 @@ describe("paging", () => {
     const lists = server.requests.slice(before);
     expect(lists).toHaveLength(3);
     expect(lists.every((request) => request.queries.includes(Query.limit(7)))).toBe(true);
-    expect(lists.map((request) => request.queries.some((query) => query.includes("cursorAfter")))).toEqual([false, true, true]);
+    expect(
+      lists.map((request) => request.queries.some((query) => query.includes("cursorAfter"))),
+    ).toEqual([false, true, true]);
   });
 
   it("scans MasteryV2 beyond Appwrite's default 25 rows", async () => {
@@ -227,18 +279,43 @@ describe("paging", () => {
     for await (const page of storesFor().mastery.scan({ pageSize: 40 })) pages.push(page.length);
     expect(pages).toEqual([40, 20]);
   });
+
+  it("resumes a scan after an ID whose row no longer exists", async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => testId("gone", i * 2));
+    server.seedRows(
+      "MasteryV2",
+      ids.map((id, i) => ({
+        $id: id,
+        studentId: `s${i}`,
+        courseId,
+        emaByOutcome: "{}",
+        updatedAt: "2025-11-12T12:00:00.000Z",
+      })),
+    );
+    const resumed: string[] = [];
+    for await (const page of storesFor().mastery.scan({ pageSize: 2, after: testId("gone", 9) })) {
+      resumed.push(...page.map((record) => record.$id));
+    }
+    expect(resumed).toEqual(ids.slice(5));
+  });
 });
 
 describe("writers in separate processes", () => {
   it("lands 20 concurrent lessons applied through 4 store instances", async () => {
     // The default conflict backoff (not the fast one): a loser must wait about an attempt's length
     // for the others to finish, or the shared apply loop's 10 attempts can run out under this contention.
-    const instances = Array.from({ length: 4 }, () => storesFor({ ...FAST_OPTIONS, conflictBackoff: {} }));
+    const instances = Array.from({ length: 4 }, () =>
+      storesFor({ ...FAST_OPTIONS, conflictBackoff: {} }),
+    );
     const results = await Promise.all(
-      outcomeIds.map((id, i) => apply(instances[i % 4] as Stores, `sess_race_${i}`, [update(id, 0.5)])),
+      outcomeIds.map((id, i) =>
+        apply(instances[i % 4] as Stores, `sess_race_${i}`, [update(id, 0.5)]),
+      ),
     );
     expect(results.every((result) => result.status === "applied")).toBe(true);
-    expect(await emaOf(instances[0] as Stores)).toEqual(Object.fromEntries(outcomeIds.map((id) => [id, 0.5])));
+    expect(await emaOf(instances[0] as Stores)).toEqual(
+      Object.fromEntries(outcomeIds.map((id) => [id, 0.5])),
+    );
     expect(server.rows("MasteryV2")).toHaveLength(1);
     const ledger = server.rows("mastery_ledger");
     expect(ledger).toHaveLength(20);
@@ -250,16 +327,24 @@ describe("writers in separate processes", () => {
     const [first, second] = [storesFor(), storesFor()];
     await apply(first, "sess_0", [update(C, 1)]);
     server.faults.add({ method: "PATCH", path: COMMIT, delayMs: 300, times: 2 });
-    const results = await Promise.all([apply(first, "sess_1", [update(A, 1)]), apply(second, "sess_2", [update(B, 0.4)])]);
+    const results = await Promise.all([
+      apply(first, "sess_1", [update(A, 1)]),
+      apply(second, "sess_2", [update(B, 0.4)]),
+    ]);
     expect(results.map((result) => result.status)).toEqual(["applied", "applied"]);
     expect(await emaOf(first)).toEqual({ [A]: 1, [B]: 0.4, [C]: 1 });
-    expect(server.requests.filter((request) => COMMIT.test(request.path) && request.status === 409)).toHaveLength(1);
+    expect(
+      server.requests.filter((request) => COMMIT.test(request.path) && request.status === 409),
+    ).toHaveLength(1);
   });
 
   it("lets the unique index decide between two first lessons, and merges the loser's", async () => {
     const [first, second] = [storesFor(), storesFor()];
     server.faults.add({ method: "PATCH", path: COMMIT, delayMs: 300, times: 2 });
-    const results = await Promise.all([apply(first, "sess_1", [update(A, 1)]), apply(second, "sess_2", [update(B, 0.4)])]);
+    const results = await Promise.all([
+      apply(first, "sess_1", [update(A, 1)]),
+      apply(second, "sess_2", [update(B, 0.4)]),
+    ]);
     expect(new Set(results.map((result) => result.recordId)).size).toBe(1);
     expect(await emaOf(second)).toEqual({ [A]: 1, [B]: 0.4 });
     expect(server.rows("MasteryV2")).toHaveLength(1);
@@ -268,7 +353,10 @@ describe("writers in separate processes", () => {
   it("applies one session once when two processes retry it together", async () => {
     const [first, second] = [storesFor(), storesFor()];
     server.faults.add({ method: "PATCH", path: COMMIT, delayMs: 300, times: 2 });
-    const results = await Promise.all([apply(first, "sess_1", [update(A, 0.5)]), apply(second, "sess_1", [update(A, 0.5)])]);
+    const results = await Promise.all([
+      apply(first, "sess_1", [update(A, 0.5)]),
+      apply(second, "sess_1", [update(A, 0.5)]),
+    ]);
     expect(results.map((result) => result.status).sort()).toEqual(["already_applied", "applied"]);
     expect(await emaOf(first)).toEqual({ [A]: 0.5 });
     expect(server.rows("mastery_ledger")).toHaveLength(1);
@@ -281,10 +369,18 @@ describe("writers in separate processes", () => {
     if (read === null) throw new Error("the record was not written");
     server.faults.add({ method: "PATCH", path: COMMIT, delayMs: 300 });
     const repair = operator.mastery.repair([
-      { $id: read.$id, studentId, courseId, expectedUpdatedAt: read.updatedAt, emaByOutcome: { [A]: 1, [B]: 0.2 } },
+      {
+        $id: read.$id,
+        studentId,
+        courseId,
+        expectedUpdatedAt: read.updatedAt,
+        emaByOutcome: { [A]: 1, [B]: 0.2 },
+      },
     ]);
     const refused = rejectionOf(repair, StoreConflictError);
-    await until(() => server.requests.some((request) => request.method === "PATCH" && COMMIT.test(request.path)));
+    await until(() =>
+      server.requests.some((request) => request.method === "PATCH" && COMMIT.test(request.path)),
+    );
     await apply(graph, "sess_1", [update(C, 0.9)]);
     const error = await refused;
     expect(error.context).toMatchObject({ id: read.$id, expectedUpdatedAt: read.updatedAt });
@@ -309,7 +405,10 @@ describe("commits whose outcome is unknown", () => {
   });
 
   it("never applies a session twice when a commit times out and lands later", async () => {
-    const stores = storesFor({ ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, requestTimeoutMs: 150 } });
+    const stores = storesFor({
+      ...FAST_OPTIONS,
+      retry: { ...FAST_OPTIONS.retry, requestTimeoutMs: 150 },
+    });
     await apply(stores, "sess_0", [update(A, 1)]);
     server.faults.add({ method: "PATCH", path: COMMIT, delayMs: 400 });
     const result = await apply(stores, "sess_1", [update(A, 0)]);
@@ -323,10 +422,19 @@ describe("commits whose outcome is unknown", () => {
 describe("rows this adapter did not write", () => {
   it("folds into a legacy row without a revision and gives it one", async () => {
     server.seedRows("MasteryV2", [
-      { $id: testId("legacy", 1), studentId, courseId, emaByOutcome: JSON.stringify({ [A]: 0.5 }), updatedAt: "2025-11-12T12:00:00.000Z" },
+      {
+        $id: testId("legacy", 1),
+        studentId,
+        courseId,
+        emaByOutcome: JSON.stringify({ [A]: 0.5 }),
+        updatedAt: "2025-11-12T12:00:00.000Z",
+      },
     ]);
     const stores = storesFor();
-    expect(await apply(stores, "sess_1", [update(A, 1)])).toMatchObject({ status: "applied", recordId: testId("legacy", 1) });
+    expect(await apply(stores, "sess_1", [update(A, 1)])).toMatchObject({
+      status: "applied",
+      recordId: testId("legacy", 1),
+    });
     expect(await emaOf(stores)).toEqual({ [A]: 0.65 });
     expect(server.rows("MasteryV2")[0]?.revision).toEqual(expect.any(String));
     expect(server.rows("mastery_ledger")[0]?.baseRevision).toMatch(/^legacy:/);
@@ -366,12 +474,16 @@ describe("operator writes", () => {
         emaByOutcome: { [A]: 0.5 },
       })),
     );
-    const transactionRequests = server.requests.slice(before).filter((request) => request.path.startsWith("/tablesdb/transactions"));
+    const transactionRequests = server.requests
+      .slice(before)
+      .filter((request) => request.path.startsWith("/tablesdb/transactions"));
     expect(transactionRequests.map((request) => request.method)).toEqual(["POST", "POST", "PATCH"]);
     const ledger = server.rows("mastery_ledger");
     expect(ledger).toHaveLength(3);
     expect(new Set(ledger.map((row) => row.transactionId)).size).toBe(1);
     expect(ledger.every((row) => row.operation === "repair")).toBe(true);
-    expect(server.rows("MasteryV2").map((row) => row.emaByOutcome)).toEqual(Array(3).fill(JSON.stringify({ [A]: 0.5 })));
+    expect(server.rows("MasteryV2").map((row) => row.emaByOutcome)).toEqual(
+      Array(3).fill(JSON.stringify({ [A]: 0.5 })),
+    );
   });
 });

@@ -6,5 +6,8 @@ import { describeStoreContract } from "./contract.js";
 
 describeStoreContract("appwrite", async () => {
   const server = await startAppwriteTestServer();
-  return { stores: createAppwriteStores(appwriteSettingsFor(server), FAST_OPTIONS), cleanup: () => server.close() };
+  return {
+    stores: createAppwriteStores(appwriteSettingsFor(server), FAST_OPTIONS),
+    cleanup: () => server.close(),
+  };
 });

@@ -39,7 +39,9 @@ export class AppwriteStoreError extends TeachingGraphError {
     super(
       unauthorized ? "APPWRITE_UNAUTHORIZED" : "APPWRITE_REQUEST_FAILED",
       `Appwrite ${target.operation} on ${target.table}${target.rowId === undefined ? "" : ` row ${JSON.stringify(target.rowId)}`} failed: ${reply.status} ${reply.type}: ${reply.message}` +
-        (unauthorized ? " (check APPWRITE_PROJECT_ID and APPWRITE_API_KEY, and the key's scopes)" : ""),
+        (unauthorized
+          ? " (check APPWRITE_PROJECT_ID and APPWRITE_API_KEY, and the key's scopes)"
+          : ""),
       {
         operation: target.operation,
         table: target.table,

@@ -47,7 +47,11 @@ export class AppwriteGateway {
   }
 
   /** One request through the retry policy. */
-  async request<T>(target: RequestTarget, send: (db: TablesDB) => Promise<T>, mode: RetryMode = "idempotent"): Promise<T> {
+  async request<T>(
+    target: RequestTarget,
+    send: (db: TablesDB) => Promise<T>,
+    mode: RetryMode = "idempotent",
+  ): Promise<T> {
     const db = this.db();
     return withRetries(this.policy, target, mode, () => send(db));
   }
@@ -71,16 +75,32 @@ export class AppwriteGateway {
       db.listRows({ databaseId: this.settings.databaseId, tableId: table, queries, total: false }),
     );
     const parsed = RowListSchema.safeParse(list);
-    if (!parsed.success) throw new StoreDataError(table, "(list)", `unexpected listRows response: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new StoreDataError(
+        table,
+        "(list)",
+        `unexpected listRows response: ${parsed.error.message}`,
+      );
     return parsed.data.rows;
   }
 
-  /** Every row matching `filters`, in `$id` order, page by page from `after`. */
-  async *pages(table: string, filters: string[], pageSize = this.pageSize, after?: string): AsyncGenerator<AppwriteRow[]> {
-    let cursor = after;
+  /**
+   * Every row matching `filters`, in `$id` order, page by page. `after`
+   * resumes past that ID with `$id > after` (the row need not exist any more);
+   * later pages follow Appwrite's `cursorAfter`.
+   */
+  async *pages(
+    table: string,
+    filters: string[],
+    pageSize = this.pageSize,
+    after?: string,
+  ): AsyncGenerator<AppwriteRow[]> {
+    const resume = after === undefined ? [] : [Query.greaterThan("$id", after)];
+    let cursor: string | undefined;
     for (;;) {
       const page = await this.listRows(table, [
         ...filters,
+        ...resume,
         Query.orderAsc("$id"),
         Query.limit(pageSize),
         ...(cursor === undefined ? [] : [Query.cursorAfter(cursor)]),
@@ -100,11 +120,21 @@ export class AppwriteGateway {
   }
 
   /** Every row whose `column` is one of `values` (chunked under Appwrite's 100-value cap), in `$id` order. */
-  async listWhereIn(table: string, column: string, values: readonly string[], filters: string[] = []): Promise<AppwriteRow[]> {
+  async listWhereIn(
+    table: string,
+    column: string,
+    values: readonly string[],
+    filters: string[] = [],
+  ): Promise<AppwriteRow[]> {
     const unique = [...new Set(values)];
     const rows: AppwriteRow[] = [];
     for (let start = 0; start < unique.length; start += MAX_EQUAL_VALUES) {
-      rows.push(...(await this.listAll(table, [...filters, Query.equal(column, unique.slice(start, start + MAX_EQUAL_VALUES))])));
+      rows.push(
+        ...(await this.listAll(table, [
+          ...filters,
+          Query.equal(column, unique.slice(start, start + MAX_EQUAL_VALUES)),
+        ])),
+      );
     }
     return rows.sort((a, b) => (a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0));
   }
@@ -146,12 +176,16 @@ export class AppwriteGateway {
   ): Promise<"committed" | "stale"> {
     const databaseId = this.settings.databaseId;
     const transaction = TransactionSchema.parse(
-      await this.request({ ...target, operation: "createTransaction" }, (db) => db.createTransaction({ ttl: 60 })),
+      await this.request({ ...target, operation: "createTransaction" }, (db) =>
+        db.createTransaction({ ttl: 60 }),
+      ),
     );
     const transactionId = transaction.$id;
     const operations = build(transactionId).map((operation) => ({ ...operation, databaseId }));
     try {
-      await this.request({ ...target, operation: "createOperations" }, (db) => db.createOperations({ transactionId, operations }));
+      await this.request({ ...target, operation: "createOperations" }, (db) =>
+        db.createOperations({ transactionId, operations }),
+      );
     } catch (error) {
       if (!isStale(error)) throw error;
       await this.request({ ...target, operation: "rollbackTransaction" }, (db) =>
@@ -160,11 +194,16 @@ export class AppwriteGateway {
       return "stale";
     }
     try {
-      await this.request({ ...target, operation: "commitTransaction" }, (db) => db.updateTransaction({ transactionId, commit: true }), "once");
+      await this.request(
+        { ...target, operation: "commitTransaction" },
+        (db) => db.updateTransaction({ transactionId, commit: true }),
+        "once",
+      );
       return "committed";
     } catch (error) {
       if (isStale(error)) return "stale";
-      if (error instanceof AppwriteOutcomeUnknownError) return (await committed(transactionId)) ? "committed" : "stale";
+      if (error instanceof AppwriteOutcomeUnknownError)
+        return (await committed(transactionId)) ? "committed" : "stale";
       throw error;
     }
   }
@@ -184,12 +223,17 @@ export class AppwriteGateway {
 
 function parseRow(table: string, row: unknown): AppwriteRow {
   const parsed = AppwriteRowSchema.safeParse(row);
-  if (!parsed.success) throw new StoreDataError(table, "(row)", `unexpected row: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new StoreDataError(table, "(row)", `unexpected row: ${parsed.error.message}`);
   return parsed.data;
 }
 
 export function isRowNotFound(error: unknown): boolean {
-  return error instanceof AppwriteStoreError && error.appwriteCode === 404 && error.appwriteType === "row_not_found";
+  return (
+    error instanceof AppwriteStoreError &&
+    error.appwriteCode === 404 &&
+    error.appwriteType === "row_not_found"
+  );
 }
 
 /** Appwrite's answers meaning "the data moved under this write; read again". */
@@ -197,7 +241,9 @@ function isStale(error: unknown): boolean {
   return (
     error instanceof AppwriteStoreError &&
     ((error.appwriteCode === 409 &&
-      ["transaction_conflict", "row_already_exists", "row_update_conflict"].includes(error.appwriteType)) ||
+      ["transaction_conflict", "row_already_exists", "row_update_conflict"].includes(
+        error.appwriteType,
+      )) ||
       isRowNotFound(error))
   );
 }

@@ -12,14 +12,23 @@ import { z } from "zod";
 export class AppwriteHttpError extends AppwriteException {
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, status: number, type: string, response: string, retryAfterMs: number | undefined) {
+  constructor(
+    message: string,
+    status: number,
+    type: string,
+    response: string,
+    retryAfterMs: number | undefined,
+  ) {
     super(message, status, type, response);
     this.name = "AppwriteHttpError";
     this.retryAfterMs = retryAfterMs;
   }
 }
 
-const ErrorBodySchema = z.looseObject({ message: z.string().optional(), type: z.string().optional() });
+const ErrorBodySchema = z.looseObject({
+  message: z.string().optional(),
+  type: z.string().optional(),
+});
 
 export class TimedClient extends Client {
   constructor(
@@ -36,7 +45,8 @@ export class TimedClient extends Client {
     params: Payload = {},
     responseType = "json",
   ): Promise<unknown> {
-    if (responseType !== "json") throw new Error(`TimedClient only serves JSON endpoints, not ${responseType}`);
+    if (responseType !== "json")
+      throw new Error(`TimedClient only serves JSON endpoints, not ${responseType}`);
     const { uri, options } = this.prepareRequest(method, url, headers, params);
     const body = options.body;
     if (body !== undefined && body !== null && typeof body !== "string") {
@@ -49,12 +59,20 @@ export class TimedClient extends Client {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
-    const json = response.headers.get("content-type")?.includes("application/json") ? parseJson(text) : undefined;
+    const json = response.headers.get("content-type")?.includes("application/json")
+      ? parseJson(text)
+      : undefined;
     if (response.status >= 400) {
       const error = ErrorBodySchema.safeParse(json);
       const message = (error.success ? error.data.message : undefined) ?? text;
       const type = (error.success ? error.data.type : undefined) ?? "";
-      throw new AppwriteHttpError(message, response.status, type, text, retryAfterMs(response.headers, this.now()));
+      throw new AppwriteHttpError(
+        message,
+        response.status,
+        type,
+        text,
+        retryAfterMs(response.headers, this.now()),
+      );
     }
     return json ?? { message: text };
   }

@@ -26,7 +26,10 @@ export interface AppwriteStoreOptions {
   conflictBackoff?: Partial<Pick<ConflictBackoff, "baseDelayMs" | "maxDelayMs">>;
 }
 
-export function createAppwriteStores(settings: AppwriteSettings, options: AppwriteStoreOptions = {}): Stores {
+export function createAppwriteStores(
+  settings: AppwriteSettings,
+  options: AppwriteStoreOptions = {},
+): Stores {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const gateway = new AppwriteGateway(settings, policy, options.pageSize ?? 100);
   const outcomes = createAppwriteOutcomeStore(gateway, settings.tables.courseOutcomes);

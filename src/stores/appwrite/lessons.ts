@@ -45,7 +45,10 @@ export function createAppwriteLessonStore(
       try {
         await gateway.updateRow(tables.sessions, sessionId, { threadId });
       } catch (error) {
-        if (isRowNotFound(error)) throw new StoreNotFoundError(tables.sessions, sessionId, { operation: "setSessionThread" });
+        if (isRowNotFound(error))
+          throw new StoreNotFoundError(tables.sessions, sessionId, {
+            operation: "setSessionThread",
+          });
         throw error;
       }
     },

@@ -48,7 +48,8 @@ export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow 
     updatedAt: isoDatetime(columns.updatedAt),
   });
   // A row no adapter write has touched yet has no revision; its system timestamp stands in.
-  const revision = typeof columns.revision === "string" ? columns.revision : `legacy:${row.$updatedAt}`;
+  const revision =
+    typeof columns.revision === "string" ? columns.revision : `legacy:${row.$updatedAt}`;
   return { record, revision };
 }
 
@@ -78,12 +79,20 @@ export function ledgerEntryFromRow(
   row: AppwriteRow,
   sessionId: string,
 ): MasteryLedgerEntry & { transactionId: string } {
-  const entry = parseStoredRow(LedgerRowSchema, table, row.$id, { ...columnsOf(row), appliedAt: isoDatetime(row.appliedAt) });
+  const entry = parseStoredRow(LedgerRowSchema, table, row.$id, {
+    ...columnsOf(row),
+    appliedAt: isoDatetime(row.appliedAt),
+  });
   if (entry.sessionId !== sessionId) {
-    throw new StoreDataError(table, row.$id, "the ledger row under this session's ID belongs to another session", {
-      sessionId,
-      storedSessionId: entry.sessionId,
-    });
+    throw new StoreDataError(
+      table,
+      row.$id,
+      "the ledger row under this session's ID belongs to another session",
+      {
+        sessionId,
+        storedSessionId: entry.sessionId,
+      },
+    );
   }
   return entry;
 }

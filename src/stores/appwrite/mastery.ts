@@ -28,7 +28,7 @@ import { Query } from "node-appwrite";
 import { z } from "zod";
 import { uniqueId } from "../../mastery/ids.js";
 import { StoreConflictError, StoreDataError } from "../errors.js";
-import type { CourseOutcomeStore, MasteryRecord, MasteryRepair, MasteryStore } from "../ports.js";
+import type { CourseOutcomeStore, MasteryRecord, MasteryStore } from "../ports.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
@@ -40,7 +40,12 @@ import {
 } from "../shared/mastery-write.js";
 import { parseInput } from "../shared/rows.js";
 import type { AppwriteGateway, AppwriteRow, TransactionOperation } from "./gateway.js";
-import { ledgerEntryFromRow, masteryColumns, masteryFromRow, type ReadMasteryRow } from "./mapping.js";
+import {
+  ledgerEntryFromRow,
+  masteryColumns,
+  masteryFromRow,
+  type ReadMasteryRow,
+} from "./mapping.js";
 
 /** Records per repair or restore transaction (each a bulkCreate and a bulkUpsert). */
 export const WRITE_CHUNK_SIZE = 100;
@@ -59,7 +64,9 @@ const ROW_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
 
 /** The ledger row ID of a lesson session: the session ID when Appwrite accepts it as a row ID, else a hash of it. */
 export function ledgerRowId(sessionId: string): string {
-  return ROW_ID.test(sessionId) ? sessionId : `h${createHash("sha256").update(sessionId).digest("hex").slice(0, 35)}`;
+  return ROW_ID.test(sessionId)
+    ? sessionId
+    : `h${createHash("sha256").update(sessionId).digest("hex").slice(0, 35)}`;
 }
 
 export function createAppwriteMasteryStore(
@@ -79,28 +86,47 @@ export function createAppwriteMasteryStore(
       Query.limit(2),
     ]);
     if (rows.length > 1) {
-      throw new StoreDataError(tables.mastery, rows.map((row) => row.$id).join(","), "two rows for one student and course (is the unique index unique_student_course missing?)", {
-        studentId,
-        courseId,
-      });
+      throw new StoreDataError(
+        tables.mastery,
+        rows.map((row) => row.$id).join(","),
+        "two rows for one student and course (is the unique index unique_student_course missing?)",
+        {
+          studentId,
+          courseId,
+        },
+      );
     }
     const [row] = rows;
     return row === undefined ? null : read(row);
   };
 
   const readByIds = async (ids: readonly string[]): Promise<Map<string, ReadMasteryRow>> =>
-    new Map((await gateway.listWhereIn(tables.mastery, "$id", ids)).map((row) => [row.$id, read(row)]));
+    new Map(
+      (await gateway.listWhereIn(tables.mastery, "$id", ids)).map((row) => [row.$id, read(row)]),
+    );
 
   const committedBy = async (transactionId: string): Promise<boolean> =>
-    (await gateway.listRows(tables.masteryLedger, [Query.equal("transactionId", transactionId), Query.limit(1)])).length > 0;
+    (
+      await gateway.listRows(tables.masteryLedger, [
+        Query.equal("transactionId", transactionId),
+        Query.limit(1),
+      ])
+    ).length > 0;
 
   const pause = (attempt: number): Promise<void> =>
-    backoff.sleep(backoff.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (attempt - 1)));
+    backoff.sleep(
+      backoff.random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (attempt - 1)),
+    );
 
   const ledgerColumns = (
     operation: LedgerOperation,
     record: MasteryRecord,
-    claim: { baseRevision: string; transactionId: string; sessionId: string | null; appliedAt: string },
+    claim: {
+      baseRevision: string;
+      transactionId: string;
+      sessionId: string | null;
+      appliedAt: string;
+    },
   ): Record<string, unknown> => ({
     sessionId: claim.sessionId,
     operation,
@@ -122,15 +148,21 @@ export function createAppwriteMasteryStore(
           gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId)),
           readOne(studentId, courseId),
         ]);
-        readRevision = current === null ? null : { recordId: current.record.$id, revision: current.revision };
+        readRevision =
+          current === null ? null : { recordId: current.record.$id, revision: current.revision };
         return {
-          ledger: ledgerRow === null ? null : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
+          ledger:
+            ledgerRow === null
+              ? null
+              : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
           record: current?.record ?? null,
         };
       },
       async commit(plan) {
         if ((plan.expected?.$id ?? null) !== (readRevision?.recordId ?? null)) {
-          throw new Error("applyLessonMastery: the plan was not computed from the record this backend read");
+          throw new Error(
+            "applyLessonMastery: the plan was not computed from the record this backend read",
+          );
         }
         const revision = uniqueId();
         const baseRevision = readRevision?.revision ?? `new:${revision}`;
@@ -179,7 +211,11 @@ export function createAppwriteMasteryStore(
       const appliedAt = new Date().toISOString();
       const writes = batch.records.map((record) => {
         const revision = uniqueId();
-        return { record, revision, baseRevision: batch.revisions.get(record.$id) ?? `new:${revision}` };
+        return {
+          record,
+          revision,
+          baseRevision: batch.revisions.get(record.$id) ?? `new:${revision}`,
+        };
       });
       const result = await gateway.runTransaction(
         { operation, table: tables.mastery },
@@ -189,13 +225,21 @@ export function createAppwriteMasteryStore(
             tableId: tables.masteryLedger,
             data: writes.map(({ record, baseRevision }) => ({
               $id: uniqueId(),
-              ...ledgerColumns(operation, record, { baseRevision, transactionId, sessionId: null, appliedAt }),
+              ...ledgerColumns(operation, record, {
+                baseRevision,
+                transactionId,
+                sessionId: null,
+                appliedAt,
+              }),
             })),
           },
           {
             action: "bulkUpsert",
             tableId: tables.mastery,
-            data: writes.map(({ record, revision }) => ({ $id: record.$id, ...masteryColumns(record, revision) })),
+            data: writes.map(({ record, revision }) => ({
+              $id: record.$id,
+              ...masteryColumns(record, revision),
+            })),
           },
         ],
         committedBy,
@@ -204,10 +248,15 @@ export function createAppwriteMasteryStore(
       await pause(attempt);
       batch = await refresh();
     }
-    throw new StoreConflictError(tables.mastery, undefined, `the records kept changing; gave up after ${MAX_APPLY_ATTEMPTS} attempts`, {
-      operation,
-      ids: batch.records.map((record) => record.$id),
-    });
+    throw new StoreConflictError(
+      tables.mastery,
+      undefined,
+      `the records kept changing; gave up after ${MAX_APPLY_ATTEMPTS} attempts`,
+      {
+        operation,
+        ids: batch.records.map((record) => record.$id),
+      },
+    );
   };
 
   const revisionsOf = (stored: Map<string, ReadMasteryRow>): Map<string, string> =>
@@ -215,36 +264,39 @@ export function createAppwriteMasteryStore(
   const recordsOf = (stored: Map<string, ReadMasteryRow>): Map<string, MasteryRecord> =>
     new Map([...stored].map(([id, row]) => [id, row.record]));
 
-  const repairChunk = async (repairs: readonly MasteryRepair[], stored: Map<string, ReadMasteryRow>): Promise<void> => {
-    const plan = async (current: Map<string, ReadMasteryRow>) => ({
-      records: (await planRepairs(outcomes, repairs, recordsOf(current))).map((planned) => planned.record),
-      revisions: revisionsOf(current),
-    });
-    await writeRecords("repair", await plan(stored), async () => plan(await readByIds(repairs.map((repair) => repair.$id))));
-  };
-
   const assertNoPairHeldElsewhere = async (records: readonly MasteryRecord[]): Promise<void> => {
     const ids = new Set(records.map((record) => record.$id));
-    const restored = new Map(records.map((record) => [`${record.studentId}\u0000${record.courseId}`, record]));
-    const holders = await gateway.listWhereIn(tables.mastery, "studentId", [...new Set(records.map((record) => record.studentId))], [
-      Query.equal("courseId", [...new Set(records.map((record) => record.courseId))]),
-    ]);
+    const restored = new Map(
+      records.map((record) => [`${record.studentId}\u0000${record.courseId}`, record]),
+    );
+    const holders = await gateway.listWhereIn(
+      tables.mastery,
+      "studentId",
+      [...new Set(records.map((record) => record.studentId))],
+      [Query.equal("courseId", [...new Set(records.map((record) => record.courseId))])],
+    );
     for (const holder of holders) {
       const { record: held } = read(holder);
       const clash = restored.get(`${held.studentId}\u0000${held.courseId}`);
       if (clash !== undefined && !ids.has(held.$id)) {
-        throw new StoreConflictError(tables.mastery, clash.$id, "another row already holds this student and course (unique_student_course)", {
-          operation: "restore",
-          studentId: held.studentId,
-          courseId: held.courseId,
-          heldBy: held.$id,
-        });
+        throw new StoreConflictError(
+          tables.mastery,
+          clash.$id,
+          "another row already holds this student and course (unique_student_course)",
+          {
+            operation: "restore",
+            studentId: held.studentId,
+            courseId: held.courseId,
+            heldBy: held.$id,
+          },
+        );
       }
     }
   };
 
   const restoreChunk = async (records: MasteryRecord[]): Promise<void> => {
-    const revisionsNow = async () => revisionsOf(await readByIds(records.map((record) => record.$id)));
+    const revisionsNow = async () =>
+      revisionsOf(await readByIds(records.map((record) => record.$id)));
     await writeRecords("restore", { records, revisions: await revisionsNow() }, async () => {
       await assertNoPairHeldElsewhere(records);
       return { records, revisions: await revisionsNow() };
@@ -271,16 +323,25 @@ export function createAppwriteMasteryStore(
       parseInput(z.array(z.object({ $id: z.string().min(1) })), repairs, "repair");
       const stored = await readByIds(repairs.map((repair) => repair.$id));
       // The whole batch is checked before anything is written; each chunk is then one transaction.
-      await planRepairs(outcomes, repairs, recordsOf(stored));
+      const planned = await planRepairs(outcomes, repairs, recordsOf(stored));
+      const revisions = revisionsOf(stored);
       for (let start = 0; start < repairs.length; start += WRITE_CHUNK_SIZE) {
-        await repairChunk(repairs.slice(start, start + WRITE_CHUNK_SIZE), stored);
+        const chunk = repairs.slice(start, start + WRITE_CHUNK_SIZE);
+        const records = planned.slice(start, start + WRITE_CHUNK_SIZE).map((plan) => plan.record);
+        // After a conflict the chunk is planned again from a fresh read, which refuses changed records.
+        await writeRecords("repair", { records, revisions }, async () => {
+          const current = await readByIds(chunk.map((repair) => repair.$id));
+          const replanned = await planRepairs(outcomes, chunk, recordsOf(current));
+          return { records: replanned.map((plan) => plan.record), revisions: revisionsOf(current) };
+        });
       }
     },
 
     async restore(records) {
       const parsed = parseRestoreInput(records);
       const chunks: MasteryRecord[][] = [];
-      for (let start = 0; start < parsed.length; start += WRITE_CHUNK_SIZE) chunks.push(parsed.slice(start, start + WRITE_CHUNK_SIZE));
+      for (let start = 0; start < parsed.length; start += WRITE_CHUNK_SIZE)
+        chunks.push(parsed.slice(start, start + WRITE_CHUNK_SIZE));
       // Every chunk is checked against the unique index before anything is written.
       for (const chunk of chunks) await assertNoPairHeldElsewhere(chunk);
       for (const chunk of chunks) await restoreChunk(chunk);

@@ -6,13 +6,20 @@ import { parseOutcomesInput } from "../shared/rows.js";
 import type { AppwriteGateway } from "./gateway.js";
 import { outcomeFromRow } from "./mapping.js";
 
-export function createAppwriteOutcomeStore(gateway: AppwriteGateway, table: string): CourseOutcomeStore {
+export function createAppwriteOutcomeStore(
+  gateway: AppwriteGateway,
+  table: string,
+): CourseOutcomeStore {
   const outcomes = (rows: Awaited<ReturnType<AppwriteGateway["listAll"]>>): CourseOutcome[] =>
     rows.map((row) => outcomeFromRow(table, row));
   return {
     async findByOutcomeIds(courseId, outcomeIds) {
       if (outcomeIds.length === 0) return [];
-      return outcomes(await gateway.listWhereIn(table, "outcomeId", outcomeIds, [Query.equal("courseId", courseId)]));
+      return outcomes(
+        await gateway.listWhereIn(table, "outcomeId", outcomeIds, [
+          Query.equal("courseId", courseId),
+        ]),
+      );
     },
     async getByIds(ids) {
       if (ids.length === 0) return [];

@@ -7,7 +7,12 @@
  */
 import { getLogger } from "../../logger.js";
 import { StoreUnavailableError } from "../errors.js";
-import { AppwriteOutcomeUnknownError, AppwriteStoreError, type AppwriteReply, type RequestTarget } from "./errors.js";
+import {
+  AppwriteOutcomeUnknownError,
+  AppwriteStoreError,
+  type AppwriteReply,
+  type RequestTarget,
+} from "./errors.js";
 import { AppwriteHttpError } from "./http.js";
 import { AppwriteException } from "node-appwrite";
 
@@ -61,13 +66,23 @@ export async function withRetries<T>(
       return await send();
     } catch (error) {
       failure = classify(error);
-      if (failure.kind === "reply" && !failure.transient) throw new AppwriteStoreError(target, failure.reply, attempt);
+      if (failure.kind === "reply" && !failure.transient)
+        throw new AppwriteStoreError(target, failure.reply, attempt);
       const rateLimited = failure.kind === "reply" && failure.reply.status === 429;
-      if (mode === "once" && !rateLimited) throw new AppwriteOutcomeUnknownError(target, describe(failure), error);
-      if (attempt >= policy.maxAttempts) throw unavailable(target, failure, attempt, `gave up after ${attempt} attempts`, error);
+      if (mode === "once" && !rateLimited)
+        throw new AppwriteOutcomeUnknownError(target, describe(failure), error);
+      if (attempt >= policy.maxAttempts)
+        throw unavailable(target, failure, attempt, `gave up after ${attempt} attempts`, error);
       const asked = failure.kind === "reply" ? failure.retryAfterMs : undefined;
       if (asked !== undefined && asked > policy.maxDelayMs) {
-        throw unavailable(target, failure, attempt, `Appwrite asked to wait ${asked} ms, longer than the ${policy.maxDelayMs} ms allowed`, error, asked);
+        throw unavailable(
+          target,
+          failure,
+          attempt,
+          `Appwrite asked to wait ${asked} ms, longer than the ${policy.maxDelayMs} ms allowed`,
+          error,
+          asked,
+        );
       }
       const delayMs = Math.max(backoff(policy, attempt), asked ?? 0);
       getLogger().warn(
@@ -89,14 +104,22 @@ function classify(error: unknown): Failure {
   if (error instanceof AppwriteException && error.code > 0) {
     const reply = { status: error.code, type: error.type, message: error.message };
     const transient = TRANSIENT_STATUSES.has(error.code) && !PERMANENT_TYPES.has(error.type);
-    return { kind: "reply", reply, transient, retryAfterMs: error instanceof AppwriteHttpError ? error.retryAfterMs : undefined };
+    return {
+      kind: "reply",
+      reply,
+      transient,
+      retryAfterMs: error instanceof AppwriteHttpError ? error.retryAfterMs : undefined,
+    };
   }
   // AbortSignal.timeout: the request or its body took longer than the policy allows.
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return { kind: "transport", reason: "timed out" };
   }
   // undici's fetch: "fetch failed" (connection refused, reset, DNS) or "terminated" (connection lost mid-body).
-  if (error instanceof TypeError && (error.message === "fetch failed" || error.message === "terminated")) {
+  if (
+    error instanceof TypeError &&
+    (error.message === "fetch failed" || error.message === "terminated")
+  ) {
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
     return { kind: "transport", reason: `network error${cause}` };
   }
@@ -104,7 +127,9 @@ function classify(error: unknown): Failure {
 }
 
 function describe(failure: Failure): string {
-  return failure.kind === "reply" ? `${failure.reply.status} ${failure.reply.type}` : failure.reason;
+  return failure.kind === "reply"
+    ? `${failure.reply.status} ${failure.reply.type}`
+    : failure.reason;
 }
 
 function unavailable(
@@ -122,7 +147,11 @@ function unavailable(
       ...target,
       attempts,
       ...(failure.kind === "reply"
-        ? { appwriteCode: failure.reply.status, appwriteType: failure.reply.type, appwriteMessage: failure.reply.message }
+        ? {
+            appwriteCode: failure.reply.status,
+            appwriteType: failure.reply.type,
+            appwriteMessage: failure.reply.message,
+          }
         : { transport: failure.reason }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     },

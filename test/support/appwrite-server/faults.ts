@@ -61,7 +61,11 @@ export class Faults {
     );
     if (rule === undefined) return { delayMs: 0, afterHandling: false };
     rule.remaining -= 1;
-    return { delayMs: rule.delayMs ?? 0, error: errorOf(rule, now), afterHandling: rule.afterHandling === true };
+    return {
+      delayMs: rule.delayMs ?? 0,
+      error: errorOf(rule, now),
+      afterHandling: rule.afterHandling === true,
+    };
   }
 }
 

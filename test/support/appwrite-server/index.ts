@@ -17,7 +17,12 @@
  *   await server.close();
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Models } from "node-appwrite";
 import { z } from "zod";
@@ -84,15 +89,24 @@ const RowIdParams = z.object({
   permissions: z.array(z.string()).optional(),
 });
 const RowsParams = z.object({ rows: z.array(z.record(z.string(), z.unknown())) });
-const DataParams = z.object({ data: z.record(z.string(), z.unknown()).optional(), permissions: z.array(z.string()).optional() });
-const TransactionUpdateParams = z.object({ commit: z.boolean().optional(), rollback: z.boolean().optional() });
+const DataParams = z.object({
+  data: z.record(z.string(), z.unknown()).optional(),
+  permissions: z.array(z.string()).optional(),
+});
+const QueriesParams = z.object({ queries: z.array(z.string()).optional() });
+const TransactionUpdateParams = z.object({
+  commit: z.boolean().optional(),
+  rollback: z.boolean().optional(),
+});
 
 interface Reply {
   status: number;
   payload?: Models.Row | Models.RowList<StoredRow> | Models.Transaction;
 }
 
-export async function startAppwriteTestServer(options: AppwriteTestServerOptions = {}): Promise<AppwriteTestServer> {
+export async function startAppwriteTestServer(
+  options: AppwriteTestServerOptions = {},
+): Promise<AppwriteTestServer> {
   const projectId = options.projectId ?? "teaching-graph-test";
   const apiKey = options.apiKey ?? `standard_${randomBytes(24).toString("hex")}`;
   const databaseId = options.databaseId ?? "default";
@@ -103,7 +117,12 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
       new Table(definition),
     ]),
   );
-  const transactions = new Transactions(databaseId, tables, { maxOperations: options.maxTransactionOperations ?? 100 }, now);
+  const transactions = new Transactions(
+    databaseId,
+    tables,
+    { maxOperations: options.maxTransactionOperations ?? 100 },
+    now,
+  );
   const faults = new Faults();
   const requests: RequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -129,22 +148,44 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
     }
   };
 
-  const route = (method: string, path: string, search: URLSearchParams, body: unknown, headers: IncomingHttpHeaders): Reply => {
-    const segments = path.split("/").filter((segment) => segment !== "").map(decodeURIComponent);
+  const route = (
+    method: string,
+    path: string,
+    search: URLSearchParams,
+    body: unknown,
+    headers: IncomingHttpHeaders,
+  ): Reply => {
+    const segments = path
+      .split("/")
+      .filter((segment) => segment !== "")
+      .map(decodeURIComponent);
     if (segments[0] !== "tablesdb") throw apiErrors.routeNotFound();
     if (segments[1] === "transactions") return routeTransactions(method, segments.slice(2), body);
     const [, db, tablesWord, tableId, rowsWord, rowId, ...rest] = segments;
-    if (db === undefined || tablesWord !== "tables" || tableId === undefined || rowsWord !== "rows" || rest.length > 0) {
+    if (
+      db === undefined ||
+      tablesWord !== "tables" ||
+      tableId === undefined ||
+      rowsWord !== "rows" ||
+      rest.length > 0
+    ) {
       throw apiErrors.routeNotFound();
     }
     if (search.has("transactionId") || (isRecord(body) && body.transactionId !== undefined)) {
       throw apiErrors.unsupported("transactionId on row endpoints (stage with createOperations)");
     }
     const table = tableOf(db, tableId);
-    return rowId === undefined ? routeRows(method, table, search, body) : routeRow(method, table, rowId, body, headers);
+    return rowId === undefined
+      ? routeRows(method, table, search, body)
+      : routeRow(method, table, rowId, body, headers);
   };
 
-  const routeRows = (method: string, table: Table, search: URLSearchParams, body: unknown): Reply => {
+  const routeRows = (
+    method: string,
+    table: Table,
+    search: URLSearchParams,
+    body: unknown,
+  ): Reply => {
     switch (method) {
       case "GET": {
         const query = parseQueries(queriesOf(search), table.definition);
@@ -154,24 +195,47 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
       case "POST": {
         if (isRecord(body) && body.rows !== undefined) {
           const { rows } = parse(RowsParams, body);
-          const created = write((batch) => rows.map((data) => batch.create(table, idOf(data), data)));
+          const created = write((batch) =>
+            rows.map((data) => batch.create(table, idOf(data), data)),
+          );
           return { status: 201, payload: { total: created.length, rows: created } };
         }
         const params = parse(RowIdParams, body);
-        const data = params.permissions === undefined ? params.data : { ...params.data, $permissions: params.permissions };
+        const data =
+          params.permissions === undefined
+            ? params.data
+            : { ...params.data, $permissions: params.permissions };
         return { status: 201, payload: write((batch) => batch.create(table, params.rowId, data)) };
       }
       case "PUT": {
         const { rows } = parse(RowsParams, body);
-        const upserted = write((batch) => rows.map((data) => batch.upsert(table, idOf(data), data)));
+        const upserted = write((batch) =>
+          rows.map((data) => batch.upsert(table, idOf(data), data)),
+        );
         return { status: 200, payload: { total: upserted.length, rows: upserted } };
+      }
+      case "DELETE": {
+        // Bulk delete: every row the queries match (all rows without queries), unless they set a limit.
+        const { queries = [] } = parse(QueriesParams, body);
+        const query = parseQueries(queries, table.definition);
+        if (!queries.some((text) => text.includes('"limit"')))
+          query.limit = Number.POSITIVE_INFINITY;
+        const { rows } = table.list(query, false);
+        write((batch) => rows.forEach((row) => batch.delete(table, row.$id)));
+        return { status: 200, payload: { total: rows.length, rows } };
       }
       default:
         throw apiErrors.routeNotFound();
     }
   };
 
-  const routeRow = (method: string, table: Table, rowId: string, body: unknown, headers: IncomingHttpHeaders): Reply => {
+  const routeRow = (
+    method: string,
+    table: Table,
+    rowId: string,
+    body: unknown,
+    headers: IncomingHttpHeaders,
+  ): Reply => {
     const notChangedAfter = requestTimestamp(headers);
     switch (method) {
       case "GET": {
@@ -181,13 +245,21 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
       }
       case "PUT": {
         const { data = {}, permissions } = parse(DataParams, body);
-        const withPermissions = permissions === undefined ? data : { ...data, $permissions: permissions };
-        return { status: 200, payload: write((batch) => batch.upsert(table, rowId, withPermissions, notChangedAfter)) };
+        const withPermissions =
+          permissions === undefined ? data : { ...data, $permissions: permissions };
+        return {
+          status: 200,
+          payload: write((batch) => batch.upsert(table, rowId, withPermissions, notChangedAfter)),
+        };
       }
       case "PATCH": {
         const { data = {}, permissions } = parse(DataParams, body);
-        const withPermissions = permissions === undefined ? data : { ...data, $permissions: permissions };
-        return { status: 200, payload: write((batch) => batch.update(table, rowId, withPermissions, notChangedAfter)) };
+        const withPermissions =
+          permissions === undefined ? data : { ...data, $permissions: permissions };
+        return {
+          status: 200,
+          payload: write((batch) => batch.update(table, rowId, withPermissions, notChangedAfter)),
+        };
       }
       case "DELETE":
         write((batch) => batch.delete(table, rowId, notChangedAfter));
@@ -202,12 +274,18 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
     if (transactionId === undefined) {
       if (method !== "POST") throw apiErrors.routeNotFound();
       const ttl = isRecord(body) && body.ttl !== undefined ? body.ttl : 300;
-      return { status: 201, payload: transactions.create(typeof ttl === "number" ? ttl : Number.NaN) };
+      return {
+        status: 201,
+        payload: transactions.create(typeof ttl === "number" ? ttl : Number.NaN),
+      };
     }
     if (rest.length > 0) throw apiErrors.routeNotFound();
     if (operationsWord === "operations") {
       if (method !== "POST") throw apiErrors.routeNotFound();
-      return { status: 201, payload: transactions.stage(transactionId, isRecord(body) ? body.operations : undefined) };
+      return {
+        status: 201,
+        payload: transactions.stage(transactionId, isRecord(body) ? body.operations : undefined),
+      };
     }
     if (operationsWord !== undefined) throw apiErrors.routeNotFound();
     switch (method) {
@@ -215,8 +293,14 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
         return { status: 200, payload: transactions.get(transactionId) };
       case "PATCH": {
         const { commit = false, rollback = false } = parse(TransactionUpdateParams, body);
-        if (commit === rollback) throw apiErrors.badRequest("Either commit or rollback must be true, not both");
-        return { status: 200, payload: commit ? transactions.commit(transactionId) : transactions.rollback(transactionId) };
+        if (commit === rollback)
+          throw apiErrors.badRequest("Either commit or rollback must be true, not both");
+        return {
+          status: 200,
+          payload: commit
+            ? transactions.commit(transactionId)
+            : transactions.rollback(transactionId),
+        };
       }
       case "DELETE":
         transactions.delete(transactionId);
@@ -229,7 +313,8 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
   const authenticate = (method: string, headers: IncomingHttpHeaders): void => {
     if (headers["x-appwrite-project"] !== projectId) throw apiErrors.projectNotFound();
     const key = headers["x-appwrite-key"];
-    if (key === undefined || key === "") throw apiErrors.missingScope(method === "GET" ? "rows.read" : "rows.write");
+    if (key === undefined || key === "")
+      throw apiErrors.missingScope(method === "GET" ? "rows.read" : "rows.write");
     if (key !== apiKey) throw apiErrors.unauthorized();
   };
 
@@ -298,7 +383,9 @@ export async function startAppwriteTestServer(options: AppwriteTestServerOptions
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }
@@ -316,14 +403,17 @@ function requestTimestamp(headers: IncomingHttpHeaders): number | undefined {
   const header = headers["x-appwrite-timestamp"];
   if (header === undefined) return undefined;
   const ms = typeof header === "string" ? Date.parse(header) : Number.NaN;
-  if (Number.isNaN(ms)) throw apiErrors.invalidArgument("Invalid X-Appwrite-Timestamp header value");
+  if (Number.isNaN(ms))
+    throw apiErrors.invalidArgument("Invalid X-Appwrite-Timestamp header value");
   return ms;
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw apiErrors.invalidArgument(`Invalid request body: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+    throw apiErrors.invalidArgument(
+      `Invalid request body: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`,
+    );
   }
   return parsed.data;
 }
@@ -343,13 +433,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A bug in the test server: answered as a 500 whose message says so, and printed. */
 function unexpected(error: unknown): AppwriteApiError {
-  process.stderr.write(`Appwrite test server bug: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Appwrite test server bug: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return new AppwriteApiError(500, "general_unknown", `Appwrite test server bug: ${String(error)}`);
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  for await (const chunk of request)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString("utf8");
 }
 

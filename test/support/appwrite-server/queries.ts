@@ -1,8 +1,9 @@
 /**
  * Appwrite 1.8's JSON query strings (`{"method":"equal","attribute":"courseId","values":["c1"]}`),
  * as `Query.*` of node-appwrite produces them. Supported: equal (an array of
- * values means "any of"), orderAsc, limit (default 25, as Appwrite), offset,
- * cursorAfter. Anything else is refused loudly rather than ignored.
+ * values means "any of"), greaterThan, orderAsc, limit (default 25, as
+ * Appwrite), offset, cursorAfter. Anything else is refused loudly rather than
+ * ignored.
  */
 import { z } from "zod";
 import { apiErrors } from "./errors.js";
@@ -10,6 +11,7 @@ import type { TableDefinition } from "./schema.js";
 
 export interface ListQuery {
   equals: Array<{ attribute: string; values: unknown[] }>;
+  greaterThan: Array<{ attribute: string; value: string | number }>;
   orderAsc?: string;
   limit: number;
   offset: number;
@@ -32,7 +34,7 @@ const QuerySchema = z.object({
 });
 
 export function parseQueries(raw: readonly string[], table: TableDefinition): ListQuery {
-  const query: ListQuery = { equals: [], limit: DEFAULT_LIMIT, offset: 0 };
+  const query: ListQuery = { equals: [], greaterThan: [], limit: DEFAULT_LIMIT, offset: 0 };
   const columns = new Set(table.columns.map((column) => column.key));
   const attributeOf = (parsed: z.infer<typeof QuerySchema>): string => {
     const attribute = parsed.attribute;
@@ -47,11 +49,23 @@ export function parseQueries(raw: readonly string[], table: TableDefinition): Li
     switch (parsed.method) {
       case "equal": {
         const attribute = attributeOf(parsed);
-        if (values.length === 0) throw apiErrors.invalidQuery(`Equal queries require at least one value.`);
+        if (values.length === 0)
+          throw apiErrors.invalidQuery(`Equal queries require at least one value.`);
         if (values.length > MAX_QUERY_VALUES) {
-          throw apiErrors.invalidQuery(`Query on attribute has greater than ${MAX_QUERY_VALUES} values: ${attribute}`);
+          throw apiErrors.invalidQuery(
+            `Query on attribute has greater than ${MAX_QUERY_VALUES} values: ${attribute}`,
+          );
         }
         query.equals.push({ attribute, values });
+        break;
+      }
+      case "greaterThan": {
+        const attribute = attributeOf(parsed);
+        const [value] = values;
+        if (values.length !== 1 || (typeof value !== "string" && typeof value !== "number")) {
+          throw apiErrors.invalidQuery(`greaterThan on ${attribute} takes one string or number`);
+        }
+        query.greaterThan.push({ attribute, value });
         break;
       }
       case "orderAsc":
@@ -66,7 +80,8 @@ export function parseQueries(raw: readonly string[], table: TableDefinition): Li
         break;
       case "cursorAfter": {
         const [cursor] = values;
-        if (typeof cursor !== "string" || cursor === "") throw apiErrors.invalidQuery("Cursor must be a row ID");
+        if (typeof cursor !== "string" || cursor === "")
+          throw apiErrors.invalidQuery("Cursor must be a row ID");
         query.cursorAfter = cursor;
         break;
       }
@@ -92,7 +107,9 @@ function parseOne(text: string): z.infer<typeof QuerySchema> {
 function integerValue(values: unknown[], method: string, min: number, max: number): number {
   const [value] = values;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw apiErrors.invalidQuery(`Invalid ${method} param: value must be a valid range between ${min} and ${max}`);
+    throw apiErrors.invalidQuery(
+      `Invalid ${method} param: value must be a valid range between ${min} and ${max}`,
+    );
   }
   return value;
 }

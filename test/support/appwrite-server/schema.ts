@@ -9,7 +9,12 @@ import { z } from "zod";
 import { apiErrors } from "./errors.js";
 
 const ColumnSchema = z.discriminatedUnion("type", [
-  z.looseObject({ key: z.string(), type: z.literal("string"), required: z.boolean(), size: z.int().positive() }),
+  z.looseObject({
+    key: z.string(),
+    type: z.literal("string"),
+    required: z.boolean(),
+    size: z.int().positive(),
+  }),
   z.looseObject({
     key: z.string(),
     type: z.literal("integer"),
@@ -48,13 +53,24 @@ export type TableDefinition = z.infer<typeof TableSchema>;
 export const PROJECT_CONFIG_URL = new URL("../../../appwrite.json", import.meta.url);
 
 /** Tables of `databaseId` in an Appwrite CLI project configuration file. */
-export function loadTableDefinitions(configPath: URL | string, databaseId: string): TableDefinition[] {
+export function loadTableDefinitions(
+  configPath: URL | string,
+  databaseId: string,
+): TableDefinition[] {
   const config = ProjectConfigSchema.parse(JSON.parse(readFileSync(configPath, "utf8")));
   return config.tables.filter((table) => table.databaseId === databaseId);
 }
 
 /** The metadata keys Appwrite strips from written data rather than storing. */
-const METADATA_KEYS = new Set(["$id", "$sequence", "$tableId", "$databaseId", "$createdAt", "$updatedAt", "$permissions"]);
+const METADATA_KEYS = new Set([
+  "$id",
+  "$sequence",
+  "$tableId",
+  "$databaseId",
+  "$createdAt",
+  "$updatedAt",
+  "$permissions",
+]);
 
 /**
  * Checks a full row's column values the way Appwrite's structure validator
@@ -75,7 +91,8 @@ export function validateColumns<T extends Record<string, unknown>>(
   for (const column of table.columns) {
     const value = data[column.key];
     if (value === undefined || value === null) {
-      if (column.required) throw apiErrors.invalidStructure(`Missing required attribute "${column.key}"`);
+      if (column.required)
+        throw apiErrors.invalidStructure(`Missing required attribute "${column.key}"`);
       values[column.key] = null;
     } else {
       values[column.key] = validateValue(column, value);
@@ -85,7 +102,9 @@ export function validateColumns<T extends Record<string, unknown>>(
 }
 
 function invalidType(column: ColumnDefinition, expectation: string) {
-  return apiErrors.invalidStructure(`Attribute "${column.key}" has invalid type. Value must be ${expectation}`);
+  return apiErrors.invalidStructure(
+    `Attribute "${column.key}" has invalid type. Value must be ${expectation}`,
+  );
 }
 
 function validateValue(column: ColumnDefinition, value: unknown): unknown {
@@ -93,7 +112,10 @@ function validateValue(column: ColumnDefinition, value: unknown): unknown {
     case "string":
       // Appwrite counts characters (mb_strlen), not UTF-16 code units; there are never more
       // characters than code units, so only a string longer in units needs counting.
-      if (typeof value !== "string" || (value.length > column.size && [...value].length > column.size)) {
+      if (
+        typeof value !== "string" ||
+        (value.length > column.size && [...value].length > column.size)
+      ) {
         throw invalidType(column, `a valid string and no longer than ${column.size} chars`);
       }
       return value;
@@ -106,7 +128,8 @@ function validateValue(column: ColumnDefinition, value: unknown): unknown {
       return value;
     }
     case "float":
-      if (typeof value !== "number" || !Number.isFinite(value)) throw invalidType(column, "a valid float");
+      if (typeof value !== "number" || !Number.isFinite(value))
+        throw invalidType(column, "a valid float");
       return value;
     case "boolean":
       if (typeof value !== "boolean") throw invalidType(column, "a valid boolean value");

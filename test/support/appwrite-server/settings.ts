@@ -4,7 +4,9 @@ import type { AppwriteStoreOptions } from "../../../src/stores/appwrite/index.js
 import type { AppwriteTestServer } from "./index.js";
 
 /** The settings `storeSettings()` would build for this server with the default table IDs. */
-export function appwriteSettingsFor(server: Pick<AppwriteTestServer, "endpoint" | "projectId" | "apiKey" | "databaseId">): AppwriteSettings {
+export function appwriteSettingsFor(
+  server: Pick<AppwriteTestServer, "endpoint" | "projectId" | "apiKey" | "databaseId">,
+): AppwriteSettings {
   return {
     kind: "appwrite",
     endpoint: server.endpoint,

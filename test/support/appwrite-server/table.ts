@@ -2,8 +2,9 @@
  * One table's rows in memory, kept fast enough to benchmark operator tools at
  * 100k rows: rows by ID, the `$sequence` order (Appwrite's default) and the
  * `$id` order maintained incrementally, an equality index per column built on
- * first use, and the unique indexes from the table definition. An unfiltered
- * page costs O(log n + page); a filtered one costs O(matches).
+ * first use, and the unique indexes from the table definition. A page in
+ * `$id` order (from a cursor or an `$id > x`) costs O(log n + page); an `equal`
+ * filter costs O(matches).
  */
 import type { Models } from "node-appwrite";
 import { apiErrors } from "./errors.js";
@@ -127,10 +128,16 @@ export class Table {
       const owner = unique.owners.get(key);
       if (owner !== undefined && owner !== row.$id) {
         const ownerNow = pending.has(owner) ? pending.get(owner) : this.rowsById.get(owner);
-        if (ownerNow !== null && ownerNow !== undefined && compositeKey(ownerNow, unique.columns) === key) return owner;
+        if (
+          ownerNow !== null &&
+          ownerNow !== undefined &&
+          compositeKey(ownerNow, unique.columns) === key
+        )
+          return owner;
       }
       for (const [id, other] of pending) {
-        if (id !== row.$id && other !== null && compositeKey(other, unique.columns) === key) return id;
+        if (id !== row.$id && other !== null && compositeKey(other, unique.columns) === key)
+          return id;
       }
     }
     return undefined;
@@ -138,25 +145,51 @@ export class Table {
 
   /** One page of a list, and the total count when asked for. */
   list(query: ListQuery, withTotal: boolean): { rows: StoredRow[]; total: number } {
-    const cursor = query.cursorAfter === undefined ? undefined : this.rowsById.get(query.cursorAfter);
+    const cursor =
+      query.cursorAfter === undefined ? undefined : this.rowsById.get(query.cursorAfter);
     if (query.cursorAfter !== undefined && cursor === undefined) throw apiErrors.cursorNotFound();
     const compare = this.comparator(query.orderAsc);
+    const matches = (row: StoredRow): boolean =>
+      query.equals.every(({ attribute, values }) => values.includes(row[attribute])) &&
+      query.greaterThan.every(({ attribute, value }) => compareValues(row[attribute], value) > 0);
     if (query.equals.length > 0) {
-      const matched = this.candidates(query.equals)
-        .filter((row) => query.equals.every(({ attribute, values }) => values.includes(row[attribute])))
-        .sort(compare);
-      const start = (cursor === undefined ? 0 : upperBoundBy(matched, cursor, compare)) + query.offset;
-      return { rows: matched.slice(start, start + query.limit), total: withTotal ? matched.length : 0 };
+      const matched = this.candidates(query.equals).filter(matches).sort(compare);
+      const start =
+        (cursor === undefined ? 0 : upperBoundBy(matched, cursor, compare)) + query.offset;
+      return {
+        rows: matched.slice(start, start + query.limit),
+        total: withTotal ? matched.length : 0,
+      };
     }
     const ordered = this.orderedIds(query.orderAsc);
-    const start = (cursor === undefined ? 0 : this.positionAfter(ordered, cursor, query.orderAsc, compare)) + query.offset;
-    const rows = ordered.slice(start, start + query.limit).map((id) => this.mustGet(id));
-    return { rows, total: withTotal ? this.rowsById.size : 0 };
+    let position =
+      cursor === undefined ? 0 : this.positionAfter(ordered, cursor, query.orderAsc, compare);
+    // `$id > x` in `$id` order starts past x: O(log n), like the index a database would use.
+    for (const { attribute, value } of query.greaterThan) {
+      if (attribute === "$id" && query.orderAsc === "$id" && typeof value === "string") {
+        position = Math.max(position, upperBound(ordered, value));
+      }
+    }
+    const rows: StoredRow[] = [];
+    let skipped = 0;
+    for (let index = position; index < ordered.length && rows.length < query.limit; index++) {
+      const row = this.mustGet(ordered[index] as string);
+      if (!matches(row)) continue;
+      if (skipped < query.offset) skipped++;
+      else rows.push(row);
+    }
+    const total = !withTotal
+      ? 0
+      : query.greaterThan.length === 0
+        ? this.rowsById.size
+        : [...this.rowsById.values()].filter(matches).length;
+    return { rows, total };
   }
 
   private mustGet(id: string): StoredRow {
     const row = this.rowsById.get(id);
-    if (row === undefined) throw new Error(`Appwrite test server invariant broken: row ${id} missing from ${this.id}`);
+    if (row === undefined)
+      throw new Error(`Appwrite test server invariant broken: row ${id} missing from ${this.id}`);
     return row;
   }
 
@@ -166,8 +199,12 @@ export class Table {
     for (const { attribute, values } of equals) {
       const rows =
         attribute === "$id"
-          ? values.flatMap((value) => (typeof value === "string" ? (this.rowsById.get(value) ?? []) : []))
-          : values.flatMap((value) => [...(this.equalityIndex(attribute).get(value) ?? [])].map((id) => this.mustGet(id)));
+          ? values.flatMap((value) =>
+              typeof value === "string" ? (this.rowsById.get(value) ?? []) : [],
+            )
+          : values.flatMap((value) =>
+              [...(this.equalityIndex(attribute).get(value) ?? [])].map((id) => this.mustGet(id)),
+            );
       if (best === undefined || rows.length < best.length) best = rows;
     }
     return [...new Set(best)];
@@ -215,7 +252,8 @@ export class Table {
     orderAsc: string | undefined,
     compare: (a: StoredRow, b: StoredRow) => number,
   ): number {
-    if (orderAsc === undefined || orderAsc === "$sequence") return this.positionInSequence(cursor.$id) + 1;
+    if (orderAsc === undefined || orderAsc === "$sequence")
+      return this.positionInSequence(cursor.$id) + 1;
     if (orderAsc === "$id") return upperBound(ordered, cursor.$id);
     let low = 0;
     let high = ordered.length;
@@ -229,11 +267,14 @@ export class Table {
 
   private positionInSequence(id: string): number {
     if (this.sequencePositionStale) {
-      this.sequencePosition = new Map(this.sequenceOrder.map((rowId, position) => [rowId, position]));
+      this.sequencePosition = new Map(
+        this.sequenceOrder.map((rowId, position) => [rowId, position]),
+      );
       this.sequencePositionStale = false;
     }
     const position = this.sequencePosition.get(id);
-    if (position === undefined) throw new Error(`Appwrite test server invariant broken: ${id} has no sequence position`);
+    if (position === undefined)
+      throw new Error(`Appwrite test server invariant broken: ${id} has no sequence position`);
     return position;
   }
 }
@@ -241,7 +282,9 @@ export class Table {
 function compositeKey(row: Record<string, unknown>, columns: readonly string[]): string | null {
   const values = columns.map((column) => row[column]);
   // Like MariaDB, a unique index does not constrain rows with a NULL in it.
-  return values.some((value) => value === null || value === undefined) ? null : JSON.stringify(values);
+  return values.some((value) => value === null || value === undefined)
+    ? null
+    : JSON.stringify(values);
 }
 
 function addToIndex(index: Map<unknown, Set<string>>, value: unknown, id: string): void {

@@ -57,7 +57,9 @@ export class Transactions {
 
   create(ttlSeconds: number): Models.Transaction {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > 3600) {
-      throw apiErrors.invalidArgument("Invalid ttl: Value must be a valid range between 60 and 3,600");
+      throw apiErrors.invalidArgument(
+        "Invalid ttl: Value must be a valid range between 60 and 3,600",
+      );
     }
     const now = this.now();
     const model: Models.Transaction = {
@@ -80,7 +82,9 @@ export class Transactions {
     const transaction = this.pendingTransaction(id);
     const operations = z.array(OperationSchema).safeParse(rawOperations);
     if (!operations.success || operations.data.length === 0) {
-      throw apiErrors.badRequest("Operations array cannot be empty and must hold operation objects");
+      throw apiErrors.badRequest(
+        "Operations array cannot be empty and must hold operation objects",
+      );
     }
     if (transaction.operations.length + operations.data.length > this.limits.maxOperations) {
       throw apiErrors.transactionLimit(
@@ -89,24 +93,36 @@ export class Transactions {
     }
     const stagedAt = this.now();
     const createdHere = new Set(
-      transaction.operations.filter((op) => op.action === "create").map((op) => `${op.table.id}/${op.rowId}`),
+      transaction.operations
+        .filter((op) => op.action === "create")
+        .map((op) => `${op.table.id}/${op.rowId}`),
     );
     const staged = operations.data.map((operation): StagedOperation => {
       const action = ACTIONS.find((known) => known === operation.action);
-      if (action === undefined) throw apiErrors.unsupported(`transaction action "${operation.action}"`);
-      if (operation.databaseId !== this.databaseId) throw apiErrors.databaseNotFound(operation.databaseId);
+      if (action === undefined)
+        throw apiErrors.unsupported(`transaction action "${operation.action}"`);
+      if (operation.databaseId !== this.databaseId)
+        throw apiErrors.databaseNotFound(operation.databaseId);
       const table = this.tables.get(operation.tableId);
       if (table === undefined) throw apiErrors.tableNotFound(operation.tableId);
       if (action === "update" || action === "delete" || action === "upsert") {
-        if (operation.rowId === undefined) throw apiErrors.badRequest(`Row ID is required for ${action} operations`);
-        const exists = table.get(operation.rowId) !== undefined || createdHere.has(`${table.id}/${operation.rowId}`);
+        if (operation.rowId === undefined)
+          throw apiErrors.badRequest(`Row ID is required for ${action} operations`);
+        const exists =
+          table.get(operation.rowId) !== undefined ||
+          createdHere.has(`${table.id}/${operation.rowId}`);
         if (!exists && action !== "upsert") throw apiErrors.rowNotFound(operation.rowId);
       }
-      if (action === "create" && operation.rowId !== undefined) createdHere.add(`${table.id}/${operation.rowId}`);
+      if (action === "create" && operation.rowId !== undefined)
+        createdHere.add(`${table.id}/${operation.rowId}`);
       return { action, table, rowId: operation.rowId, data: operation.data, stagedAt };
     });
     transaction.operations.push(...staged);
-    transaction.model = { ...transaction.model, operations: transaction.operations.length, $updatedAt: formatDatetime(stagedAt) };
+    transaction.model = {
+      ...transaction.model,
+      operations: transaction.operations.length,
+      $updatedAt: formatDatetime(stagedAt),
+    };
     return { ...transaction.model };
   }
 
@@ -117,7 +133,8 @@ export class Transactions {
       for (const operation of transaction.operations) replay(batch, operation);
     } catch (error) {
       this.finish(transaction, "failed");
-      if (error instanceof DuplicateRowError || error instanceof StaleRowError) throw apiErrors.transactionConflict();
+      if (error instanceof DuplicateRowError || error instanceof StaleRowError)
+        throw apiErrors.transactionConflict();
       throw error;
     }
     batch.apply();
@@ -179,7 +196,8 @@ function replay(batch: WriteBatch, operation: StagedOperation): void {
 }
 
 function requiredRowId(operation: StagedOperation): string {
-  if (operation.rowId === undefined) throw apiErrors.badRequest(`Row ID is required for ${operation.action} operations`);
+  if (operation.rowId === undefined)
+    throw apiErrors.badRequest(`Row ID is required for ${operation.action} operations`);
   return operation.rowId;
 }
 
@@ -191,6 +209,7 @@ function rowData(data: unknown): Record<string, unknown> {
 
 function bulkRows(data: unknown): Record<string, unknown>[] {
   const parsed = z.array(RowDataSchema).safeParse(data);
-  if (!parsed.success) throw apiErrors.invalidArgument("Bulk operation data must be an array of row objects");
+  if (!parsed.success)
+    throw apiErrors.invalidArgument("Bulk operation data must be an array of row objects");
   return parsed.data;
 }

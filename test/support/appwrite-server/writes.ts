@@ -12,14 +12,20 @@ import type { StoredRow, Table } from "./table.js";
 
 /** A row with the ID, or holding a unique key, already exists (Appwrite's DuplicateException). */
 export class DuplicateRowError extends Error {
-  constructor(readonly table: string, readonly rowId: string) {
+  constructor(
+    readonly table: string,
+    readonly rowId: string,
+  ) {
     super(`duplicate row ${rowId} in ${table}`);
   }
 }
 
 /** A row changed after the request's timestamp (Appwrite's ConflictException). */
 export class StaleRowError extends Error {
-  constructor(readonly table: string, readonly rowId: string) {
+  constructor(
+    readonly table: string,
+    readonly rowId: string,
+  ) {
     super(`row ${rowId} in ${table} changed after the request timestamp`);
   }
 }
@@ -44,7 +50,12 @@ export class WriteBatch {
    * write if the stored row was updated later, unless this batch already
    * wrote the row (Appwrite's "dependent" operations).
    */
-  update(table: Table, rowId: string, data: Record<string, unknown>, notChangedAfter?: number): StoredRow {
+  update(
+    table: Table,
+    rowId: string,
+    data: Record<string, unknown>,
+    notChangedAfter?: number,
+  ): StoredRow {
     const current = this.view(table, rowId);
     if (current === undefined) throw apiErrors.rowNotFound(rowId);
     this.assertNotChangedAfter(table, current, notChangedAfter);
@@ -57,7 +68,12 @@ export class WriteBatch {
     return this.put(table, row);
   }
 
-  upsert(table: Table, rowId: string, data: Record<string, unknown>, notChangedAfter?: number): StoredRow {
+  upsert(
+    table: Table,
+    rowId: string,
+    data: Record<string, unknown>,
+    notChangedAfter?: number,
+  ): StoredRow {
     return this.view(table, rowId) === undefined
       ? this.create(table, rowId, data)
       : this.update(table, rowId, data, notChangedAfter);
@@ -98,14 +114,23 @@ export class WriteBatch {
 
   private put(table: Table, row: StoredRow): StoredRow {
     const pending = this.pendingOf(table);
-    if (table.uniqueHolder(row, pending) !== undefined) throw new DuplicateRowError(table.id, row.$id);
+    if (table.uniqueHolder(row, pending) !== undefined)
+      throw new DuplicateRowError(table.id, row.$id);
     pending.set(row.$id, row);
     return row;
   }
 
-  private assertNotChangedAfter(table: Table, current: StoredRow, notChangedAfter: number | undefined): void {
+  private assertNotChangedAfter(
+    table: Table,
+    current: StoredRow,
+    notChangedAfter: number | undefined,
+  ): void {
     const dependent = this.pending.get(table)?.has(current.$id) === true;
-    if (notChangedAfter !== undefined && !dependent && Date.parse(current.$updatedAt) > notChangedAfter) {
+    if (
+      notChangedAfter !== undefined &&
+      !dependent &&
+      Date.parse(current.$updatedAt) > notChangedAfter
+    ) {
       throw new StaleRowError(table.id, current.$id);
     }
   }
@@ -121,7 +146,12 @@ export class WriteBatch {
 }
 
 /** A new row with every check of a create except the duplicate ones; `$sequence` is given on insert. */
-export function newRow(table: Table, rowId: string, data: Record<string, unknown>, nowIso: string): StoredRow {
+export function newRow(
+  table: Table,
+  rowId: string,
+  data: Record<string, unknown>,
+  nowIso: string,
+): StoredRow {
   const id = rowId === "unique()" ? ID.unique() : rowId;
   if (!isValidRowId(id)) throw apiErrors.invalidArgument(`Invalid rowId: ${JSON.stringify(rowId)}`);
   const row: StoredRow = {
@@ -141,7 +171,11 @@ export function newRow(table: Table, rowId: string, data: Record<string, unknown
  * without a batch per row: what makes seeding 100k rows quick. The `$id` order
  * is sorted once, on the next ordered read.
  */
-export function seedRows(table: Table, rows: ReadonlyArray<Record<string, unknown>>, now: number): string[] {
+export function seedRows(
+  table: Table,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  now: number,
+): string[] {
   const nowIso = formatDatetime(now);
   const none = new Map<string, StoredRow | null>();
   return rows.map((data) => {
@@ -164,13 +198,18 @@ export function idOf(data: Record<string, unknown>): string {
 }
 
 function columnValues(table: Table, row: StoredRow): Record<string, unknown> {
-  return Object.fromEntries(table.definition.columns.map((column) => [column.key, row[column.key]]));
+  return Object.fromEntries(
+    table.definition.columns.map((column) => [column.key, row[column.key]]),
+  );
 }
 
 function permissionsOf(data: Record<string, unknown>): string[] {
   const permissions = data.$permissions;
   if (permissions === undefined) return [];
-  if (!Array.isArray(permissions) || !permissions.every((permission) => typeof permission === "string")) {
+  if (
+    !Array.isArray(permissions) ||
+    !permissions.every((permission) => typeof permission === "string")
+  ) {
     throw apiErrors.invalidArgument("Invalid permissions: must be an array of strings");
   }
   return permissions;
