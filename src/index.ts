@@ -47,6 +47,7 @@ export {
   OutcomeMissingIdError,
 } from "./mastery/errors.js";
 export { PayloadDecodeError } from "./lessons/codec.js";
+export * from "./stores/errors.js";
 export { ConfigurationError } from "./config/env.js";
 export { ModelSpecError } from "./models/loadChatModel.js";
 export { TeachingGraphError, isTypedError, type TypedError } from "./errors.js";
