@@ -1,11 +1,15 @@
 /**
  * An Appwrite-compatible HTTP server for tests and benchmarks: the TablesDB
  * rows and transactions endpoints the Appwrite adapter uses, with Appwrite's
- * behaviour (JSON queries, 25-row default pages, cursor paging, unique indexes
- * → 409 `row_already_exists`, column sizes → 400, missing or wrong key → 401,
- * `{message, code, type}` error bodies, transactions with conflict detection)
- * and switchable faults. Tables come from the repository's `appwrite.json`.
- * Responses are typed with node-appwrite's own `Models`.
+ * behaviour (JSON queries, 25-row default pages, cursor paging, totals counted
+ * up to 5000, unique indexes → 409 `row_already_exists`, column sizes → 400,
+ * missing or wrong key → 401, `{message, code, type}` error bodies,
+ * transactions with conflict detection) and switchable faults, plus bulk
+ * upsert/delete. Tables come from the repository's `appwrite.json`. Responses
+ * are typed with node-appwrite's own `Models`.
+ *
+ * Not Appwrite: permissions are not enforced (only the API key is used), and
+ * only the query methods in queries.ts are understood (others are refused).
  *
  * Usage:
  *   const server = await startAppwriteTestServer();

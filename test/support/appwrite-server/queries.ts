@@ -20,8 +20,8 @@ export interface ListQuery {
 
 /** Appwrite's page size when no `limit` query is given. */
 export const DEFAULT_LIMIT = 25;
-/** Appwrite's largest accepted `limit`. */
-export const MAX_LIMIT = 5000;
+/** Appwrite counts `total` up to this many rows (APP_LIMIT_COUNT); `limit` itself has no upper bound. */
+export const MAX_COUNT = 5000;
 /** Appwrite refuses an `equal` with more values than this. */
 export const MAX_QUERY_VALUES = 100;
 
@@ -73,7 +73,8 @@ export function parseQueries(raw: readonly string[], table: TableDefinition): Li
         query.orderAsc = attributeOf(parsed);
         break;
       case "limit":
-        query.limit = integerValue(values, "limit", 0, MAX_LIMIT);
+        // utopia-php/database's Limit validator: an integer from 1 up.
+        query.limit = integerValue(values, "limit", 1, Number.MAX_SAFE_INTEGER);
         break;
       case "offset":
         query.offset = integerValue(values, "offset", 0, Number.MAX_SAFE_INTEGER);

@@ -8,7 +8,7 @@
  */
 import type { Models } from "node-appwrite";
 import { apiErrors } from "./errors.js";
-import type { ListQuery } from "./queries.js";
+import { MAX_COUNT, type ListQuery } from "./queries.js";
 import type { TableDefinition } from "./schema.js";
 
 /** A stored row, exactly as the server returns it. */
@@ -158,7 +158,7 @@ export class Table {
         (cursor === undefined ? 0 : upperBoundBy(matched, cursor, compare)) + query.offset;
       return {
         rows: matched.slice(start, start + query.limit),
-        total: withTotal ? matched.length : 0,
+        total: withTotal ? Math.min(matched.length, MAX_COUNT) : 0,
       };
     }
     const ordered = this.orderedIds(query.orderAsc);
@@ -178,12 +178,11 @@ export class Table {
       if (skipped < query.offset) skipped++;
       else rows.push(row);
     }
-    const total = !withTotal
-      ? 0
-      : query.greaterThan.length === 0
+    const count = () =>
+      query.greaterThan.length === 0
         ? this.rowsById.size
         : [...this.rowsById.values()].filter(matches).length;
-    return { rows, total };
+    return { rows, total: withTotal ? Math.min(count(), MAX_COUNT) : 0 };
   }
 
   private mustGet(id: string): StoredRow {
