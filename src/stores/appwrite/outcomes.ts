@@ -3,14 +3,14 @@ import { Query } from "node-appwrite";
 import type { CourseOutcome } from "../../outcomes/schema.js";
 import type { CourseOutcomeStore } from "../ports.js";
 import { parseOutcomesInput } from "../shared/rows.js";
-import type { AppwriteGateway } from "./gateway.js";
+import type { AppwriteGateway, AppwriteRow } from "./gateway.js";
 import { outcomeFromRow } from "./mapping.js";
 
 export function createAppwriteOutcomeStore(
   gateway: AppwriteGateway,
   table: string,
 ): CourseOutcomeStore {
-  const outcomes = (rows: Awaited<ReturnType<AppwriteGateway["listAll"]>>): CourseOutcome[] =>
+  const outcomes = (rows: AppwriteRow[]): CourseOutcome[] =>
     rows.map((row) => outcomeFromRow(table, row));
   return {
     async findByOutcomeIds(courseId, outcomeIds) {

@@ -5,6 +5,7 @@
  * proxy's `Retry-After`) asks, and gives up at once if that is longer than the
  * policy's longest wait. Anything else fails at once with a typed error.
  */
+import { AppwriteException } from "node-appwrite";
 import { getLogger } from "../../logger.js";
 import { StoreUnavailableError } from "../errors.js";
 import {
@@ -14,7 +15,6 @@ import {
   type RequestTarget,
 } from "./errors.js";
 import { AppwriteHttpError } from "./http.js";
-import { AppwriteException } from "node-appwrite";
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -61,11 +61,10 @@ export async function withRetries<T>(
   send: () => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    let failure: Failure;
     try {
       return await send();
     } catch (error) {
-      failure = classify(error);
+      const failure = classify(error);
       if (failure.kind === "reply" && !failure.transient)
         throw new AppwriteStoreError(target, failure.reply, attempt);
       const rateLimited = failure.kind === "reply" && failure.reply.status === 429;
