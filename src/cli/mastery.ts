@@ -26,8 +26,12 @@ import type { Stores } from "../stores/ports.js";
 const EXIT_OK = 0;
 const EXIT_PROBLEMS = 1;
 
-/** Appwrite's largest page: the fewest round trips; a run holds two pages at once. */
-const DEFAULT_PAGE_SIZE = 5000;
+/**
+ * Records per page read. A run holds two pages at once; at 1000 the peak
+ * memory stays flat from 10 000 to 100 000 records (at Appwrite's largest,
+ * 5000, it grows by a quarter) for the same speed.
+ */
+const DEFAULT_PAGE_SIZE = 1000;
 /** One Appwrite transaction's worth (the Free plan's 100 operations): each bulk write is atomic. */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_CONCURRENCY = 4;
