@@ -107,6 +107,20 @@ export function registerMasteryCommands(
     .option("--json", "print one JSON object instead of the table")
     .option("--page-size <n>", "records per page read", positiveInt, DEFAULT_PAGE_SIZE)
     .option("--samples <n>", "record ids listed per category", positiveInt, 5)
+    .addHelpText(
+      "after",
+      `
+Each key of a record's emaByOutcome falls in one class, checked in this order:
+  empty_key          the key ""
+  string_ref         a legacy ref: O1, AS1.1, TOPIC_*, SKILL_*
+  invalid_id_format  any other key that is not an Appwrite document ID
+  unknown_outcome    a document ID that is no outcome $id of the record's course
+Independently: invalid_value (a value that is not a number in [0, 1]),
+invalid_json (emaByOutcome is not a JSON object; no key classes then) and
+oversize (more than 5000 characters stored). A record counts once in every
+category it shows. Targets: empty-key rate 0 %; document-ID format 100 % (records
+with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
+    )
     .action(async (options: { json?: boolean; pageSize: number; samples: number }) => {
       const report = await withStores(deps, (stores) =>
         auditMastery(stores, {
