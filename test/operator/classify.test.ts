@@ -16,10 +16,13 @@ const idsOf = (courseId: string) =>
   courseId === COURSE_ID ? courseIndex.documentIds : new Set<string>();
 
 describe("classifyRecord", () => {
-  it.each(corruptedDataset())("puts $\$id in exactly its categories", (record) => {
-    const categories = classifyRecord(record, idsOf(record.courseId));
-    expect([...categories].sort()).toEqual([...EXPECTED_CATEGORIES[record.$id]!].sort());
-  });
+  it.each(corruptedDataset().map((record) => [record.$id, record] as const))(
+    "puts %s in exactly its categories",
+    (_id, record) => {
+      const categories = classifyRecord(record, idsOf(record.courseId));
+      expect([...categories].sort()).toEqual([...EXPECTED_CATEGORIES[record.$id]!].sort());
+    },
+  );
 
   it("counts a record once per category however many keys show it", () => {
     const record = masteryRecord("r", { "": 0, O1: 1, O2: 1, "AS1.1": 1, SKILL_X: 0 });
