@@ -26,14 +26,3 @@ export class BackupFileError extends TeachingGraphError {
     this.path = path;
   }
 }
-
-/** Operator options outside what the tools accept (page sizes, concurrency). */
-export class OperatorOptionError extends TeachingGraphError {
-  constructor(option: string, value: unknown, reason: string) {
-    super("OPERATOR_INVALID_OPTION", `--${option} ${String(value)}: ${reason}`, {
-      option,
-      value,
-      reason,
-    });
-  }
-}

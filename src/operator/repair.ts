@@ -54,7 +54,7 @@ export type RepairPlan =
   | { kind: "skip"; reason: "invalid_json" };
 
 /** Assessment standards are the refs with a `.` (the platform's `outcomeRefs` rule). */
-export function isAssessmentStandardRef(key: string): boolean {
+function isAssessmentStandardRef(key: string): boolean {
   return isStringRef(key) && key.includes(".");
 }
 

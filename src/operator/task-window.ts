@@ -4,8 +4,8 @@ import pLimit, { type LimitFunction } from "p-limit";
  * Runs submitted tasks with at most `concurrency` at once, and makes the
  * producer wait once `concurrency * 2` are queued or running, so memory stays
  * bounded however many tasks a stream produces. The first failure stops the
- * window: no task is accepted after it, and `submit`/`drain` rethrow it once
- * every started task has settled.
+ * window: no task starts after it (queued ones are skipped), and
+ * `submit`/`drain` rethrow it once every started task has settled.
  */
 export class TaskWindow {
   private readonly limit: LimitFunction;
@@ -14,22 +14,24 @@ export class TaskWindow {
   private failure: { error: unknown } | undefined;
 
   constructor(concurrency: number) {
-    // Queued tasks are rejected (and so settle) when a failure clears the queue.
-    this.limit = pLimit({ concurrency, rejectOnClear: true });
+    this.limit = pLimit(concurrency);
     this.capacity = concurrency * 2;
   }
 
   async submit(task: () => Promise<void>): Promise<void> {
-    while (this.failure === undefined && this.inFlight.size >= this.capacity)
+    while (this.failure === undefined && this.inFlight.size >= this.capacity) {
       await Promise.race(this.inFlight);
+    }
     if (this.failure !== undefined) return this.drain();
-    const settled: Promise<void> = this.limit(task).then(
-      () => undefined,
-      (error: unknown) => {
+    const settled = this.limit(async () => {
+      if (this.failure !== undefined) return;
+      try {
+        await task();
+      } catch (error) {
+        // Recorded before p-limit starts the next task, which then sees it; rethrown by submit/drain.
         this.failure ??= { error };
-        this.limit.clearQueue();
-      },
-    );
+      }
+    });
     const tracked = settled.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }

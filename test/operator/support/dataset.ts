@@ -110,7 +110,7 @@ const CORRUPTED_SHAPES: ReadonlyArray<(value: number) => Record<string, unknown>
 ];
 
 /** Record ids in the `ID.unique()` format that sort in generation order. */
-export function generatedId(index: number): string {
+function generatedId(index: number): string {
   return `69${index.toString(16).padStart(18, "0")}`;
 }
 
