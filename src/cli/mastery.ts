@@ -331,10 +331,13 @@ function formatCleanSummary(summary: CleanSummary): string {
   ];
   if (summary.migrateRefs)
     lines.push(`  with unmatched refs:      ${summary.recordsWithUnmatchedRefs}`);
-  if (summary.backupPath !== null)
+  if (summary.backupPath !== null) {
     lines.push(
       `  backup:                   ${summary.backupPath} (${summary.backedUp} line(s) added)`,
     );
+  } else if (!summary.dryRun) {
+    lines.push("  backup:                   none (nothing to change)");
+  }
   return `${lines.join("\n")}\n`;
 }
 

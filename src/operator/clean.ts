@@ -91,7 +91,7 @@ export interface CleanSummary {
   unchanged: number;
   /** Records keeping string refs no outcome matched (only with `migrateRefs`). */
   recordsWithUnmatchedRefs: number;
-  /** Absolute path of the backup; null in a dry run. */
+  /** Absolute path of the backup; null in a dry run or when nothing was to change. */
   backupPath: string | null;
   /** Lines this run appended to the backup (re-read records add one each). */
   backedUp: number;
@@ -155,13 +155,19 @@ class CleanRun {
   }
 
   async clean(): Promise<CleanSummary> {
-    if (this.options.backupPath === undefined) {
+    const backupPath = this.options.backupPath;
+    if (backupPath === undefined) {
       throw new OperatorStateError("a clean that writes needs a backup path", {});
     }
-    const backup = await BackupWriter.open(this.options.backupPath);
+    // Opened at the first record to change: a run with nothing to do leaves no file.
+    let backup: BackupWriter | undefined;
     try {
+      await this.scan(async (changes) => {
+        backup ??= await BackupWriter.open(backupPath);
+        await backup.append(changes.map(({ record }) => record));
+      });
+      if (backup === undefined) return this.summary;
       this.summary.backupPath = backup.path;
-      await this.scan((changes) => backup.append(changes.map(({ record }) => record)));
       await backup.sync();
       const scanEnd = backup.endOffset;
       const toWrite = backup.appended;
@@ -169,7 +175,7 @@ class CleanRun {
       await this.writeRepairs(backup, scanEnd, toWrite);
       this.summary.backedUp = backup.appended;
     } finally {
-      await backup.close();
+      await backup?.close();
     }
     return this.summary;
   }

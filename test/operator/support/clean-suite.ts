@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -198,7 +199,14 @@ export function describeCleanSuite(storeCase: StoreCase): void {
         stores,
         options({ migrateRefs: true, backupPath: join(dir, "second.jsonl") }),
       );
-      expect(second).toMatchObject({ cleaned: 0, errors: 0, skipped: 3, backedUp: 0 });
+      expect(second).toMatchObject({
+        cleaned: 0,
+        errors: 0,
+        skipped: 3,
+        backedUp: 0,
+        backupPath: null,
+      });
+      expect(existsSync(join(dir, "second.jsonl"))).toBe(false);
       expect(await snapshot(stores.mastery)).toEqual(after);
       expect(
         results.every((result) => result.status === "skipped" || result.status === "unchanged"),
