@@ -437,7 +437,7 @@ function report(measurements: readonly Measurement[]): string {
   }
   const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
   const target = (label: string, value: number, pass: boolean) =>
-    `  ${label.padEnd(58)} ${ratio(value, 2).padStart(7)}  ${verdict(pass)}`;
+    `  ${label.padEnd(66)} ${ratio(value, 2).padStart(7)}  ${verdict(pass)}`;
   lines.push("", "Targets");
   for (const latencyMs of [0, SIMULATED_LATENCY_MS]) {
     for (const size of SIZES) {
