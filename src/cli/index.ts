@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { loadDotEnvFile } from "../config/env.js";
 import { isTypedError } from "../errors.js";
 import { registerMasteryCommands } from "./mastery.js";
 import { registerPlayCommand } from "./play.js";
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   try {
+    loadDotEnvFile();
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (error) {

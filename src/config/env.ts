@@ -3,6 +3,7 @@
  * typed settings from here. Empty strings count as unset, as `.env` files
  * often carry `KEY=` lines.
  */
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { TeachingGraphError } from "../errors.js";
 
@@ -37,6 +38,16 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Loads `.env` from the working directory into `process.env` when the file
+ * exists (it is optional: every variable has a documented default or is only
+ * needed for an optional feature). Variables already set win. The LangGraph
+ * server reads the same file through `langgraph.json`.
+ */
+export function loadDotEnvFile(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(source);

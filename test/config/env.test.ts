@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, readEnv, readLogLevel, storeSettings } from "../../src/config/env.js";
+import { ConfigurationError, loadDotEnvFile, readEnv, readLogLevel, storeSettings } from "../../src/config/env.js";
 
 describe("readEnv", () => {
   it("fills documented defaults and treats empty strings as unset", () => {
@@ -60,5 +60,27 @@ describe("readLogLevel", () => {
     expect(readLogLevel({ LOG_LEVEL: "debug", APPWRITE_ENDPOINT: "not a url" })).toBe("debug");
     expect(readLogLevel({})).toBe("info");
     expect(() => readLogLevel({ LOG_LEVEL: "loud" })).toThrow(ConfigurationError);
+  });
+});
+
+describe("loadDotEnvFile", () => {
+  it("loads an existing file without overriding variables already set, and ignores an absent one", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(join(tmpdir(), "teaching-graph-env-"));
+    const file = join(dir, ".env");
+    await writeFile(file, "TG_TEST_FROM_FILE=file\nTG_TEST_ALREADY_SET=file\n");
+    process.env.TG_TEST_ALREADY_SET = "process";
+    try {
+      loadDotEnvFile(file);
+      expect(process.env.TG_TEST_FROM_FILE).toBe("file");
+      expect(process.env.TG_TEST_ALREADY_SET).toBe("process");
+      expect(() => loadDotEnvFile(join(dir, "absent.env"))).not.toThrow();
+    } finally {
+      delete process.env.TG_TEST_FROM_FILE;
+      delete process.env.TG_TEST_ALREADY_SET;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
