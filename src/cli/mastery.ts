@@ -116,7 +116,8 @@ Each key of a record's emaByOutcome falls in one class, checked in this order:
   invalid_id_format  any other key that is not an Appwrite document ID
   unknown_outcome    a document ID that is no outcome $id of the record's course
 Independently: invalid_value (a value that is not a number in [0, 1]),
-invalid_json (emaByOutcome is not a JSON object; no key classes then) and
+invalid_json (emaByOutcome is not a JSON object string: unset/null,
+unparseable, or another JSON value; no key classes then; clean skips it) and
 oversize (more than 5000 characters stored). A record counts once in every
 category it shows. Targets: empty-key rate 0 %; document-ID format 100 % (records
 with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
@@ -138,8 +139,8 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
   mastery
     .command("clean")
     .description(
-      "Remove empty keys from MasteryV2 records (the spec's Phase 3). A record that would become empty, or whose JSON " +
-        "does not parse, is skipped and listed for review. Every record it will change is first written to a JSON Lines " +
+      "Remove empty keys from MasteryV2 records (the spec's Phase 3). A record that would become empty, or whose map " +
+        "is not a JSON object (unset, unparseable), is skipped and listed for review. Every record it will change is first written to a JSON Lines " +
         "backup (undo with `mastery restore --from FILE`). Safe to rerun after an interruption; a second run changes " +
         "nothing. Exit code 1 when records are skipped, refused or keep unmatched refs (or, with --dry-run, would change).",
     )

@@ -23,7 +23,7 @@ const BackupLineSchema = z.strictObject({
   $id: z.string().min(1),
   studentId: z.string(),
   courseId: z.string(),
-  emaByOutcome: z.string(),
+  emaByOutcome: z.string().nullable(),
   updatedAt: z.string(),
 });
 

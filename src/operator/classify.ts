@@ -9,8 +9,9 @@
  *
  * Independently of its key, an entry whose value is not a finite number in
  * [0, 1] (a string, null, an object, out of range) makes the record `invalid_value`.
- * A record whose `emaByOutcome` does not parse as JSON, or parses to something
- * other than an object, is `invalid_json` and has no key or value classes.
+ * A record whose `emaByOutcome` is not a JSON object string (unset/null,
+ * unparseable, or parsing to something other than an object) is `invalid_json`
+ * and has no key or value classes.
  * A record whose stored `emaByOutcome` is longer than the column's 5000
  * characters is `oversize`, whether or not it parses.
  *
@@ -64,8 +65,9 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Parses a stored `emaByOutcome`; anything but a JSON object is unusable as a map. */
-export function parseEmaMap(raw: string): ParsedEmaMap {
+/** Parses a stored `emaByOutcome`; anything but a JSON object (an unset map included) is unusable as a map. */
+export function parseEmaMap(raw: string | null): ParsedEmaMap {
+  if (raw === null) return { ok: false };
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -84,7 +86,8 @@ export function classifyRecord(
   courseOutcomeIds: ReadonlySet<string>,
 ): Set<AuditCategory> {
   const categories = new Set<AuditCategory>();
-  if (record.emaByOutcome.length > EMA_BY_OUTCOME_MAX_CHARS) categories.add("oversize");
+  if (record.emaByOutcome !== null && record.emaByOutcome.length > EMA_BY_OUTCOME_MAX_CHARS)
+    categories.add("oversize");
   const parsed = parseEmaMap(record.emaByOutcome);
   if (!parsed.ok) {
     categories.add("invalid_json");

@@ -14,7 +14,8 @@
  * Every other key is left as it is (the audit reports it).
  *
  * A record that would end up with no keys is skipped for manual review, as is a
- * record whose `emaByOutcome` does not parse. Plans are deterministic, and a
+ * record whose `emaByOutcome` is not a JSON object (unset, unparseable, or
+ * another JSON value): `reason: "invalid_json"`, the audit's category. Plans are deterministic, and a
  * planned result plans to no change: running clean twice changes nothing.
  */
 import { isStringRef } from "../mastery/ids.js";

@@ -60,7 +60,13 @@ export interface MasteryRecord {
   $id: string;
   studentId: string;
   courseId: string;
-  emaByOutcome: string;
+  /**
+   * The serialized map, exactly as stored. `null` when the row holds none:
+   * Appwrite's column is not required, so legacy rows may have it unset (an
+   * unset column read back absent counts the same). No adapter write produces
+   * it; only a restore puts it back, and reads report it as data.
+   */
+  emaByOutcome: string | null;
   updatedAt: string;
 }
 

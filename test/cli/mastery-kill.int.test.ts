@@ -78,7 +78,7 @@ async function recordsOf(dbPath: string): Promise<Map<string, MasteryRecord>> {
   }
 }
 
-function mapsOf(records: Map<string, MasteryRecord>): Record<string, string> {
+function mapsOf(records: Map<string, MasteryRecord>): Record<string, string | null> {
   return Object.fromEntries([...records].map(([id, record]) => [id, record.emaByOutcome]));
 }
 

@@ -80,7 +80,7 @@ async function stored(sqlitePath: string, studentId = "demo_student") {
     return {
       o1Ids: o1.map((outcome) => outcome.$id).sort(),
       outcomeCount: all.length,
-      ema: row === null ? null : (JSON.parse(row.emaByOutcome) as Record<string, number>),
+      ema: row === null ? null : (JSON.parse(row.emaByOutcome!) as Record<string, number>),
     };
   } finally {
     await stores.close();

@@ -58,6 +58,11 @@ describe("classifyRecord", () => {
     ]);
   });
 
+  it("puts an unset (null) map in invalid_json only", () => {
+    const record = { ...masteryRecord("r", {}), emaByOutcome: null };
+    expect([...classifyRecord(record, courseIndex.documentIds)]).toEqual(["invalid_json"]);
+  });
+
   it("has the category names the --json report promises", () => {
     expect(AUDIT_CATEGORIES).toEqual([
       "empty_key",
@@ -79,7 +84,7 @@ describe("parseEmaMap", () => {
     });
     const parsed = parseEmaMap('{"__proto__": 1}');
     expect(parsed.ok && Object.keys(parsed.map)).toEqual(["__proto__"]);
-    for (const raw of ["", "null", "1", '"x"', "[]", "{", "undefined"])
+    for (const raw of [null, "", "null", "1", '"x"', "[]", "{", "undefined"])
       expect(parseEmaMap(raw)).toEqual({ ok: false });
   });
 });

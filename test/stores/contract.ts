@@ -78,7 +78,7 @@ async function allPages(pages: AsyncIterable<MasteryRecord[]>): Promise<MasteryR
 
 function emaOf(record: MasteryRecord | null): unknown {
   expect(record).not.toBeNull();
-  return JSON.parse((record as MasteryRecord).emaByOutcome);
+  return JSON.parse((record as MasteryRecord).emaByOutcome!);
 }
 
 export function describeStoreContract(name: string, makeStores: MakeStores): void {
@@ -496,7 +496,7 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
       });
 
       describe("records with legacy entries", () => {
-        const legacyRecord = (emaByOutcome: string): MasteryRecord => ({
+        const legacyRecord = (emaByOutcome: string | null): MasteryRecord => ({
           $id: testId("r", 1),
           studentId,
           courseId,
@@ -530,6 +530,20 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           await stores.mastery.restore([stored]);
           const error = await rejectionOf(apply("sess_1", [update(A, 1)]), StoreDataError);
           expect(error.context).toMatchObject({ table: "MasteryV2", id: stored.$id });
+          expect(await stores.mastery.get(studentId, courseId)).toEqual(stored);
+        });
+
+        it("refuses to fold into an unset (null) map rather than taking it as empty", async () => {
+          const stored = legacyRecord(null);
+          await stores.mastery.restore([stored]);
+          const error = await rejectionOf(apply("sess_1", [update(A, 1)]), StoreDataError);
+          expect(error.code).toBe("STORE_DATA_INVALID");
+          expect(error.context).toMatchObject({
+            table: "MasteryV2",
+            id: stored.$id,
+            emaByOutcome: null,
+          });
+          expect(error.message).toContain("emaByOutcome is unset (null)");
           expect(await stores.mastery.get(studentId, courseId)).toEqual(stored);
         });
       });
@@ -718,6 +732,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
             courseId,
             emaByOutcome: '{"O1": 1.5 , "x":"y"}',
             updatedAt: "2025-11-12T12:00:02.000Z",
+          },
+          {
+            $id: testId("k", 4),
+            studentId: "s4",
+            courseId,
+            emaByOutcome: null,
+            updatedAt: "2025-11-12T12:00:03.000Z",
           },
         ];
 

@@ -42,7 +42,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function insertRaw(emaByOutcome: string, studentId = "student_raw"): void {
+function insertRaw(emaByOutcome: string | null, studentId = "student_raw"): void {
   raw
     .prepare(
       `INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt) VALUES (?, ?, ?, ?, ?)`,
@@ -82,7 +82,7 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
     expect(masteryRowCount()).toBe(2);
   });
 
-  const badInserts: { name: string; map: string; message: string }[] = [
+  const badInserts: { name: string; map: string | null; message: string }[] = [
     {
       name: "an empty key",
       map: JSON.stringify({ "": 0, [A]: 1 }),
@@ -134,6 +134,8 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
       message: "MASTERY_INTEGRITY:not_json_object",
     },
     { name: "a JSON array", map: "[1]", message: "MASTERY_INTEGRITY:not_json_object" },
+    // The column is nullable (for restore); the trigger is what keeps NULL out of normal writes.
+    { name: "an unset (NULL) map", map: null, message: "MASTERY_INTEGRITY:not_json_object" },
   ];
   for (const { name, map, message } of badInserts) {
     it(`rejects an INSERT with ${name}`, () => {
@@ -199,7 +201,7 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
       expect(readMap()).toEqual({ "": 0, O1: 1, [A]: 0.65, [B]: 0.4 });
     });
 
-    const badUpdates: { name: string; map: () => string; message: string }[] = [
+    const badUpdates: { name: string; map: () => string | null; message: string }[] = [
       {
         name: "adding an outcome code",
         map: () => JSON.stringify({ O1: 1, O2: 1, [A]: 0.5 }),
@@ -228,6 +230,11 @@ describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
       {
         name: "replacing the map with non-JSON",
         map: () => "oops",
+        message: "MASTERY_INTEGRITY:not_json_object",
+      },
+      {
+        name: "unsetting the map (NULL)",
+        map: () => null,
         message: "MASTERY_INTEGRITY:not_json_object",
       },
     ];
@@ -290,6 +297,69 @@ describe("SQLite store file", () => {
       ).status,
     ).toBe("already_applied");
     await second.close();
+  });
+
+  it("migrates a version 1 file (emaByOutcome NOT NULL): rows kept, NULL restorable, triggers still refuse it", async () => {
+    const v1Path = join(dir, "v1.db");
+    const v1 = new Database(v1Path);
+    v1.exec(`
+      CREATE TABLE MasteryV2 (
+        "$id" TEXT PRIMARY KEY NOT NULL,
+        studentId TEXT NOT NULL CHECK (length(studentId) BETWEEN 1 AND 50),
+        courseId TEXT NOT NULL CHECK (length(courseId) BETWEEN 1 AND 50),
+        emaByOutcome TEXT NOT NULL CONSTRAINT ema_by_outcome_max_chars CHECK (length(emaByOutcome) <= 5000),
+        updatedAt TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX unique_student_course ON MasteryV2 (studentId, courseId);
+      INSERT INTO MasteryV2 VALUES ('${testId("v", 1)}', 'st', '${courseId}', '{"":0}', '2025-11-12T12:00:00.000Z');
+      PRAGMA user_version = 1;
+    `);
+    v1.close();
+
+    const migrated = createSqliteStores(v1Path);
+    try {
+      expect(await migrated.mastery.get("st", courseId)).toEqual({
+        $id: testId("v", 1),
+        studentId: "st",
+        courseId,
+        emaByOutcome: '{"":0}',
+        updatedAt: "2025-11-12T12:00:00.000Z",
+      });
+      const unset = {
+        $id: testId("v", 2),
+        studentId: "st2",
+        courseId,
+        emaByOutcome: null,
+        updatedAt: "2025-11-12T12:00:00.000Z",
+      };
+      await migrated.mastery.restore([unset]);
+      expect(await migrated.mastery.get("st2", courseId)).toEqual(unset);
+    } finally {
+      await migrated.close();
+    }
+    const check = new Database(v1Path);
+    try {
+      expect(check.pragma("user_version", { simple: true })).toBe(2);
+      const error = refusal(() =>
+        check
+          .prepare(
+            `INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt) VALUES (?, 'st3', ?, NULL, '2025-11-12T12:00:00.000Z')`,
+          )
+          .run(testId("v", 3), courseId),
+      );
+      expect(error.message).toBe("MASTERY_INTEGRITY:not_json_object");
+      expect(
+        refusal(() =>
+          check
+            .prepare(
+              `INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt) VALUES (?, 'st', ?, '{}', '2025-11-12T12:00:00.000Z')`,
+            )
+            .run(testId("v", 4), courseId),
+        ).message,
+      ).toContain("UNIQUE");
+    } finally {
+      check.close();
+    }
   });
 
   it("lands concurrent applies from two connections to the same file", async () => {

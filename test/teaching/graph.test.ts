@@ -40,7 +40,7 @@ async function storedEma(
     fixture.sessionContext.student_id,
     "course_c84774",
   );
-  return record === null ? null : (JSON.parse(record.emaByOutcome) as Record<string, number>);
+  return record === null ? null : (JSON.parse(record.emaByOutcome!) as Record<string, number>);
 }
 
 function sameForEveryOutcome(fixture: LessonFixture, value: number): Record<string, number> {

@@ -113,7 +113,7 @@ async function storedMastery(studentId: string): Promise<unknown> {
   const stores = createSqliteStores(sqlitePath);
   try {
     const row = await stores.mastery.get(studentId, "course_c84774");
-    return row === null ? null : JSON.parse(row.emaByOutcome);
+    return row === null ? null : JSON.parse(row.emaByOutcome!);
   } finally {
     await stores.close();
   }

@@ -44,7 +44,8 @@ export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow 
     $id: columns.$id,
     studentId: columns.studentId,
     courseId: columns.courseId,
-    emaByOutcome: columns.emaByOutcome,
+    // Not a required column: a legacy row may have it unset (null; absent if a response omits it).
+    emaByOutcome: columns.emaByOutcome === undefined ? null : columns.emaByOutcome,
     updatedAt: isoDatetime(columns.updatedAt),
   });
   // A row no adapter write has touched yet has no revision; its system timestamp stands in.

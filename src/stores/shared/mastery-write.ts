@@ -282,8 +282,18 @@ function warnAboutCarriedViolations(plan: PlannedApply): void {
   );
 }
 
-/** A stored `emaByOutcome` as an object; anything else is a StoreDataError. */
+/**
+ * A stored `emaByOutcome` as an object; anything else (unset, not JSON, not an
+ * object) is a StoreDataError naming the record. An unset map is not taken as
+ * empty: whether the student's history was lost or never written is for an
+ * operator to find out, not for a lesson to paper over.
+ */
 export function parseStoredEmaMap(record: MasteryRecord): Record<string, unknown> {
+  if (record.emaByOutcome === null) {
+    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is unset (null)", {
+      emaByOutcome: null,
+    });
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(record.emaByOutcome);
@@ -359,8 +369,8 @@ export interface PlannedRepair {
  * A repair may remove entries and keep stored ones exactly as they are
  * (legacy keys included); whatever it adds or changes must be a document ID of
  * an outcome of the record's course with a value in [0, 1], and the result
- * must fit the column. A stored map that is not a JSON object counts as empty,
- * so everything the repair writes is checked. The batch is refused as a whole
+ * must fit the column. A stored map that is not a JSON object (or is unset)
+ * counts as empty, so everything the repair writes is checked. The batch is refused as a whole
  * on the first problem: a missing row (StoreNotFoundError), a row of another
  * student/course or changed since it was read (StoreConflictError), or a
  * violation (StoreWriteRefusedError).

@@ -27,8 +27,8 @@ export const MasteryRecordSchema = z.object({
   $id: requiredString,
   studentId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
   courseId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
-  /** Kept raw: a restore puts back even a corrupt map exactly. */
-  emaByOutcome: z.string(),
+  /** Kept raw: a restore puts back even a corrupt or unset (`null`) map exactly. */
+  emaByOutcome: z.string().nullable(),
   updatedAt: requiredString,
 });
 

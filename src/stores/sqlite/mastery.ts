@@ -48,7 +48,7 @@ export function createSqliteMasteryStore(
     `INSERT INTO MasteryV2 ("$id", studentId, courseId, emaByOutcome, updatedAt)
      VALUES (@$id, @studentId, @courseId, @emaByOutcome, @updatedAt)`,
   );
-  const updateIfUnchanged = db.prepare<[string, string, string, string]>(
+  const updateIfUnchanged = db.prepare<[string | null, string, string, string]>(
     `UPDATE MasteryV2 SET emaByOutcome = ?, updatedAt = ? WHERE "$id" = ? AND updatedAt = ?`,
   );
   const insertLedger = db.prepare(

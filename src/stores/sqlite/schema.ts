@@ -17,14 +17,30 @@
  * deletes it before committing, so no other connection ever sees it.
  */
 import type { Database } from "better-sqlite3";
+import { z } from "zod";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Prefix of the triggers' abort messages; the rule name follows the colon. */
 export const INTEGRITY_ERROR_PREFIX = "MASTERY_INTEGRITY:";
 
 /** The CHECK constraint that bounds `emaByOutcome`. */
 export const SIZE_CONSTRAINT = "ema_by_outcome_max_chars";
+
+/**
+ * `emaByOutcome` is nullable like Appwrite's (not required) column, so a
+ * restore can put back a legacy row whose map is unset; the integrity
+ * triggers still refuse NULL on every other write (`json_valid(NULL)` is not true).
+ */
+function masteryTableSql(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  "$id" TEXT PRIMARY KEY NOT NULL,
+  studentId TEXT NOT NULL CHECK (length(studentId) BETWEEN 1 AND 50),
+  courseId TEXT NOT NULL CHECK (length(courseId) BETWEEN 1 AND 50),
+  emaByOutcome TEXT CONSTRAINT ${SIZE_CONSTRAINT} CHECK (length(emaByOutcome) <= 5000),
+  updatedAt TEXT NOT NULL
+);`;
+}
 
 const TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS course_outcomes (
@@ -42,13 +58,7 @@ CREATE TABLE IF NOT EXISTS course_outcomes (
 );
 CREATE INDEX IF NOT EXISTS course_outcomes_course_outcome ON course_outcomes (courseId, outcomeId);
 
-CREATE TABLE IF NOT EXISTS MasteryV2 (
-  "$id" TEXT PRIMARY KEY NOT NULL,
-  studentId TEXT NOT NULL CHECK (length(studentId) BETWEEN 1 AND 50),
-  courseId TEXT NOT NULL CHECK (length(courseId) BETWEEN 1 AND 50),
-  emaByOutcome TEXT NOT NULL CONSTRAINT ${SIZE_CONSTRAINT} CHECK (length(emaByOutcome) <= 5000),
-  updatedAt TEXT NOT NULL
-);
+${masteryTableSql("MasteryV2")}
 CREATE UNIQUE INDEX IF NOT EXISTS unique_student_course ON MasteryV2 (studentId, courseId);
 
 -- One row per lesson session whose mastery was applied; written in the same
@@ -137,10 +147,32 @@ BEGIN
 END;
 `;
 
-/** Creates whatever part of the schema is missing; safe to run on every open. */
+const ColumnInfoSchema = z.looseObject({ name: z.string(), notnull: z.number() });
+
+/**
+ * Schema version 1 declared `emaByOutcome NOT NULL`. SQLite cannot drop a NOT
+ * NULL in place, so such a table is rebuilt with the same rows (its index and
+ * triggers go with the old table and are created again by the caller).
+ */
+function migrateNullableEmaByOutcome(db: Database): void {
+  const columns = z.array(ColumnInfoSchema).parse(db.pragma("table_info(MasteryV2)"));
+  if (columns.find((column) => column.name === "emaByOutcome")?.notnull !== 1) return;
+  db.exec(`
+    DROP TABLE IF EXISTS MasteryV2_migrating;
+    ${masteryTableSql("MasteryV2_migrating")}
+    INSERT INTO MasteryV2_migrating ("$id", studentId, courseId, emaByOutcome, updatedAt)
+      SELECT "$id", studentId, courseId, emaByOutcome, updatedAt FROM MasteryV2;
+    DROP TABLE MasteryV2;
+    ALTER TABLE MasteryV2_migrating RENAME TO MasteryV2;
+    CREATE UNIQUE INDEX unique_student_course ON MasteryV2 (studentId, courseId);
+  `);
+}
+
+/** Creates whatever part of the schema is missing, migrating older versions; safe to run on every open. */
 export function applySchema(db: Database): void {
   db.transaction(() => {
     db.exec(TABLES_SQL);
+    migrateNullableEmaByOutcome(db);
     db.exec(TRIGGERS_SQL);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -46,7 +46,7 @@ export function describeCleanSuite(storeCase: StoreCase): void {
     const total = ORIGINAL.size;
     const expectedMaps = (
       changed: Record<string, Record<string, unknown>>,
-    ): Record<string, string> =>
+    ): Record<string, string | null> =>
       Object.fromEntries(
         dataset().map((r) => [
           r.$id,

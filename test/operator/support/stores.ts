@@ -41,7 +41,7 @@ export async function snapshot(mastery: MasteryStore): Promise<Map<string, Maste
 }
 
 /** `$id` -> stored `emaByOutcome` text (what clean decides; `updatedAt` is the clock's). */
-export async function mapsById(mastery: MasteryStore): Promise<Record<string, string>> {
+export async function mapsById(mastery: MasteryStore): Promise<Record<string, string | null>> {
   return Object.fromEntries(
     [...(await snapshot(mastery))].map(([id, record]) => [id, record.emaByOutcome]),
   );

@@ -73,7 +73,7 @@ describe("complete", () => {
     const expected = { [outcomeA!]: 0.91, [outcomeB!]: 0.91, [outcomeC!]: 0.91 };
     expect(update.mastery_record).toMatchObject({ status: "applied", emaByOutcome: expected });
     const stored = await stores.mastery.get(fixture.sessionContext.student_id, "course_c84774");
-    expect(JSON.parse(stored!.emaByOutcome)).toEqual(expected);
+    expect(JSON.parse(stored!.emaByOutcome!)).toEqual(expected);
   });
 
   it("uses the configured EMA alpha", async () => {
@@ -89,7 +89,7 @@ describe("complete", () => {
       recordId: first.mastery_record?.recordId,
     });
     const stored = await stores.mastery.get(fixture.sessionContext.student_id, "course_c84774");
-    expect(JSON.parse(stored!.emaByOutcome)[outcomeA!]).toBe(0.91);
+    expect(JSON.parse(stored!.emaByOutcome!)[outcomeA!]).toBe(0.91);
   });
 
   it("closes with one message carrying the lesson_completion_summary tool call", async () => {
