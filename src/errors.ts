@@ -12,7 +12,12 @@ export class TeachingGraphError extends Error implements TypedError {
   readonly code: string;
   readonly context: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -34,7 +34,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (isTypedError(error)) {
       process.stderr.write(`error [${error.code}]: ${error.message}\n`);
     } else {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     return EXIT_ERROR;
   }

@@ -18,7 +18,10 @@ const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string(
 const EnvSchema = z.object({
   /** `provider:model`, e.g. `openai:gpt-4o-mini`; needed only for rubric-judged cards. */
   TEACHER_MODEL: optionalString.pipe(
-    z.string().regex(/^[a-z][a-z0-9-]*:.+$/, "must look like provider:model").optional(),
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*:.+$/, "must look like provider:model")
+      .optional(),
   ),
   LOG_LEVEL: optionalString.pipe(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -94,7 +97,11 @@ export function storeSettings(env: Env = readEnv()): StoreSettings {
   const missing = (["APPWRITE_PROJECT_ID", "APPWRITE_API_KEY"] as const).filter(
     (key) => env[key] === undefined,
   );
-  if (missing.length > 0 || env.APPWRITE_PROJECT_ID === undefined || env.APPWRITE_API_KEY === undefined) {
+  if (
+    missing.length > 0 ||
+    env.APPWRITE_PROJECT_ID === undefined ||
+    env.APPWRITE_API_KEY === undefined
+  ) {
     throw new ConfigurationError(
       `APPWRITE_ENDPOINT is set, so the Appwrite store is used, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing`,
       { missing },

@@ -6,7 +6,12 @@ export const GZIP_PREFIX = "gzip:";
 
 export class PayloadDecodeError extends TeachingGraphError {
   constructor(field: string, reason: string, cause?: unknown) {
-    super("PAYLOAD_DECODE_FAILED", `Could not decode ${field}: ${reason}`, { field, reason }, { cause });
+    super(
+      "PAYLOAD_DECODE_FAILED",
+      `Could not decode ${field}: ${reason}`,
+      { field, reason },
+      { cause },
+    );
   }
 }
 

@@ -17,7 +17,12 @@ export class MasteryValidationError extends TeachingGraphError {
   readonly courseId: string;
   readonly outcomeRefs: readonly string[];
 
-  constructor(code: string, message: string, lesson: LessonContext, context: Record<string, unknown> = {}) {
+  constructor(
+    code: string,
+    message: string,
+    lesson: LessonContext,
+    context: Record<string, unknown> = {},
+  ) {
     super(code, message, { ...lesson, ...context });
     this.lessonTitle = lesson.lessonTitle;
     this.courseId = lesson.courseId;
@@ -117,11 +122,7 @@ export class InvalidMasteryRecordError extends TeachingGraphError {
 }
 
 export type MasteryRule =
-  | "empty_key"
-  | "invalid_id_format"
-  | "unknown_outcome"
-  | "invalid_value"
-  | "oversize";
+  "empty_key" | "invalid_id_format" | "unknown_outcome" | "invalid_value" | "oversize";
 
 export interface MasteryViolation {
   rule: MasteryRule;

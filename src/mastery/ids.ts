@@ -21,8 +21,12 @@ export function isStringRef(key: string): boolean {
 
 /** A new ID in the `ID.unique()` format: 8 hex of seconds, 5 of milliseconds, 7 random. */
 export function uniqueId(now: number = Date.now()): string {
-  const seconds = Math.floor(now / 1000).toString(16).padStart(8, "0");
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, "0");
   const millis = ((now % 1000) * 1000).toString(16).padStart(5, "0");
-  const random = Array.from({ length: 7 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+  const random = Array.from({ length: 7 }, () => Math.floor(Math.random() * 16).toString(16)).join(
+    "",
+  );
   return seconds + millis + random;
 }

@@ -17,7 +17,10 @@ import {
  * There is no fallback to `outcomeRefs`. Throws on the first bad outcome (after
  * logging it once, structured); returns the outcomes unchanged otherwise.
  */
-export function assertMasteryOutcomes(enrichedOutcomes: unknown, lesson: LessonContext): CourseOutcome[] {
+export function assertMasteryOutcomes(
+  enrichedOutcomes: unknown,
+  lesson: LessonContext,
+): CourseOutcome[] {
   try {
     return checkOutcomes(enrichedOutcomes, lesson);
   } catch (error) {

@@ -43,7 +43,10 @@ export class SessionContextError extends TeachingGraphError {
   readonly fields: readonly string[];
 
   constructor(fields: readonly string[], context: Record<string, unknown> = {}) {
-    super("INVALID_SESSION_CONTEXT", `Invalid session_context: ${fields.join("; ")}`, { ...context, fields });
+    super("INVALID_SESSION_CONTEXT", `Invalid session_context: ${fields.join("; ")}`, {
+      ...context,
+      fields,
+    });
     this.fields = fields;
   }
 }
@@ -55,7 +58,10 @@ function issuesToFields(prefix: string, error: z.ZodError): string[] {
   });
 }
 
-const ContextWithoutOutcomes = SessionContextSchema.omit({ enriched_outcomes: true, lesson_snapshot: true });
+const ContextWithoutOutcomes = SessionContextSchema.omit({
+  enriched_outcomes: true,
+  lesson_snapshot: true,
+});
 
 /**
  * Validates a raw session context. Order matters: every field but the outcomes
@@ -64,7 +70,9 @@ const ContextWithoutOutcomes = SessionContextSchema.omit({ enriched_outcomes: tr
  */
 export function parseSessionContext(raw: unknown): SessionContext {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new SessionContextError([`session_context: expected an object, got ${raw === null ? "null" : typeof raw}`]);
+    throw new SessionContextError([
+      `session_context: expected an object, got ${raw === null ? "null" : typeof raw}`,
+    ]);
   }
   const input = raw as Record<string, unknown>;
   const fields: string[] = [];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, loadDotEnvFile, readEnv, readLogLevel, storeSettings } from "../../src/config/env.js";
+import {
+  ConfigurationError,
+  loadDotEnvFile,
+  readEnv,
+  readLogLevel,
+  storeSettings,
+} from "../../src/config/env.js";
 
 describe("readEnv", () => {
   it("fills documented defaults and treats empty strings as unset", () => {
@@ -35,7 +41,11 @@ describe("storeSettings", () => {
 
   it("is Appwrite when APPWRITE_ENDPOINT is set, with table defaults", () => {
     const settings = storeSettings(
-      readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p", APPWRITE_API_KEY: "k" }),
+      readEnv({
+        APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1",
+        APPWRITE_PROJECT_ID: "p",
+        APPWRITE_API_KEY: "k",
+      }),
     );
     expect(settings).toMatchObject({
       kind: "appwrite",
@@ -50,7 +60,9 @@ describe("storeSettings", () => {
       /APPWRITE_PROJECT_ID and APPWRITE_API_KEY are missing/,
     );
     expect(() =>
-      storeSettings(readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p" })),
+      storeSettings(
+        readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p" }),
+      ),
     ).toThrow(/APPWRITE_API_KEY is missing/);
   });
 });
