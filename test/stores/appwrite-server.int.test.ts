@@ -190,6 +190,54 @@ describe("rows", () => {
     expect(server.rows("MasteryV2").map((row) => row.$id)).not.toContain("bulk_3");
   });
 
+  it("judges unique keys by the batch's own earlier writes: a key freed in the batch can be taken, a key taken twice cannot", async () => {
+    await db.upsertRows({
+      databaseId,
+      tableId: "MasteryV2",
+      rows: [
+        { $id: "uniq_1", ...mastery("s_u1") },
+        { $id: "uniq_2", ...mastery("s_u2") },
+      ],
+    });
+    // uniq_1 moves to s_u1b, freeing s_u1 for a new row in the same request.
+    await db.upsertRows({
+      databaseId,
+      tableId: "MasteryV2",
+      rows: [
+        { $id: "uniq_1", ...mastery("s_u1b") },
+        { $id: "uniq_3", ...mastery("s_u1") },
+      ],
+    });
+    const students = () =>
+      Object.fromEntries(
+        server
+          .rows("MasteryV2")
+          .filter((row) => row.$id.startsWith("uniq_"))
+          .map((row) => [row.$id, row.studentId]),
+      );
+    expect(students()).toEqual({ uniq_1: "s_u1b", uniq_2: "s_u2", uniq_3: "s_u1" });
+
+    for (const rows of [
+      // Two new rows with one key.
+      [
+        { $id: "uniq_4", ...mastery("s_u4") },
+        { $id: "uniq_5", ...mastery("s_u4") },
+      ],
+      // A row rewritten twice: its first key is freed, its second is held against the next row.
+      [
+        { $id: "uniq_2", ...mastery("s_u6") },
+        { $id: "uniq_2", ...mastery("s_u7") },
+        { $id: "uniq_6", ...mastery("s_u7") },
+      ],
+      // A stored row's key, while that row is not rewritten.
+      [{ $id: "uniq_7", ...mastery("s_u2") }],
+    ]) {
+      const failed = await failureOf(db.upsertRows({ databaseId, tableId: "MasteryV2", rows }));
+      expect(failed).toMatchObject({ code: 409, type: "row_already_exists" });
+    }
+    expect(students()).toEqual({ uniq_1: "s_u1b", uniq_2: "s_u2", uniq_3: "s_u1" });
+  });
+
   it("refuses an update made stale by X-Appwrite-Timestamp with 409 row_update_conflict", async () => {
     const row = await db.createRow({
       databaseId,

@@ -9,7 +9,12 @@ import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.j
 import { StoreDataError } from "../errors.js";
 import type { MasteryRecord } from "../ports.js";
 import type { MasteryLedgerEntry } from "../shared/mastery-write.js";
-import { MasteryRecordSchema, parseStoredRow, toOutcomeRow } from "../shared/rows.js";
+import {
+  MASTERY_ID_COLUMN_MAX_CHARS,
+  MasteryRecordSchema,
+  parseStoredRow,
+  toOutcomeRow,
+} from "../shared/rows.js";
 import type { AppwriteRow } from "./gateway.js";
 
 /** The row's `$id` and set columns: Appwrite's system fields and null columns left out. */
@@ -21,9 +26,18 @@ export function columnsOf(row: AppwriteRow): Record<string, unknown> & { $id: st
   return columns;
 }
 
-/** An Appwrite datetime as `toISOString()` writes it; anything unparseable is left for the schema to refuse. */
+/** The form Appwrite returns every datetime in: UTC, milliseconds, an explicit `+00:00`. */
+const APPWRITE_UTC_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/;
+
+/**
+ * An Appwrite datetime as `toISOString()` writes it; anything unparseable is
+ * left for the schema to refuse. Appwrite's own form only needs its offset
+ * written as `Z` (done textually: scans map one per row, and parsing and
+ * formatting a Date each time cost more than the rest of the row).
+ */
 export function isoDatetime(value: unknown): unknown {
   if (typeof value !== "string") return value;
+  if (APPWRITE_UTC_DATETIME.test(value)) return `${value.slice(0, 23)}Z`;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
@@ -38,20 +52,48 @@ export interface ReadMasteryRow {
   revision: string;
 }
 
+/**
+ * A MasteryV2 row as a record. This runs once per row of every scan, so the
+ * shape is checked by hand first; a row the check does not accept goes
+ * through `MasteryRecordSchema`, which either raises the StoreDataError or
+ * (were the check ever stricter than the schema) returns the record.
+ */
 export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow {
-  const columns = columnsOf(row);
-  const record = parseStoredRow(MasteryRecordSchema, table, row.$id, {
-    $id: columns.$id,
-    studentId: columns.studentId,
-    courseId: columns.courseId,
+  const candidate = {
+    $id: row.$id,
+    studentId: row.studentId,
+    courseId: row.courseId,
     // Not a required column: a legacy row may have it unset (null; absent if a response omits it).
-    emaByOutcome: columns.emaByOutcome === undefined ? null : columns.emaByOutcome,
-    updatedAt: isoDatetime(columns.updatedAt),
-  });
+    emaByOutcome: row.emaByOutcome === undefined ? null : row.emaByOutcome,
+    updatedAt: isoDatetime(row.updatedAt),
+  };
+  const record = isMasteryRecord(candidate)
+    ? candidate
+    : parseStoredRow(MasteryRecordSchema, table, row.$id, candidate);
   // A row no adapter write has touched yet has no revision; its system timestamp stands in.
-  const revision =
-    typeof columns.revision === "string" ? columns.revision : `legacy:${row.$updatedAt}`;
+  const revision = typeof row.revision === "string" ? row.revision : `legacy:${row.$updatedAt}`;
   return { record, revision };
+}
+
+/** What `MasteryRecordSchema` accepts, or less. */
+function isMasteryRecord(value: {
+  $id: unknown;
+  studentId: unknown;
+  courseId: unknown;
+  emaByOutcome: unknown;
+  updatedAt: unknown;
+}): value is MasteryRecord {
+  const isId = (id: unknown) =>
+    typeof id === "string" && id.length >= 1 && id.length <= MASTERY_ID_COLUMN_MAX_CHARS;
+  return (
+    typeof value.$id === "string" &&
+    value.$id.length >= 1 &&
+    isId(value.studentId) &&
+    isId(value.courseId) &&
+    (value.emaByOutcome === null || typeof value.emaByOutcome === "string") &&
+    typeof value.updatedAt === "string" &&
+    value.updatedAt.length >= 1
+  );
 }
 
 /** The MasteryV2 columns of a record, with the revision this write gives it. */

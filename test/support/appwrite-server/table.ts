@@ -117,28 +117,26 @@ export class Table {
     this.sortedByColumn.clear();
   }
 
+  /** The unique indexes' column lists, in a fixed order (what `PendingRows` indexes). */
+  get uniqueColumns(): readonly (readonly string[])[] {
+    return this.uniqueIndexes.map((unique) => unique.columns);
+  }
+
   /**
-   * The row holding one of `row`'s unique keys, other than `row` itself.
-   * `pending` overrides stored rows (a write batch's view: `null` = deleted).
+   * The row holding one of `row`'s unique keys, other than `row` itself, as
+   * a write batch sees the table: its `pending` rows over the stored ones.
+   * O(unique indexes): the stored owner of a key is looked up, and so is the
+   * pending one (`pending` keeps its own keys indexed).
    */
-  uniqueHolder(row: StoredRow, pending: ReadonlyMap<string, StoredRow | null>): string | undefined {
-    for (const unique of this.uniqueIndexes) {
+  uniqueHolder(row: StoredRow, pending: PendingRows): string | undefined {
+    for (const [position, unique] of this.uniqueIndexes.entries()) {
       const key = compositeKey(row, unique.columns);
       if (key === null) continue;
+      const pendingOwner = pending.ownerOf(position, key);
+      if (pendingOwner !== undefined && pendingOwner !== row.$id) return pendingOwner;
       const owner = unique.owners.get(key);
-      if (owner !== undefined && owner !== row.$id) {
-        const ownerNow = pending.has(owner) ? pending.get(owner) : this.rowsById.get(owner);
-        if (
-          ownerNow !== null &&
-          ownerNow !== undefined &&
-          compositeKey(ownerNow, unique.columns) === key
-        )
-          return owner;
-      }
-      for (const [id, other] of pending) {
-        if (id !== row.$id && other !== null && compositeKey(other, unique.columns) === key)
-          return id;
-      }
+      // A stored owner counts unless the batch deleted it or rewrote it with another key.
+      if (owner !== undefined && owner !== row.$id && !pending.has(owner)) return owner;
     }
     return undefined;
   }
@@ -275,6 +273,55 @@ export class Table {
     if (position === undefined)
       throw new Error(`Appwrite test server invariant broken: ${id} has no sequence position`);
     return position;
+  }
+}
+
+/**
+ * A write batch's rows of one table (`null` = deleted), with the unique keys
+ * of the rows it writes indexed, so a uniqueness check does not scan them.
+ */
+export class PendingRows {
+  private readonly rows = new Map<string, StoredRow | null>();
+  /** Per unique index (the table's order): composite key → pending row holding it. */
+  private readonly owners: Map<string, string>[];
+
+  constructor(private readonly uniqueColumns: readonly (readonly string[])[]) {
+    this.owners = uniqueColumns.map(() => new Map());
+  }
+
+  has(id: string): boolean {
+    return this.rows.has(id);
+  }
+
+  /** The pending row; `null` when the batch deleted it, undefined when the batch did not touch it. */
+  get(id: string): StoredRow | null | undefined {
+    return this.rows.get(id);
+  }
+
+  set(id: string, row: StoredRow | null): void {
+    const previous = this.rows.get(id);
+    if (previous !== undefined && previous !== null) this.index(previous, "remove");
+    this.rows.set(id, row);
+    if (row !== null) this.index(row, "add");
+  }
+
+  /** The pending row holding `key` in the unique index at `position`. */
+  ownerOf(position: number, key: string): string | undefined {
+    return this.owners[position]?.get(key);
+  }
+
+  entries(): IterableIterator<[string, StoredRow | null]> {
+    return this.rows.entries();
+  }
+
+  private index(row: StoredRow, change: "add" | "remove"): void {
+    for (const [position, columns] of this.uniqueColumns.entries()) {
+      const key = compositeKey(row, columns);
+      const owners = this.owners[position];
+      if (key === null || owners === undefined) continue;
+      if (change === "add") owners.set(key, row.$id);
+      else if (owners.get(key) === row.$id) owners.delete(key);
+    }
   }
 }
 

@@ -8,7 +8,7 @@
 import { ID } from "node-appwrite";
 import { apiErrors } from "./errors.js";
 import { formatDatetime, isValidRowId, validateColumns } from "./schema.js";
-import type { StoredRow, Table } from "./table.js";
+import { PendingRows, type StoredRow, type Table } from "./table.js";
 
 /** A row with the ID, or holding a unique key, already exists (Appwrite's DuplicateException). */
 export class DuplicateRowError extends Error {
@@ -31,7 +31,7 @@ export class StaleRowError extends Error {
 }
 
 export class WriteBatch {
-  private readonly pending = new Map<Table, Map<string, StoredRow | null>>();
+  private readonly pending = new Map<Table, PendingRows>();
   private readonly nowIso: string;
 
   constructor(now: number) {
@@ -99,7 +99,7 @@ export class WriteBatch {
    */
   apply(): void {
     for (const [table, rows] of this.pending) {
-      for (const [id, row] of rows) {
+      for (const [id, row] of rows.entries()) {
         if (row === null) {
           table.remove(id);
         } else if (table.get(id) === undefined) {
@@ -135,10 +135,10 @@ export class WriteBatch {
     }
   }
 
-  private pendingOf(table: Table): Map<string, StoredRow | null> {
+  private pendingOf(table: Table): PendingRows {
     let pending = this.pending.get(table);
     if (pending === undefined) {
-      pending = new Map();
+      pending = new PendingRows(table.uniqueColumns);
       this.pending.set(table, pending);
     }
     return pending;
@@ -177,7 +177,7 @@ export function seedRows(
   now: number,
 ): string[] {
   const nowIso = formatDatetime(now);
-  const none = new Map<string, StoredRow | null>();
+  const none = new PendingRows(table.uniqueColumns);
   return rows.map((data) => {
     const row = newRow(table, idOf(data), data, nowIso);
     if (table.get(row.$id) !== undefined || table.uniqueHolder(row, none) !== undefined) {
