@@ -75,6 +75,10 @@ export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow 
   return { record, revision };
 }
 
+function isMasteryIdColumn(id: unknown): boolean {
+  return typeof id === "string" && id.length >= 1 && id.length <= MASTERY_ID_COLUMN_MAX_CHARS;
+}
+
 /** What `MasteryRecordSchema` accepts, or less. */
 function isMasteryRecord(value: {
   $id: unknown;
@@ -83,13 +87,11 @@ function isMasteryRecord(value: {
   emaByOutcome: unknown;
   updatedAt: unknown;
 }): value is MasteryRecord {
-  const isId = (id: unknown) =>
-    typeof id === "string" && id.length >= 1 && id.length <= MASTERY_ID_COLUMN_MAX_CHARS;
   return (
     typeof value.$id === "string" &&
     value.$id.length >= 1 &&
-    isId(value.studentId) &&
-    isId(value.courseId) &&
+    isMasteryIdColumn(value.studentId) &&
+    isMasteryIdColumn(value.courseId) &&
     (value.emaByOutcome === null || typeof value.emaByOutcome === "string") &&
     typeof value.updatedAt === "string" &&
     value.updatedAt.length >= 1
