@@ -1,14 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { loadDotEnvFile } from "../config/env.js";
 import { isTypedError } from "../errors.js";
+import { EXIT_ERROR, EXIT_OK } from "./exit-codes.js";
 import { registerMasteryCommands } from "./mastery.js";
 import { registerPlayCommand } from "./play.js";
 import { registerSeedCommand } from "./seed.js";
-
-/** Exit codes of every command: 0 clean/success, 1 problems found, 2 usage or runtime error. */
-export const EXIT_OK = 0;
-export const EXIT_PROBLEMS = 1;
-export const EXIT_ERROR = 2;
 
 export function buildProgram(): Command {
   const program = new Command("teaching-graph")
