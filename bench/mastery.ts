@@ -34,6 +34,7 @@ import {
   startAppwriteTestServer,
   type AppwriteTestServer,
 } from "../test/support/appwrite-server/index.js";
+import { appwriteEnvFor } from "../test/support/appwrite-server/settings.js";
 
 const SIZES = [10_000, 100_000] as const;
 const CORRUPTED_SHARE = 0.1;
@@ -169,10 +170,7 @@ function runChild(
       {
         env: {
           ...process.env,
-          APPWRITE_ENDPOINT: server.endpoint,
-          APPWRITE_PROJECT_ID: server.projectId,
-          APPWRITE_API_KEY: server.apiKey,
-          APPWRITE_DATABASE_ID: server.databaseId,
+          ...appwriteEnvFor(server),
           LOG_LEVEL: "error",
         },
         stdio: ["ignore", "pipe", "pipe"],

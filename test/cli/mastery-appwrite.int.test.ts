@@ -16,7 +16,11 @@ import {
   startAppwriteTestServer,
   type AppwriteTestServer,
 } from "../support/appwrite-server/index.js";
-import { appwriteSettingsFor, FAST_OPTIONS } from "../support/appwrite-server/settings.js";
+import {
+  appwriteEnvFor,
+  appwriteSettingsFor,
+  FAST_OPTIONS,
+} from "../support/appwrite-server/settings.js";
 import { corruptedDataset } from "../operator/support/dataset.js";
 import { EXPECTED_COUNTS, EXPECTED_MIGRATE_CLEAN } from "../operator/support/expected.js";
 import { mapsById, seed, snapshot } from "../operator/support/stores.js";
@@ -34,10 +38,7 @@ function runCli(
     const child = spawn(process.execPath, [BIN, "mastery", ...args], {
       env: {
         ...process.env,
-        APPWRITE_ENDPOINT: server.endpoint,
-        APPWRITE_PROJECT_ID: server.projectId,
-        APPWRITE_API_KEY: server.apiKey,
-        APPWRITE_DATABASE_ID: server.databaseId,
+        ...appwriteEnvFor(server),
         LOG_LEVEL: "silent",
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -23,6 +23,18 @@ export function appwriteSettingsFor(
   };
 }
 
+/** The environment that selects this server as the store, for child processes (the CLI, bench runs). */
+export function appwriteEnvFor(
+  server: Pick<AppwriteTestServer, "endpoint" | "projectId" | "apiKey" | "databaseId">,
+): NodeJS.ProcessEnv {
+  return {
+    APPWRITE_ENDPOINT: server.endpoint,
+    APPWRITE_PROJECT_ID: server.projectId,
+    APPWRITE_API_KEY: server.apiKey,
+    APPWRITE_DATABASE_ID: server.databaseId,
+  };
+}
+
 /** Retries and backoffs in milliseconds rather than seconds, so fault tests stay fast. */
 export const FAST_OPTIONS: AppwriteStoreOptions = {
   retry: { baseDelayMs: 1, maxDelayMs: 50, requestTimeoutMs: 2000 },
