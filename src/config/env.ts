@@ -94,14 +94,10 @@ export type StoreSettings = AppwriteSettings | SqliteSettings;
 /** The store is Appwrite exactly when APPWRITE_ENDPOINT is set, otherwise embedded SQLite. */
 export function storeSettings(env: Env = readEnv()): StoreSettings {
   if (env.APPWRITE_ENDPOINT === undefined) return { kind: "sqlite", path: env.SQLITE_PATH };
-  const missing = (["APPWRITE_PROJECT_ID", "APPWRITE_API_KEY"] as const).filter(
-    (key) => env[key] === undefined,
-  );
-  if (
-    missing.length > 0 ||
-    env.APPWRITE_PROJECT_ID === undefined ||
-    env.APPWRITE_API_KEY === undefined
-  ) {
+  if (env.APPWRITE_PROJECT_ID === undefined || env.APPWRITE_API_KEY === undefined) {
+    const missing = (["APPWRITE_PROJECT_ID", "APPWRITE_API_KEY"] as const).filter(
+      (key) => env[key] === undefined,
+    );
     throw new ConfigurationError(
       `APPWRITE_ENDPOINT is set, so the Appwrite store is used, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing`,
       { missing },
