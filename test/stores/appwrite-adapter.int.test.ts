@@ -19,7 +19,7 @@ import {
   createAppwriteStores,
   type AppwriteStoreOptions,
 } from "../../src/stores/appwrite/index.js";
-import { ledgerRowId } from "../../src/stores/appwrite/mastery.js";
+import { ledgerRowId, RECORDS_PER_TRANSACTION } from "../../src/stores/appwrite/mastery.js";
 import type { Stores } from "../../src/stores/ports.js";
 import {
   startAppwriteTestServer,
@@ -452,17 +452,17 @@ describe("rows this adapter did not write", () => {
 });
 
 describe("operator writes", () => {
-  it("repairs a batch in one transaction of bulk operations, with one ledger claim per record", async () => {
-    server.seedRows(
-      "MasteryV2",
-      ["s1", "s2", "s3"].map((student, i) => ({
-        $id: testId("rep", i),
-        studentId: student,
-        courseId,
-        emaByOutcome: JSON.stringify({ "": 0, [A]: 0.5 }),
-        updatedAt: "2025-11-12T12:00:00.000Z",
-      })),
-    );
+  const legacyRows = (count: number, courseOf: (i: number) => string = () => courseId) =>
+    Array.from({ length: count }, (_, i) => ({
+      $id: testId("rep", i),
+      studentId: `s${i}`,
+      courseId: courseOf(i),
+      emaByOutcome: JSON.stringify({ "": 0, [A]: 0.5 }),
+      updatedAt: "2025-11-12T12:00:00.000Z",
+    }));
+
+  it("repairs a batch in one transaction of bulk operations of 100 rows, with one ledger claim per record", async () => {
+    server.seedRows("MasteryV2", legacyRows(250));
     const stores = storesFor();
     const before = server.requests.length;
     await stores.mastery.repair(
@@ -478,12 +478,54 @@ describe("operator writes", () => {
       .slice(before)
       .filter((request) => request.path.startsWith("/tablesdb/transactions"));
     expect(transactionRequests.map((request) => request.method)).toEqual(["POST", "POST", "PATCH"]);
+    // The records are read back once, one request per 100 IDs (Appwrite's cap for `equal`).
+    const reads = server.requests
+      .slice(before)
+      .filter((request) => request.method === "GET" && request.path.endsWith("/MasteryV2/rows"));
+    expect(reads).toHaveLength(3);
     const ledger = server.rows("mastery_ledger");
-    expect(ledger).toHaveLength(3);
+    expect(ledger).toHaveLength(250);
     expect(new Set(ledger.map((row) => row.transactionId)).size).toBe(1);
     expect(ledger.every((row) => row.operation === "repair")).toBe(true);
-    expect(server.rows("MasteryV2").map((row) => row.emaByOutcome)).toEqual(
-      Array(3).fill(JSON.stringify({ [A]: 0.5 })),
+    expect(new Set(server.rows("MasteryV2").map((row) => row.emaByOutcome))).toEqual(
+      new Set([JSON.stringify({ [A]: 0.5 })]),
+    );
+  });
+
+  it("commits a batch larger than one transaction holds in several", async () => {
+    server.seedRows("MasteryV2", legacyRows(RECORDS_PER_TRANSACTION + 1));
+    const stores = storesFor();
+    await stores.mastery.repair(
+      server.rows("MasteryV2").map((row) => ({
+        $id: row.$id,
+        studentId: String(row.studentId),
+        courseId,
+        expectedUpdatedAt: "2025-11-12T12:00:00.000Z",
+        emaByOutcome: { [A]: 0.5 },
+      })),
+    );
+    const ledger = server.rows("mastery_ledger");
+    expect(ledger).toHaveLength(RECORDS_PER_TRANSACTION + 1);
+    expect(new Set(ledger.map((row) => row.transactionId)).size).toBe(2);
+  });
+
+  it("restores records of more courses than one `equal` query may name", async () => {
+    const rows = legacyRows(150, (i) => `course_${i}`);
+    server.seedRows("MasteryV2", rows);
+    const stores = storesFor();
+    const backup = server.rows("MasteryV2").map((row) => ({
+      $id: row.$id,
+      studentId: String(row.studentId),
+      courseId: String(row.courseId),
+      emaByOutcome: String(row.emaByOutcome),
+      updatedAt: String(row.updatedAt),
+    }));
+    await stores.mastery.restore(backup);
+    const ledger = server.rows("mastery_ledger");
+    expect(ledger).toHaveLength(150);
+    expect(ledger.every((row) => row.operation === "restore")).toBe(true);
+    expect(server.rows("MasteryV2").map((row) => row.courseId)).toEqual(
+      rows.map((row) => row.courseId),
     );
   });
 });

@@ -463,6 +463,55 @@ describe("transactions", () => {
     ).toMatchObject({ code: 400 });
   });
 
+  it("counts a bulk operation as one toward the transaction's limit, and caps its rows at 100", async () => {
+    const limited = await startAppwriteTestServer({ maxTransactionOperations: 3 });
+    try {
+      const tdb = tablesWith(limited.apiKey, limited.projectId, limited);
+      const rows = (count: number, prefix: string) =>
+        Array.from({ length: count }, (_, i) => ({
+          $id: `${prefix}_${i}`,
+          ...ledger(`${prefix}_${i}`),
+        }));
+      const bulk = (data: Record<string, unknown>[]) => ({
+        action: "bulkCreate",
+        databaseId,
+        tableId: "mastery_ledger",
+        data,
+      });
+      const transaction = await tdb.createTransaction({ ttl: 60 });
+      const staged = await tdb.createOperations({
+        transactionId: transaction.$id,
+        operations: [bulk(rows(100, "a")), bulk(rows(100, "b")), bulk(rows(100, "c"))],
+      });
+      expect(staged.operations).toBe(3);
+      expect(
+        await failureOf(
+          tdb.createOperations({
+            transactionId: transaction.$id,
+            operations: [bulk(rows(1, "d"))],
+          }),
+        ),
+      ).toMatchObject({ code: 400, type: "transaction_limit_exceeded" });
+      await tdb.updateTransaction({ transactionId: transaction.$id, commit: true });
+      expect(limited.rows("mastery_ledger")).toHaveLength(300);
+
+      const next = await tdb.createTransaction({ ttl: 60 });
+      expect(
+        await failureOf(
+          tdb.createOperations({ transactionId: next.$id, operations: [bulk(rows(101, "e"))] }),
+        ),
+      ).toMatchObject({ code: 400, type: "general_argument_invalid" });
+      expect(
+        await failureOf(
+          tdb.upsertRows({ databaseId, tableId: "mastery_ledger", rows: rows(101, "f") }),
+        ),
+      ).toMatchObject({ code: 400, type: "general_argument_invalid" });
+      expect(limited.rows("mastery_ledger")).toHaveLength(300);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("refuses to stage an update of a row that does not exist", async () => {
     const transaction = await db.createTransaction({ ttl: 60 });
     const failure = await failureOf(

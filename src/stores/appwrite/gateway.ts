@@ -5,6 +5,7 @@
  * limit (Appwrite returns 25 rows otherwise) and without the total count.
  */
 import { Query, TablesDB } from "node-appwrite";
+import pLimit from "p-limit";
 import { z } from "zod";
 import type { AppwriteSettings } from "../../config/env.js";
 import { StoreDataError, StoreUnavailableError } from "../errors.js";
@@ -21,6 +22,21 @@ const TransactionSchema = z.looseObject({ $id: z.string().min(1), status: z.stri
 
 /** Appwrite caps `equal` at 100 values; ID lists are split into chunks of this size. */
 export const MAX_EQUAL_VALUES = 100;
+/** Rows per bulk request or staged bulk operation: Appwrite's default batch limit (`APP_LIMIT_DATABASE_BATCH`). */
+export const MAX_BULK_ROWS = 100;
+/**
+ * Operations one transaction may stage on Appwrite's Free plan, the smallest
+ * (Pro 1000, Scale 2500). A bulk operation counts as one, whatever its rows.
+ */
+export const MAX_TRANSACTION_OPERATIONS = 100;
+/** Requests of one `listWhereIn` in flight at once. */
+const LIST_WHERE_IN_CONCURRENCY = 4;
+/**
+ * Rows per `listWhereIn` request: ten times the values one request names, so
+ * that a chunk of IDs (one row each) is answered by one request, not by a full
+ * page and an empty one.
+ */
+const LIST_WHERE_IN_PAGE_SIZE = MAX_EQUAL_VALUES * 10;
 
 /** A staged TablesDB transaction operation (createOperations' payload). */
 export interface TransactionOperation {
@@ -115,9 +131,13 @@ export class AppwriteGateway {
   }
 
   /** Every row matching `filters`, all pages. */
-  async listAll(table: string, filters: string[]): Promise<AppwriteRow[]> {
+  async listAll(
+    table: string,
+    filters: string[],
+    pageSize = this.pageSize,
+  ): Promise<AppwriteRow[]> {
     const rows: AppwriteRow[] = [];
-    for await (const page of this.pages(table, filters)) rows.push(...page);
+    for await (const page of this.pages(table, filters, pageSize)) rows.push(...page);
     return rows;
   }
 
@@ -129,16 +149,15 @@ export class AppwriteGateway {
     filters: string[] = [],
   ): Promise<AppwriteRow[]> {
     const unique = [...new Set(values)];
-    const rows: AppwriteRow[] = [];
-    for (let start = 0; start < unique.length; start += MAX_EQUAL_VALUES) {
-      rows.push(
-        ...(await this.listAll(table, [
-          ...filters,
-          Query.equal(column, unique.slice(start, start + MAX_EQUAL_VALUES)),
-        ])),
-      );
-    }
-    return rows.sort((a, b) => (a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0));
+    const limit = pLimit(LIST_WHERE_IN_CONCURRENCY);
+    const lists = await Promise.all(
+      chunks(unique, MAX_EQUAL_VALUES).map((chunk) =>
+        limit(() =>
+          this.listAll(table, [...filters, Query.equal(column, chunk)], LIST_WHERE_IN_PAGE_SIZE),
+        ),
+      ),
+    );
+    return lists.flat().sort((a, b) => (a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0));
   }
 
   async upsertRow(table: string, rowId: string, data: Record<string, unknown>): Promise<void> {
@@ -147,10 +166,9 @@ export class AppwriteGateway {
     );
   }
 
-  /** Creates or replaces rows (each carries its `$id`), in requests of at most one page. */
+  /** Creates or replaces rows (each carries its `$id`), in requests of at most `MAX_BULK_ROWS`. */
   async upsertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += this.pageSize) {
-      const chunk = rows.slice(start, start + this.pageSize);
+    for (const chunk of chunks(rows, MAX_BULK_ROWS)) {
       await this.request({ operation: "upsertRows", table }, (db) =>
         db.upsertRows({ databaseId: this.settings.databaseId, tableId: table, rows: chunk }),
       );
@@ -221,6 +239,14 @@ export class AppwriteGateway {
     }
     return this.tablesDB;
   }
+}
+
+/** `items` in consecutive slices of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let start = 0; start < items.length; start += size)
+    slices.push(items.slice(start, start + size));
+  return slices;
 }
 
 /** What `AppwriteRowSchema` accepts, without copying the row. */

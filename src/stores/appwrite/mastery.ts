@@ -18,8 +18,8 @@
  * - A record's first write relies on the unique index `unique_student_course`:
  *   of two concurrent first lessons one commit fails, re-reads and merges.
  * - Repairs and restores claim revisions the same way, with bulk operations
- *   (bulkCreate of ledger rows, bulkUpsert of records) in one transaction per
- *   chunk of records.
+ *   (bulkCreate of ledger rows, bulkUpsert of records, `MAX_BULK_ROWS` each)
+ *   in one transaction of up to `RECORDS_PER_TRANSACTION` records.
  * - A commit whose outcome is unknown (timeout, 5xx) is settled by looking for
  *   its ledger rows, which carry the transaction ID.
  */
@@ -39,7 +39,15 @@ import {
   type MasteryApplyBackend,
 } from "../shared/mastery-write.js";
 import { parseInput } from "../shared/rows.js";
-import type { AppwriteGateway, AppwriteRow, TransactionOperation } from "./gateway.js";
+import {
+  chunks,
+  MAX_BULK_ROWS,
+  MAX_EQUAL_VALUES,
+  MAX_TRANSACTION_OPERATIONS,
+  type AppwriteGateway,
+  type AppwriteRow,
+  type TransactionOperation,
+} from "./gateway.js";
 import {
   ledgerEntryFromRow,
   masteryColumns,
@@ -47,8 +55,13 @@ import {
   type ReadMasteryRow,
 } from "./mapping.js";
 
-/** Records per repair or restore transaction (each a bulkCreate and a bulkUpsert). */
-export const WRITE_CHUNK_SIZE = 100;
+/**
+ * Records one repair or restore transaction writes: every `MAX_BULK_ROWS` of
+ * them take two staged operations (their ledger claims and their rows), so
+ * 5000 on the Free plan's 100 operations. A larger batch commits in several
+ * transactions.
+ */
+export const RECORDS_PER_TRANSACTION = (MAX_TRANSACTION_OPERATIONS / 2) * MAX_BULK_ROWS;
 
 /** Backoff between attempts when other writers keep committing first: full jitter, doubling, capped. */
 export interface ConflictBackoff {
@@ -219,29 +232,30 @@ export function createAppwriteMasteryStore(
       });
       const result = await gateway.runTransaction(
         { operation, table: tables.mastery },
-        (transactionId): TransactionOperation[] => [
-          {
-            action: "bulkCreate",
-            tableId: tables.masteryLedger,
-            data: writes.map(({ record, baseRevision }) => ({
-              $id: uniqueId(),
-              ...ledgerColumns(operation, record, {
-                baseRevision,
-                transactionId,
-                sessionId: null,
-                appliedAt,
-              }),
-            })),
-          },
-          {
-            action: "bulkUpsert",
-            tableId: tables.mastery,
-            data: writes.map(({ record, revision }) => ({
-              $id: record.$id,
-              ...masteryColumns(record, revision),
-            })),
-          },
-        ],
+        (transactionId): TransactionOperation[] =>
+          chunks(writes, MAX_BULK_ROWS).flatMap((chunk): TransactionOperation[] => [
+            {
+              action: "bulkCreate",
+              tableId: tables.masteryLedger,
+              data: chunk.map(({ record, baseRevision }) => ({
+                $id: uniqueId(),
+                ...ledgerColumns(operation, record, {
+                  baseRevision,
+                  transactionId,
+                  sessionId: null,
+                  appliedAt,
+                }),
+              })),
+            },
+            {
+              action: "bulkUpsert",
+              tableId: tables.mastery,
+              data: chunk.map(({ record, revision }) => ({
+                $id: record.$id,
+                ...masteryColumns(record, revision),
+              })),
+            },
+          ]),
         committedBy,
       );
       if (result === "committed") return;
@@ -269,12 +283,18 @@ export function createAppwriteMasteryStore(
     const restored = new Map(
       records.map((record) => [`${record.studentId}\u0000${record.courseId}`, record]),
     );
-    const holders = await gateway.listWhereIn(
-      tables.mastery,
-      "studentId",
-      [...new Set(records.map((record) => record.studentId))],
-      [Query.equal("courseId", [...new Set(records.map((record) => record.courseId))])],
-    );
+    // A chunk of MAX_EQUAL_VALUES records names at most that many courses, Appwrite's cap for `equal`.
+    const holders: AppwriteRow[] = [];
+    for (const chunk of chunks(records, MAX_EQUAL_VALUES)) {
+      holders.push(
+        ...(await gateway.listWhereIn(
+          tables.mastery,
+          "studentId",
+          chunk.map((record) => record.studentId),
+          [Query.equal("courseId", [...new Set(chunk.map((record) => record.courseId))])],
+        )),
+      );
+    }
     for (const holder of holders) {
       const { record: held } = read(holder);
       const clash = restored.get(`${held.studentId}\u0000${held.courseId}`);
@@ -325,9 +345,11 @@ export function createAppwriteMasteryStore(
       // The whole batch is checked before anything is written; each chunk is then one transaction.
       const planned = await planRepairs(outcomes, repairs, recordsOf(stored));
       const revisions = revisionsOf(stored);
-      for (let start = 0; start < repairs.length; start += WRITE_CHUNK_SIZE) {
-        const chunk = repairs.slice(start, start + WRITE_CHUNK_SIZE);
-        const records = planned.slice(start, start + WRITE_CHUNK_SIZE).map((plan) => plan.record);
+      for (let start = 0; start < repairs.length; start += RECORDS_PER_TRANSACTION) {
+        const chunk = repairs.slice(start, start + RECORDS_PER_TRANSACTION);
+        const records = planned
+          .slice(start, start + RECORDS_PER_TRANSACTION)
+          .map((plan) => plan.record);
         // After a conflict the chunk is planned again from a fresh read, which refuses changed records.
         await writeRecords("repair", { records, revisions }, async () => {
           const current = await readByIds(chunk.map((repair) => repair.$id));
@@ -339,12 +361,10 @@ export function createAppwriteMasteryStore(
 
     async restore(records) {
       const parsed = parseRestoreInput(records);
-      const chunks: MasteryRecord[][] = [];
-      for (let start = 0; start < parsed.length; start += WRITE_CHUNK_SIZE)
-        chunks.push(parsed.slice(start, start + WRITE_CHUNK_SIZE));
+      const transactions = chunks(parsed, RECORDS_PER_TRANSACTION);
       // Every chunk is checked against the unique index before anything is written.
-      for (const chunk of chunks) await assertNoPairHeldElsewhere(chunk);
-      for (const chunk of chunks) await restoreChunk(chunk);
+      for (const records of transactions) await assertNoPairHeldElsewhere(records);
+      for (const records of transactions) await restoreChunk(records);
     },
   };
 }

@@ -98,6 +98,12 @@ export const apiErrors = {
     ),
   invalidArgument: (detail: string) =>
     new AppwriteApiError(400, "general_argument_invalid", detail),
+  tooManyBulkRows: (max: number) =>
+    new AppwriteApiError(
+      400,
+      "general_argument_invalid",
+      `Invalid \`rows\` param: Value must a valid array no longer than ${max} items`,
+    ),
   badRequest: (detail: string) => new AppwriteApiError(400, "general_bad_request", detail),
   /** What the test server does not implement: loud, so an adapter never relies on it by accident. */
   unsupported: (what: string) =>

@@ -53,6 +53,8 @@ export interface AppwriteTestServerOptions {
   configPath?: URL | string;
   /** Operations allowed per transaction; default 100 (Appwrite's Free plan). */
   maxTransactionOperations?: number;
+  /** Rows per bulk request or staged bulk operation; default 100 (Appwrite's default batch limit). */
+  maxBulkRows?: number;
   /** Clock (ms); default `Date.now`. */
   now?: () => number;
 }
@@ -115,6 +117,7 @@ export async function startAppwriteTestServer(
   const apiKey = options.apiKey ?? `standard_${randomBytes(24).toString("hex")}`;
   const databaseId = options.databaseId ?? "default";
   const now = options.now ?? Date.now;
+  const maxBulkRows = options.maxBulkRows ?? 100;
   const tables = new Map(
     loadTableDefinitions(options.configPath ?? PROJECT_CONFIG_URL, databaseId).map((definition) => [
       definition.$id,
@@ -124,7 +127,7 @@ export async function startAppwriteTestServer(
   const transactions = new Transactions(
     databaseId,
     tables,
-    { maxOperations: options.maxTransactionOperations ?? 100 },
+    { maxOperations: options.maxTransactionOperations ?? 100, maxBulkRows },
     now,
   );
   const faults = new Faults();
@@ -199,6 +202,7 @@ export async function startAppwriteTestServer(
       case "POST": {
         if (isRecord(body) && body.rows !== undefined) {
           const { rows } = parse(RowsParams, body);
+          if (rows.length > maxBulkRows) throw apiErrors.tooManyBulkRows(maxBulkRows);
           const created = write((batch) =>
             rows.map((data) => batch.create(table, idOf(data), data)),
           );
@@ -213,6 +217,7 @@ export async function startAppwriteTestServer(
       }
       case "PUT": {
         const { rows } = parse(RowsParams, body);
+        if (rows.length > maxBulkRows) throw apiErrors.tooManyBulkRows(maxBulkRows);
         const upserted = write((batch) =>
           rows.map((data) => batch.upsert(table, idOf(data), data)),
         );

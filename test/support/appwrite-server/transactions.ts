@@ -41,8 +41,10 @@ interface TransactionState {
 }
 
 export interface TransactionLimits {
-  /** Appwrite's per-transaction operation limit (100 on the Free plan). */
+  /** Appwrite's per-transaction operation limit (100 on the Free plan); a bulk operation counts as one. */
   maxOperations: number;
+  /** Rows one bulk operation may carry (Appwrite's `APP_LIMIT_DATABASE_BATCH`, 100). */
+  maxBulkRows: number;
 }
 
 export class Transactions {
@@ -112,6 +114,13 @@ export class Transactions {
           table.get(operation.rowId) !== undefined ||
           createdHere.has(`${table.id}/${operation.rowId}`);
         if (!exists && action !== "upsert") throw apiErrors.rowNotFound(operation.rowId);
+      }
+      if (
+        (action === "bulkCreate" || action === "bulkUpsert") &&
+        Array.isArray(operation.data) &&
+        operation.data.length > this.limits.maxBulkRows
+      ) {
+        throw apiErrors.tooManyBulkRows(this.limits.maxBulkRows);
       }
       if (action === "create" && operation.rowId !== undefined)
         createdHere.add(`${table.id}/${operation.rowId}`);
