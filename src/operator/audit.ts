@@ -60,8 +60,10 @@ export async function auditMastery(
   const outcomes = new CourseOutcomeCache(stores.outcomes);
   const tally = new AuditTally(options.sampleSize);
   progress.phase("scan");
-  for await (const page of readAhead(stores.mastery.scan({ pageSize: options.pageSize }))) {
-    await outcomes.load(page.map((record) => record.courseId));
+  const pages = readAhead(stores.mastery.scan({ pageSize: options.pageSize }), (page) =>
+    outcomes.load(page.map((record) => record.courseId)),
+  );
+  for await (const page of pages) {
     for (const record of page) {
       tally.add(record.$id, classifyRecord(record, outcomes.get(record.courseId).documentIds));
     }

@@ -183,10 +183,10 @@ class CleanRun {
   /** Pass 1: plans every record; `onChanges` gets each page's records that change, the rest are reported here. */
   private async scan(onChanges: (changes: PlannedChange[]) => Promise<void> | void): Promise<void> {
     this.progress.phase("scan");
-    for await (const page of readAhead(
-      this.stores.mastery.scan({ pageSize: this.options.pageSize }),
-    )) {
-      await this.outcomes.load(page.map((record) => record.courseId));
+    const pages = readAhead(this.stores.mastery.scan({ pageSize: this.options.pageSize }), (page) =>
+      this.outcomes.load(page.map((record) => record.courseId)),
+    );
+    for await (const page of pages) {
       const changes: PlannedChange[] = [];
       for (const record of page) {
         this.summary.scanned += 1;

@@ -64,6 +64,48 @@ describe("readAhead", () => {
     ]);
   });
 
+  it("prepares a page before asking for the next one, and yields it prepared", async () => {
+    const events: string[] = [];
+    async function* pages() {
+      for (let page = 1; page <= 2; page++) {
+        events.push(`request ${page}`);
+        yield page;
+      }
+    }
+    const prepare = async (page: number) => {
+      events.push(`prepare ${page}`);
+      await tick();
+      events.push(`prepared ${page}`);
+    };
+    for await (const page of readAhead(pages(), prepare)) events.push(`process ${page}`);
+    expect(events).toEqual([
+      "request 1",
+      "prepare 1",
+      "prepared 1",
+      "request 2",
+      "process 1",
+      "prepare 2",
+      "prepared 2",
+      "process 2",
+    ]);
+  });
+
+  it("passes a prepare error on and stops the source", async () => {
+    let closed = false;
+    async function* pages() {
+      try {
+        for (let page = 1; ; page++) yield page;
+      } finally {
+        closed = true;
+      }
+    }
+    const failure = new Error("outcomes unavailable");
+    await expect(async () => {
+      for await (const page of readAhead(pages(), () => Promise.reject(failure))) void page;
+    }).rejects.toBe(failure);
+    expect(closed).toBe(true);
+  });
+
   it("passes a page error on, and stops the source when the consumer stops", async () => {
     let closed = false;
     async function* failing() {

@@ -152,6 +152,15 @@ describe("transient failures", () => {
     expect(server.rows("mastery_ledger")).toHaveLength(1);
   });
 
+  it("retries a read whose connection was dropped", async () => {
+    const stores = storesFor();
+    server.faults.add({ method: "GET", drop: true });
+    const before = server.requestCount;
+    expect(await stores.outcomes.getByIds([B])).toHaveLength(1);
+    expect(server.requestCount).toBe(before + 2);
+    expect(server.requests.at(-2)?.status).toBe(0);
+  });
+
   it("retries a response slower than the timeout", async () => {
     const stores = storesFor({
       ...FAST_OPTIONS,
@@ -392,6 +401,22 @@ describe("commits whose outcome is unknown", () => {
   it("counts a commit Appwrite made before the response was lost as applied, once", async () => {
     const stores = storesFor();
     server.faults.add({ method: "PATCH", path: COMMIT, status: 502, afterHandling: true });
+    expect(await apply(stores, "sess_1", [update(A, 0.5)])).toMatchObject({ status: "applied" });
+    expect(await emaOf(stores)).toEqual({ [A]: 0.5 });
+    expect(server.rows("mastery_ledger")).toHaveLength(1);
+  });
+
+  it("counts a commit whose connection dropped after Appwrite made it as applied, once", async () => {
+    const stores = storesFor();
+    server.faults.add({ method: "PATCH", path: COMMIT, drop: true, afterHandling: true });
+    expect(await apply(stores, "sess_1", [update(A, 0.5)])).toMatchObject({ status: "applied" });
+    expect(await emaOf(stores)).toEqual({ [A]: 0.5 });
+    expect(server.rows("mastery_ledger")).toHaveLength(1);
+  });
+
+  it("retries a commit whose connection dropped before Appwrite made it", async () => {
+    const stores = storesFor();
+    server.faults.add({ method: "PATCH", path: COMMIT, drop: true });
     expect(await apply(stores, "sess_1", [update(A, 0.5)])).toMatchObject({ status: "applied" });
     expect(await emaOf(stores)).toEqual({ [A]: 0.5 });
     expect(server.rows("mastery_ledger")).toHaveLength(1);

@@ -21,9 +21,12 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** Wait this long before answering (slow responses; a client with a shorter timeout gives up). */
   delayMs?: number;
+  /** Close the connection instead of answering (a connection lost mid-request). */
+  drop?: boolean;
   /**
-   * Handle the request first, then answer with `status` anyway: a response
-   * lost after the work was done (a gateway failing after Appwrite committed).
+   * Handle the request first, then answer with `status` (or drop the
+   * connection) anyway: a response lost after the work was done (a gateway
+   * failing after Appwrite committed).
    */
   afterHandling?: boolean;
 }
@@ -31,6 +34,7 @@ export interface FaultRule {
 export interface FaultDecision {
   delayMs: number;
   error?: AppwriteApiError;
+  drop: boolean;
   afterHandling: boolean;
 }
 
@@ -59,11 +63,12 @@ export class Faults {
         (candidate.method === undefined || candidate.method === method) &&
         (candidate.path === undefined || candidate.path.test(path)),
     );
-    if (rule === undefined) return { delayMs: 0, afterHandling: false };
+    if (rule === undefined) return { delayMs: 0, drop: false, afterHandling: false };
     rule.remaining -= 1;
     return {
       delayMs: rule.delayMs ?? 0,
       error: errorOf(rule, now),
+      drop: rule.drop === true,
       afterHandling: rule.afterHandling === true,
     };
   }

@@ -4,9 +4,11 @@
  * behaviour (JSON queries, 25-row default pages, cursor paging, totals counted
  * up to 5000, unique indexes → 409 `row_already_exists`, column sizes → 400,
  * missing or wrong key → 401, `{message, code, type}` error bodies,
- * transactions with conflict detection) and switchable faults, plus bulk
- * upsert/delete. Tables come from the repository's `appwrite.json`. Responses
- * are typed with node-appwrite's own `Models`.
+ * transactions with conflict detection, at most 100 operations per
+ * transaction and 100 rows per bulk operation) and switchable faults (error
+ * statuses, delays, dropped connections), plus bulk upsert/delete. Tables
+ * come from the repository's `appwrite.json`. Responses are typed with
+ * node-appwrite's own `Models`.
  *
  * Not Appwrite: permissions are not enforced (only the API key is used), and
  * only the query methods in queries.ts are understood (others are refused).
@@ -66,6 +68,7 @@ export interface RequestRecord {
   path: string;
   /** The decoded `queries[]` of a list request. */
   queries: string[];
+  /** 0 when the connection was dropped instead of answered. */
   status: number;
 }
 
@@ -339,10 +342,22 @@ export async function startAppwriteTestServer(
     let reply: Reply;
     let extraHeaders: Readonly<Record<string, string>> = {};
     let errorBody: ReturnType<AppwriteApiError["toBody"]> | undefined;
+    const hangUp = () => {
+      record.status = 0;
+      request.socket.destroy();
+    };
+    if (decision.drop && !decision.afterHandling) {
+      hangUp();
+      return;
+    }
     try {
       if (decision.error !== undefined && !decision.afterHandling) throw decision.error;
       authenticate(method, request.headers);
       reply = route(method, path, url.searchParams, parseBody(rawBody), request.headers);
+      if (decision.drop) {
+        hangUp();
+        return;
+      }
       if (decision.error !== undefined) throw decision.error;
     } catch (error) {
       const apiError = error instanceof AppwriteApiError ? error : unexpected(error);
