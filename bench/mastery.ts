@@ -512,6 +512,12 @@ function report(measurements: readonly Measurement[]): string {
     "",
     "Diagnostics (loopback, no added latency; see the comment at the top of bench/mastery.ts)",
   );
+  const cold = (operation: Operation) => find(SIZES[0], operation).coldMs;
+  lines.push(
+    `  cold (a fresh process's first run, ${WARMUP_SIZE} records): dry run ` +
+      `${(cold("clean --dry-run") / 1000).toFixed(2)} s, list-all ${(cold("list-all") / 1000).toFixed(2)} s ` +
+      `(${ratio(cold("clean --dry-run") / cold("list-all"), 2)}: JIT warm-up of the code a dry run has and a list-all has not)`,
+  );
   for (const size of SIZES) {
     const ceiling = rate(find(size, "list-all")) / rate(find(size, "baseline"));
     lines.push(

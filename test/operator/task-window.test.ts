@@ -64,6 +64,24 @@ describe("readAhead", () => {
     ]);
   });
 
+  it("lets a turn of the event loop pass between asking for the next page and yielding this one", async () => {
+    const written: number[] = [];
+    async function* pages() {
+      for (let page = 1; page <= 3; page++) {
+        // What an HTTP client does with a request: write it to the socket on a later turn.
+        setImmediate(() => written.push(page));
+        yield page;
+      }
+    }
+    const seen: Array<[number, number[]]> = [];
+    for await (const page of readAhead(pages())) seen.push([page, [...written]]);
+    expect(seen).toEqual([
+      [1, [1, 2]],
+      [2, [1, 2, 3]],
+      [3, [1, 2, 3]],
+    ]);
+  });
+
   it("prepares a page before asking for the next one, and yields it prepared", async () => {
     const events: string[] = [];
     async function* pages() {
