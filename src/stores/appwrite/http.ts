@@ -6,9 +6,9 @@
  * `prepareRequest` (the SDK's) building the request.
  *
  * Requests go through undici's `request` (undici is the SDK's own HTTP
- * library) rather than `fetch`: no web streams, so about a third less client
- * CPU per page of rows, and no lazy load of Node's built-in fetch, which made
- * the first request of a process some 50 ms slower.
+ * library) rather than `fetch`: no web streams between the socket and the
+ * text of a page of rows, and no lazy load of Node's built-in fetch, which
+ * made the first request of a process some 50 ms slower.
  */
 import { AppwriteException, Client, type Payload } from "node-appwrite";
 import { request, type Dispatcher } from "undici";
