@@ -486,11 +486,9 @@ describe("operator writes", () => {
       updatedAt: "2025-11-12T12:00:00.000Z",
     }));
 
-  it("repairs a batch in one transaction of bulk operations of 100 rows, with one ledger claim per record", async () => {
-    server.seedRows("MasteryV2", legacyRows(250));
-    const stores = storesFor();
-    const before = server.requests.length;
-    await stores.mastery.repair(
+  /** Repairs every stored record to `{A: 0.5}`, in one batch. */
+  const removeEmptyKeys = (stores: Stores) =>
+    stores.mastery.repair(
       server.rows("MasteryV2").map((row) => ({
         $id: row.$id,
         studentId: String(row.studentId),
@@ -499,6 +497,12 @@ describe("operator writes", () => {
         emaByOutcome: { [A]: 0.5 },
       })),
     );
+
+  it("repairs a batch in one transaction of bulk operations of 100 rows, with one ledger claim per record", async () => {
+    server.seedRows("MasteryV2", legacyRows(250));
+    const stores = storesFor();
+    const before = server.requests.length;
+    await removeEmptyKeys(stores);
     const transactionRequests = server.requests
       .slice(before)
       .filter((request) => request.path.startsWith("/tablesdb/transactions"));
@@ -520,15 +524,7 @@ describe("operator writes", () => {
   it("commits a batch larger than one transaction holds in several", async () => {
     server.seedRows("MasteryV2", legacyRows(RECORDS_PER_TRANSACTION + 1));
     const stores = storesFor();
-    await stores.mastery.repair(
-      server.rows("MasteryV2").map((row) => ({
-        $id: row.$id,
-        studentId: String(row.studentId),
-        courseId,
-        expectedUpdatedAt: "2025-11-12T12:00:00.000Z",
-        emaByOutcome: { [A]: 0.5 },
-      })),
-    );
+    await removeEmptyKeys(stores);
     const ledger = server.rows("mastery_ledger");
     expect(ledger).toHaveLength(RECORDS_PER_TRANSACTION + 1);
     expect(new Set(ledger.map((row) => row.transactionId)).size).toBe(2);
