@@ -59,7 +59,10 @@ export function readChoice(cfu: McqCfu, choice: string): number | undefined {
   if (byText[0] !== undefined) return byText[0];
   const match = NUMBER_OR_LETTER.exec(wanted);
   if (match === null) return undefined;
-  const index = match[1] !== undefined ? Number(match[1]) - 1 : LETTERS.indexOf(match[2] ?? "");
+  const [, number, letter] = match;
+  // `LETTERS.indexOf("")` would be 0, option A: never read a choice that names nothing.
+  const index =
+    number !== undefined ? Number(number) - 1 : letter !== undefined ? LETTERS.indexOf(letter) : -1;
   return index >= 0 && index < cfu.options.length ? index : undefined;
 }
 
