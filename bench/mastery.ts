@@ -97,6 +97,7 @@ interface Measurement extends ChildResult {
 
 export async function run(): Promise<void> {
   const measurements: Measurement[] = [];
+  const warmupData = seedData(WARMUP_SIZE);
   const announce = (operation: Operation, size: number, latencyMs: number, runs: number) =>
     process.stdout.write(
       `  ${operation} at ${size} records${latencyMs > 0 ? ` (+${latencyMs} ms per request)` : ""}` +
@@ -110,7 +111,8 @@ export async function run(): Promise<void> {
       for (const operation of READ_ONLY) announce(operation, size, 0, REPEATS);
       const runs: ChildResult[] = [];
       for (let run = 0; run < REPEATS; run++) {
-        for (const operation of READ_ONLY) runs.push(await measure(operation, server, size));
+        for (const operation of READ_ONLY)
+          runs.push(await measure(operation, server, size, warmupData));
       }
       for (const operation of READ_ONLY) {
         const own = runs.filter((result) => result.operation === operation);
@@ -124,7 +126,9 @@ export async function run(): Promise<void> {
         const runs: ChildResult[] = [];
         for (let run = 0; run < repeats; run++) {
           runs.push(
-            await withServer(data, latencyMs, (server) => measure(operation, server, size)),
+            await withServer(data, latencyMs, (server) =>
+              measure(operation, server, size, warmupData),
+            ),
           );
         }
         measurements.push({ size, latencyMs, ...median(runs) });
@@ -185,10 +189,11 @@ async function measure(
   operation: Operation,
   server: AppwriteTestServer,
   size: number,
+  warmupData: SeedData,
 ): Promise<ChildResult> {
   const dir = await mkdtemp(join(tmpdir(), "mastery-bench-"));
   try {
-    const result = await withServer(seedData(WARMUP_SIZE), 0, (warmup) =>
+    const result = await withServer(warmupData, 0, (warmup) =>
       runChild(operation, server, warmup, dir),
     );
     if (result.records !== size)
