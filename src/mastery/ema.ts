@@ -50,6 +50,20 @@ export function findEmaViolations(
   map: Readonly<Record<string, unknown>>,
   knownOutcomeIds?: ReadonlySet<string>,
 ): MasteryViolation[] {
+  const violations = findEntryViolations(map, knownOutcomeIds);
+  const size = JSON.stringify(map).length;
+  if (size > EMA_BY_OUTCOME_MAX_CHARS) violations.push({ rule: "oversize", value: size });
+  return violations;
+}
+
+/**
+ * The rules of `findEmaViolations` on the map's entries, without its size: for
+ * callers that measure the stored or written text themselves.
+ */
+export function findEntryViolations(
+  map: Readonly<Record<string, unknown>>,
+  knownOutcomeIds?: ReadonlySet<string>,
+): MasteryViolation[] {
   const violations: MasteryViolation[] = [];
   for (const [key, value] of Object.entries(map)) {
     if (key === "") violations.push({ rule: "empty_key", key, value });
@@ -61,8 +75,6 @@ export function findEmaViolations(
       violations.push({ rule: "invalid_value", key, value });
     }
   }
-  const size = JSON.stringify(map).length;
-  if (size > EMA_BY_OUTCOME_MAX_CHARS) violations.push({ rule: "oversize", value: size });
   return violations;
 }
 

@@ -18,7 +18,7 @@
  * A record counts once in each category it shows, however many keys show it,
  * so one record can be in several categories.
  */
-import { EMA_BY_OUTCOME_MAX_CHARS, findEmaViolations } from "../mastery/ema.js";
+import { EMA_BY_OUTCOME_MAX_CHARS, findEntryViolations } from "../mastery/ema.js";
 import { isStringRef } from "../mastery/ids.js";
 import type { MasteryRecord } from "../stores/ports.js";
 
@@ -86,6 +86,7 @@ export function classifyRecord(
   courseOutcomeIds: ReadonlySet<string>,
 ): Set<AuditCategory> {
   const categories = new Set<AuditCategory>();
+  // Measured on the stored text: the column limit applies to what is stored.
   if (record.emaByOutcome !== null && record.emaByOutcome.length > EMA_BY_OUTCOME_MAX_CHARS)
     categories.add("oversize");
   const parsed = parseEmaMap(record.emaByOutcome);
@@ -93,7 +94,7 @@ export function classifyRecord(
     categories.add("invalid_json");
     return categories;
   }
-  for (const violation of findEmaViolations(parsed.map, courseOutcomeIds)) {
+  for (const violation of findEntryViolations(parsed.map, courseOutcomeIds)) {
     switch (violation.rule) {
       case "invalid_id_format":
         categories.add(
@@ -101,9 +102,6 @@ export function classifyRecord(
             ? "string_ref"
             : "invalid_id_format",
         );
-        break;
-      case "oversize":
-        // Measured on the stored text above: the column limit applies to what is stored.
         break;
       default:
         categories.add(violation.rule);

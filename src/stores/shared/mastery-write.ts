@@ -25,6 +25,7 @@ import { getLogger } from "../../logger.js";
 import {
   EMA_BY_OUTCOME_MAX_CHARS,
   findEmaViolations,
+  findEntryViolations,
   foldMasteryUpdates,
   type EmaByOutcome,
 } from "../../mastery/ema.js";
@@ -405,9 +406,8 @@ export async function planRepairs(
   );
   return changes.map(({ repair, current, changed }) => {
     const serialized = JSON.stringify(repair.emaByOutcome);
-    const violations = findEmaViolations(changed, known.get(repair.courseId) ?? new Set()).filter(
-      (violation) => violation.rule !== "oversize",
-    );
+    // The size rule applies to the whole map written, not to the entries that changed.
+    const violations = findEntryViolations(changed, known.get(repair.courseId) ?? new Set());
     if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS)
       violations.push({ rule: "oversize", value: serialized.length });
     if (violations.length > 0) {
