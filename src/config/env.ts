@@ -36,6 +36,13 @@ const EnvSchema = z.object({
   APPWRITE_MASTERY_LEDGER_TABLE_ID: optionalString.pipe(z.string().default("mastery_ledger")),
   APPWRITE_SESSIONS_TABLE_ID: optionalString.pipe(z.string().default("sessions")),
   APPWRITE_LESSON_TEMPLATES_TABLE_ID: optionalString.pipe(z.string().default("lesson_templates")),
+  APPWRITE_STUDENTS_TABLE_ID: optionalString.pipe(z.string().default("students")),
+  /**
+   * Who may call the LangGraph server: `appwrite` (an Appwrite account JWT per
+   * request) or `none` (anyone; local development). Unset: `appwrite` on the
+   * Appwrite store, `none` on the embedded one.
+   */
+  TEACHING_AUTH: optionalString.pipe(z.enum(["appwrite", "none"]).optional()),
   /** Where the frontend helpers reach the LangGraph server. */
   LANGGRAPH_API_URL: optionalString.pipe(z.url().optional()),
 });
@@ -81,6 +88,7 @@ export interface AppwriteSettings {
     masteryLedger: string;
     sessions: string;
     lessonTemplates: string;
+    students: string;
   };
 }
 
@@ -115,6 +123,34 @@ export function storeSettings(env: Env = readEnv()): StoreSettings {
       masteryLedger: env.APPWRITE_MASTERY_LEDGER_TABLE_ID,
       sessions: env.APPWRITE_SESSIONS_TABLE_ID,
       lessonTemplates: env.APPWRITE_LESSON_TEMPLATES_TABLE_ID,
+      students: env.APPWRITE_STUDENTS_TABLE_ID,
     },
   };
+}
+
+export interface AuthSettings {
+  /** `appwrite`: every request proves a student with an Appwrite JWT; `none`: no caller identity. */
+  mode: "appwrite" | "none";
+  /** Whether TEACHING_AUTH chose the mode (false: derived from the store). */
+  explicit: boolean;
+  /** The store the mode goes with; `none` on Appwrite is allowed only when explicit (and warned about). */
+  store: StoreSettings["kind"];
+}
+
+/**
+ * The server's authentication mode. `appwrite` needs the Appwrite store (the
+ * JWT is verified by Appwrite and mapped to a `students` row there).
+ */
+export function authSettings(env: Env = readEnv()): AuthSettings {
+  const store = env.APPWRITE_ENDPOINT === undefined ? "sqlite" : "appwrite";
+  if (env.TEACHING_AUTH === undefined) {
+    return { mode: store === "appwrite" ? "appwrite" : "none", explicit: false, store };
+  }
+  if (env.TEACHING_AUTH === "appwrite" && store !== "appwrite") {
+    throw new ConfigurationError(
+      "TEACHING_AUTH=appwrite needs the Appwrite store: set APPWRITE_ENDPOINT (with APPWRITE_PROJECT_ID and APPWRITE_API_KEY)",
+      { missing: ["APPWRITE_ENDPOINT"] },
+    );
+  }
+  return { mode: env.TEACHING_AUTH, explicit: true, store };
 }

@@ -5,6 +5,7 @@ import {
   readEnv,
   readLogLevel,
   storeSettings,
+  authSettings,
 } from "../../src/config/env.js";
 
 describe("readEnv", () => {
@@ -64,6 +65,36 @@ describe("storeSettings", () => {
         readEnv({ APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1", APPWRITE_PROJECT_ID: "p" }),
       ),
     ).toThrow(/APPWRITE_API_KEY is missing/);
+  });
+});
+
+describe("authSettings", () => {
+  const appwrite = {
+    APPWRITE_ENDPOINT: "http://127.0.0.1:9/v1",
+    APPWRITE_PROJECT_ID: "p",
+    APPWRITE_API_KEY: "k",
+  };
+
+  it("defaults to appwrite on the Appwrite store and none on the embedded one", () => {
+    expect(authSettings(readEnv(appwrite))).toEqual({
+      mode: "appwrite",
+      explicit: false,
+      store: "appwrite",
+    });
+    expect(authSettings(readEnv({}))).toEqual({ mode: "none", explicit: false, store: "sqlite" });
+  });
+
+  it("takes none on Appwrite only when set explicitly, and marks it so", () => {
+    expect(authSettings(readEnv({ ...appwrite, TEACHING_AUTH: "none" }))).toEqual({
+      mode: "none",
+      explicit: true,
+      store: "appwrite",
+    });
+  });
+
+  it("refuses appwrite auth without the Appwrite store, and an unknown mode", () => {
+    expect(() => authSettings(readEnv({ TEACHING_AUTH: "appwrite" }))).toThrow(/APPWRITE_ENDPOINT/);
+    expect(() => readEnv({ TEACHING_AUTH: "basic" })).toThrow(/TEACHING_AUTH/);
   });
 });
 

@@ -46,6 +46,7 @@ describe("createStores", () => {
         masteryLedger: "ml",
         sessions: "s",
         lessonTemplates: "lt",
+        students: "st",
       },
     });
     await stores.close();

@@ -16,6 +16,7 @@ export const TABLES = {
   masteryLedger: "mastery_ledger",
   sessions: "sessions",
   lessonTemplates: "lesson_templates",
+  students: "students",
 } as const;
 
 /** Appwrite's `studentId` / `courseId` column size in MasteryV2. */

@@ -19,6 +19,7 @@ export function appwriteSettingsFor(
       masteryLedger: "mastery_ledger",
       sessions: "sessions",
       lessonTemplates: "lesson_templates",
+      students: "students",
     },
   };
 }
