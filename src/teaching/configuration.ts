@@ -24,6 +24,16 @@ export const ConfigurationSchema = z.object({
 
 export type Configuration = z.output<typeof ConfigurationSchema>;
 
+/**
+ * Settings that change mastery or cost: with authenticated callers they are the
+ * server's (from the environment), and a run that sets them is refused.
+ */
+export const SERVER_OWNED_SETTINGS = [
+  "emaAlpha",
+  "maxAttempts",
+  "teacherModel",
+] as const satisfies readonly (keyof Configuration)[];
+
 /** The run's configuration with defaults filled in; a bad value is a `ConfigurationError`. */
 export function ensureConfiguration(config?: LangGraphRunnableConfig): Configuration {
   const parsed = ConfigurationSchema.safeParse(config?.configurable ?? {});
