@@ -68,9 +68,15 @@ describe("a fresh clone", () => {
     expect(existsSync(join(clone, "dist", "client", "index.js"))).toBe(true);
 
     // As test/cli/play.int.test.ts: card 1 a blank, a wrong option, then right (0.7); card 2 right (1.0).
-    const { stdout, stderr } = await npm(clone, ["start"], ["", "1/2", "a", "£4.00", ""].join("\n"));
+    const { stdout, stderr } = await npm(
+      clone,
+      ["start"],
+      ["", "1/2", "a", "£4.00", ""].join("\n"),
+    );
     expect(stderr).toBe("");
-    expect(stdout).toContain("Lesson: Calculating Fractions of Amounts (2 cards, course course_c84774");
+    expect(stdout).toContain(
+      "Lesson: Calculating Fractions of Amounts (2 cards, course course_c84774",
+    );
     expect(stdout).toContain('Correct! The answer is "1/4".');
     expect(stdout).toContain("Correct! 4.00 is right.");
     expect(stdout).toContain("Mastery recorded");

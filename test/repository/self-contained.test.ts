@@ -27,7 +27,7 @@ const SCANNED_FILES = [
 const ROOT_RELATIVE = new Set([".ci/run"]);
 
 /** A `../` chain anywhere: string and template literals, URLs, comments, shell commands. */
-const CLIMB = /(?<![\w./-])(?:\.\/)?(?:\.\.\/)+[\w@.\/-]*/g;
+const CLIMB = /(?<![\w./-])(?:\.\/)?(?:\.\.\/)+[\w@./-]*/g;
 const PATH_CALL = /\b(?:join|resolve)\(/g;
 const STRING_LITERAL = /"([^"\n]*)"|'([^'\n]*)'/g;
 
