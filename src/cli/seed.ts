@@ -1,8 +1,9 @@
 /**
  * `teaching-graph seed`: imports course outcomes and lesson templates into the
  * configured store (Appwrite when APPWRITE_ENDPOINT is set, else the embedded
- * SQLite file), idempotently, and prints the ids. `--demo` seeds the fixture
- * course and lesson that `npm run dev` and `npm start` use.
+ * SQLite file), idempotently, and prints the ids. `--demo` seeds the demo
+ * course and lesson (in the repository's `data/demo`) that `npm run dev` and
+ * `npm start` use.
  */
 import { Command, Option } from "commander";
 import { demoSeedFiles, seedFromFiles, type SeedFiles, type SeedReport } from "../seed/index.js";
@@ -47,7 +48,7 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
     .addOption(
       new Option(
         "--demo",
-        "seed the fixture course outcomes and the fractions lesson (in course_c84774) from ../shared/fixtures",
+        "seed the demo course outcomes and the fractions lesson (in course_c84774) from data/demo",
       ).conflicts(["courseOutcomes", "lesson", "course"]),
     )
     .option("--json", "print one JSON object: {outcomes: [...], lessons: [...]}")

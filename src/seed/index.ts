@@ -54,17 +54,30 @@ export interface SeedReport {
   lessons: SeededLesson[];
 }
 
-/** The demo: the fixture course's outcomes, and the fractions lesson placed in that course. */
+/** The demo: the National 4 course's outcomes, and the fractions lesson placed in that course. */
 export const DEMO_COURSE_ID = "course_c84774";
 
-/** The demo's fixture files, in `../shared/fixtures` beside the repository. */
+/**
+ * The demo data, in the repository's `data/demo` (shipped with the package),
+ * found relative to this module so that a fresh clone or an installed package
+ * needs nothing beside it. The tests read their fixtures from here too.
+ */
+export const DEMO_FILES = {
+  /** National 4 Mathematics: O1 and O2 in each of three units of course_c84774. */
+  courseOutcomes: fileURLToPath(
+    new URL("../../data/demo/course_outcomes/mathematics_national-4.json", import.meta.url),
+  ),
+  /** "Calculating Fractions of Amounts"; the file says course_test_mock. */
+  lesson: fileURLToPath(
+    new URL("../../data/demo/lessons/fractions-of-amounts.json", import.meta.url),
+  ),
+} as const;
+
+/** The demo's seed files: its outcomes, and its lesson placed in DEMO_COURSE_ID. */
 export function demoSeedFiles(): SeedFiles {
-  const fixtures = new URL("../../../shared/fixtures/", import.meta.url);
   return {
-    courseOutcomeFiles: [
-      fileURLToPath(new URL("course_outcomes/mathematics_national-4.json", fixtures)),
-    ],
-    lessonFiles: [fileURLToPath(new URL("lessons/fractions-of-amounts.json", fixtures))],
+    courseOutcomeFiles: [DEMO_FILES.courseOutcomes],
+    lessonFiles: [DEMO_FILES.lesson],
     lessonCourseId: DEMO_COURSE_ID,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * What a seed file may hold. Outcome files are JSON arrays shaped like
- * `../shared/fixtures/course_outcomes/*.json`; lesson files one lesson (or an
- * array) shaped like `../shared/fixtures/lessons/*.json`. Columns Appwrite
+ * `data/demo/course_outcomes/*.json`; lesson files one lesson (or an array)
+ * shaped like `data/demo/lessons/*.json`. Columns Appwrite
  * stores as JSON strings (`keywords`, `assessmentStandards`) may be given as
  * arrays in a file and are stored as JSON strings.
  */

@@ -1,6 +1,6 @@
 /**
- * The shared fixtures as the platform stores them, for the frontend helpers'
- * tests: the teaching tests' builders (outcomes with fresh document IDs, the
+ * The demo data (`data/demo`) as the platform stores them, for the frontend
+ * helpers' tests: the teaching tests' builders (outcomes with fresh document IDs, the
  * fractions lesson placed in course_c84774), plus a `sessions` row.
  */
 import type { LessonSnapshot } from "../../../src/lessons/schema.js";

@@ -5,17 +5,13 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CourseOutcomeInputSchema, type CourseOutcome } from "../../../src/outcomes/schema.js";
+import { DEMO_FILES } from "../../../src/seed/index.js";
 import type { MasteryRecord } from "../../../src/stores/ports.js";
 
 export const COURSE_ID = "course_c84774";
 /** A course with no outcomes at all. */
 export const EMPTY_COURSE_ID = "course_without_outcomes";
 export const ORIGINAL_UPDATED_AT = "2025-11-12T12:00:00.000Z";
-
-const FIXTURE = new URL(
-  "../../../../shared/fixtures/course_outcomes/mathematics_national-4.json",
-  import.meta.url,
-);
 
 /**
  * The fixture's outcomes with fixed IDs in the `ID.unique()` format, so that
@@ -24,7 +20,7 @@ const FIXTURE = new URL(
 export function loadOutcomes(): CourseOutcome[] {
   const raw = z
     .array(z.looseObject({ keywords: z.array(z.string()) }))
-    .parse(JSON.parse(readFileSync(FIXTURE, "utf8")));
+    .parse(JSON.parse(readFileSync(DEMO_FILES.courseOutcomes, "utf8")));
   // The fixture holds keywords as an array; the table stores them as a JSON string.
   const inputs = raw.map((row) =>
     CourseOutcomeInputSchema.parse({ ...row, keywords: JSON.stringify(row.keywords) }),

@@ -3,6 +3,7 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CardSchema, type Cfu } from "../../../src/lessons/schema.js";
+import { DEMO_FILES } from "../../../src/seed/index.js";
 import {
   EvaluationError,
   EvaluatorUnavailableError,
@@ -15,14 +16,7 @@ import {
 /** The fixture lesson (its file has no lessonTemplateId, so only title and cards are read). */
 const lesson = z
   .looseObject({ title: z.string(), cards: z.array(CardSchema) })
-  .parse(
-    JSON.parse(
-      readFileSync(
-        new URL("../../../../shared/fixtures/lessons/fractions-of-amounts.json", import.meta.url),
-        "utf8",
-      ),
-    ),
-  );
+  .parse(JSON.parse(readFileSync(DEMO_FILES.lesson, "utf8")));
 const lessonInfo = { lessonTitle: lesson.title, courseId: "course_c84774" };
 
 function cfuOf(cardId: string): Cfu {

@@ -15,23 +15,23 @@ import {
 import { uniqueId } from "../../../src/mastery/ids.js";
 import { extractOutcomeIds } from "../../../src/outcomes/refs.js";
 import { CourseOutcomeInputSchema, type CourseOutcome } from "../../../src/outcomes/schema.js";
+import { DEMO_FILES } from "../../../src/seed/index.js";
 import type { SessionContextInput } from "../../../src/session/context.js";
 
 export const COURSE_ID = "course_c84774";
 export const STUDENT_ID = "student_fixture_001";
 export const LESSON_TEMPLATE_ID = "lt_fractions_of_amounts";
 
-const FIXTURES = new URL("../../../../shared/fixtures/", import.meta.url);
-
+/** Reads one of the demo files (the repository's `data/demo`, as `seed --demo` does). */
 function readFixture(path: string): unknown {
-  return JSON.parse(readFileSync(new URL(path, FIXTURES), "utf8"));
+  return JSON.parse(readFileSync(path, "utf8"));
 }
 
 /** The six National 4 Mathematics outcomes (O1, O2 in three units), each with a new document ID. */
 export function fixtureOutcomes(): CourseOutcome[] {
   const rows = z
     .array(z.looseObject({ keywords: z.array(z.string()) }))
-    .parse(readFixture("course_outcomes/mathematics_national-4.json"));
+    .parse(readFixture(DEMO_FILES.courseOutcomes));
   // The fixture holds keywords as an array; the table stores a JSON string.
   return rows.map((row) => ({
     ...CourseOutcomeInputSchema.parse({ ...row, keywords: JSON.stringify(row.keywords) }),
@@ -48,7 +48,7 @@ export interface LessonOptions {
 
 /** The fractions lesson as a session snapshot in course_c84774 (the file says course_test_mock). */
 export function fixtureLesson(options: LessonOptions = {}): LessonSnapshot {
-  const raw = z.looseObject({}).parse(readFixture("lessons/fractions-of-amounts.json"));
+  const raw = z.looseObject({}).parse(readFixture(DEMO_FILES.lesson));
   const lesson = LessonSnapshotSchema.parse({
     ...raw,
     lessonTemplateId: LESSON_TEMPLATE_ID,
