@@ -1,9 +1,30 @@
 import { z } from "zod";
 
-const RubricSchema = z.object({
-  total_points: z.number().positive(),
-  criteria: z.array(z.object({ description: z.string().min(1), points: z.number() })).min(1),
-});
+/** Tolerance for sums of fractional points (0.1 + 0.2 is not 0.3 in floating point). */
+const POINTS_EPSILON = 1e-9;
+
+function criteriaPoints(rubric: { criteria: readonly { points: number }[] }): number {
+  return rubric.criteria.reduce((sum, criterion) => sum + criterion.points, 0);
+}
+
+/**
+ * A card's marking scheme. `total_points` must be the sum of the criteria's
+ * points: the teacher model's score is computed per criterion and divided by
+ * `total_points`, so a rubric whose total disagrees with its criteria could
+ * never give full (or could give more than full) credit. Checked here, when a
+ * lesson is read, rather than when a student's answer is judged.
+ */
+const RubricSchema = z
+  .object({
+    total_points: z.number().positive(),
+    criteria: z
+      .array(z.object({ description: z.string().min(1), points: z.number().positive() }))
+      .min(1),
+  })
+  .refine((rubric) => Math.abs(criteriaPoints(rubric) - rubric.total_points) < POINTS_EPSILON, {
+    message: "total_points must equal the sum of the criteria's points",
+    path: ["total_points"],
+  });
 
 const cfuBase = {
   id: z.string().min(1),

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { LessonSnapshotSchema } from "../lessons/schema.js";
 import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
+import { RubricScoreSchema } from "./evaluation/types.js";
 import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
 
 /**
@@ -44,12 +45,6 @@ function sessionContextJsonSchema(): Record<string, unknown> {
   cachedJsonSchema ??= z.toJSONSchema(SessionContextSchema, { target: "draft-07", io: "input" });
   return cachedJsonSchema;
 }
-
-export const RubricScoreSchema = z.object({
-  criterion: z.string(),
-  points_awarded: z.number(),
-  max_points: z.number(),
-});
 
 /** One attempt at (or skip of) a card, as the frontend's summary expects it. */
 export const EvidenceEntrySchema = z.object({

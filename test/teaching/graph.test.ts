@@ -154,7 +154,13 @@ describe("a lesson through interrupts (MemorySaver)", () => {
   it("teaches the full fixture lesson, rubric cards judged by the teacher model", async () => {
     const fixture = lessonFixture();
     // card_002: 0.4 then 0.8 (correct at the second attempt); card_004: 1.0.
-    const testGraph = await createTestGraph(fixture, { model: fakeJudge([0.4, 0.8, 1.0]) });
+    const testGraph = await createTestGraph(fixture, {
+      model: fakeJudge(fixture.lesson, [
+        ["card_002", 0.4],
+        ["card_002", 0.8],
+        ["card_004", 1.0],
+      ]),
+    });
     const run = await playLesson(
       testGraph,
       fixture.sessionContext,

@@ -33,7 +33,13 @@ it("Scenario 1: a fresh lesson writes only the enriched outcomes' document IDs t
   const fixture = lessonFixture({ cards: "all" });
   expect(fixture.lesson.outcomeRefs).toEqual(["O1", "AS1.2"]);
   // card_002 and card_004 are rubric cards: the judge accepts both at the first attempt.
-  const testGraph = await createTestGraph(fixture, { model: fakeJudge([0.9, 0.8]), stores });
+  const testGraph = await createTestGraph(fixture, {
+    model: fakeJudge(fixture.lesson, [
+      ["card_002", 0.9],
+      ["card_004", 0.8],
+    ]),
+    stores,
+  });
   const student = scriptedStudent(fixture.lesson, {
     card_001: ["wrong", "right"],
     card_003: ["skip"],

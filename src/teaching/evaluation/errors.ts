@@ -3,8 +3,10 @@ import { TeachingGraphError } from "../../errors.js";
 export type EvaluationFailure =
   /** The model's output was not JSON / not a structured response. */
   | "model_output_unparseable"
-  /** The model's output parsed but broke the judgement schema (types, ranges, points). */
+  /** The model's output parsed but broke the judgement schema (types, ranges). */
   | "model_output_invalid"
+  /** The model's per-criterion breakdown does not match the card's rubric (criteria, order, max points, points awarded). */
+  | "rubric_mismatch"
   /** The response is not a non-blank string: there is nothing to judge. */
   | "unreadable_answer"
   /** Two MCQ options read the same once case and spaces are ignored (a card data error). */

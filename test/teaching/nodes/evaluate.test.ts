@@ -100,7 +100,10 @@ describe("evaluate", () => {
   ])(
     "judges a rubric card with the teacher model (partial credit $credit: correct=$correct)",
     async ({ credit, correct }) => {
-      const { deps, run } = evaluateWith(submitted(1, "£18 ÷ 3 = £6"), fakeJudge([credit]));
+      const { deps, run } = evaluateWith(
+        submitted(1, "£18 ÷ 3 = £6"),
+        fakeJudge(fixture.lesson, [["card_002", credit]]),
+      );
       const update = await run();
       expect(deps.getChatModel).toHaveBeenCalledTimes(1);
       expect(update.is_correct).toBe(correct);
@@ -115,7 +118,7 @@ describe("evaluate", () => {
   it("shows the rubric as the worked answer of a rubric card", async () => {
     const update = await evaluateWith(
       submitted(1, "no idea", { attempts: 2 }),
-      fakeJudge([0]),
+      fakeJudge(fixture.lesson, [["card_002", 0]]),
     ).run();
     expect(textOf(update)).toContain(
       "**A full answer covers:**\nCorrectly divides by denominator: £18 ÷ 3 = £6",
