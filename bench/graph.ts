@@ -128,8 +128,9 @@ async function teachingDriver(checkpointer: SqliteSaver): Promise<TeachingDriver
   const outcomes = benchOutcomes();
   await stores.outcomes.upsertMany(outcomes);
   const graph = createTeachingGraph({
-    getMasteryStore: () => stores.mastery,
+    getStores: () => stores,
     getChatModel: async () => undefined,
+    authMode: "none",
   }).compile({ checkpointer });
   const cards = benchCards();
   const config = (threadId: string) => ({ configurable: { thread_id: threadId } });

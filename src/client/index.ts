@@ -1,20 +1,17 @@
 /**
  * `teaching-graph/client`: what the chat frontend needs to start a lesson on
- * the teaching graph. Runs server-side (a Next.js route handler or server
- * action): it reads the platform's stores with server credentials.
+ * the teaching graph. It holds no credentials of its own: the run carries the
+ * student's Appwrite JWT and names only the session.
  */
 export {
   DEFAULT_ASSISTANT_ID,
   DEFAULT_STREAM_MODE,
-  prepareLessonSession,
   startLessonSession,
   type BackgroundLessonRun,
   type LangGraphTarget,
   type LessonStream,
   type LessonStreamOptions,
   type LessonStreamPart,
-  type PrepareLessonSessionOptions,
-  type PreparedLessonSession,
   type StartLessonSessionOptions,
   type StartedLessonRun,
   type StreamingLessonRun,
@@ -40,6 +37,8 @@ export {
   type EnrichmentContext,
 } from "../outcomes/errors.js";
 export { extractAssessmentStandards, extractOutcomeIds } from "../outcomes/refs.js";
+export { SessionAccessError, type SessionAccessCode } from "../session/errors.js";
+export { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 export {
   SessionContextError,
   SessionContextSchema,

@@ -1,26 +1,15 @@
 /**
- * Starting a lesson for the chat frontend: load the session, enrich its
- * outcome refs, refuse incomplete enrichment (spec Phase 2), then start the
- * teaching graph on a LangGraph server. Every check runs before the first
- * request to the server, so a refused lesson leaves no thread and no run.
+ * Starting a lesson for the chat frontend: a thread, then a run that names
+ * only the session. The server authenticates the caller (the student's
+ * Appwrite JWT), loads the session from its own store, checks that it is the
+ * caller's, enriches its outcomes and refuses incomplete lessons (spec Phase
+ * 2) before the first card; nothing else a caller sends is trusted.
  */
 import { Client, type Run, type StreamMode } from "@langchain/langgraph-sdk";
 import { z } from "zod";
 import { ConfigurationError, readEnv } from "../config/env.js";
-import { LessonSnapshotSchema, type LessonSnapshot } from "../lessons/schema.js";
-import { getLogger } from "../logger.js";
-import { assertEnrichmentComplete, enrichOutcomeRefs } from "../outcomes/enrich.js";
-import {
-  parseSessionContext,
-  type SessionContext,
-  type SessionContextInput,
-} from "../session/context.js";
-import type { LessonSession, Stores } from "../stores/ports.js";
-import {
-  InvalidLessonSnapshotError,
-  RunNotReportedError,
-  SessionCourseMismatchError,
-} from "./errors.js";
+import type { SessionRequest } from "../session/request.js";
+import { RunNotReportedError } from "./errors.js";
 
 /** The graph id in `langgraph.json`. */
 export const DEFAULT_ASSISTANT_ID = "teaching";
@@ -28,24 +17,15 @@ export const DEFAULT_ASSISTANT_ID = "teaching";
 /** What the platform's chat UI streams (platform facts: frontend protocol). */
 export const DEFAULT_STREAM_MODE: StreamMode[] = ["messages", "updates"];
 
-export interface PrepareLessonSessionOptions {
-  sessionId: string;
-  stores: Pick<Stores, "lessons" | "outcomes">;
-  /** Shown by the graph; the frontend has them from its `courses` row. */
-  course?: { subject?: string; level?: string; title?: string };
-  /** Show `explainer_plain` instead of `explainer`. */
-  usePlainText?: boolean;
-}
-
-export interface PreparedLessonSession {
-  session: LessonSession;
-  /** Validated by `parseSessionContext`: exactly what the graph will accept. */
-  sessionContext: SessionContext;
-}
-
-/** Where the run goes: a ready SDK client, or a URL (default: `LANGGRAPH_API_URL`). */
+/** Where the run goes: a ready SDK client (with its own auth header), or a URL (default: `LANGGRAPH_API_URL`) and the student's JWT. */
 export type LangGraphTarget =
-  { client: Client; apiUrl?: never } | { client?: never; apiUrl?: string };
+  | { client: Client; apiUrl?: never; jwt?: never }
+  | {
+      client?: never;
+      apiUrl?: string;
+      /** The student's Appwrite account JWT (`account.createJWT()`), sent as `Authorization: Bearer`. */
+      jwt?: string;
+    };
 
 export interface LessonStreamOptions {
   /** Default {@link DEFAULT_STREAM_MODE}. */
@@ -54,19 +34,23 @@ export interface LessonStreamOptions {
   streamSubgraphs?: boolean;
 }
 
-export type StartLessonSessionOptions = PrepareLessonSessionOptions &
-  LangGraphTarget & {
-    /** Default {@link DEFAULT_ASSISTANT_ID}. */
-    assistantId?: string;
-    /** Stream the run instead of starting it in the background. */
-    stream?: LessonStreamOptions;
-    signal?: AbortSignal;
-  };
+export type StartLessonSessionOptions = LangGraphTarget & {
+  /** The platform's `sessions` row ID. */
+  sessionId: string;
+  /** Show `explainer_plain` instead of `explainer`. */
+  usePlainText?: boolean;
+  /** The thread to start on (e.g. the session's `threadId` after a failed start); default a new one. */
+  threadId?: string;
+  /** Default {@link DEFAULT_ASSISTANT_ID}. */
+  assistantId?: string;
+  /** Stream the run instead of starting it in the background. */
+  stream?: LessonStreamOptions;
+  signal?: AbortSignal;
+};
 
 export interface StartedLessonRun {
   threadId: string;
   runId: string;
-  sessionContext: SessionContext;
 }
 
 export interface BackgroundLessonRun extends StartedLessonRun {
@@ -79,49 +63,10 @@ export interface StreamingLessonRun extends StartedLessonRun {
 }
 
 /**
- * Loads the session and builds its validated `session_context`: the snapshot
- * parsed with the lesson schema, the outcomes enriched from the store and
- * checked complete. Makes no request to the LangGraph server.
- */
-export async function prepareLessonSession(
-  options: PrepareLessonSessionOptions,
-): Promise<PreparedLessonSession> {
-  const { sessionId, stores } = options;
-  const session = await stores.lessons.getSession(sessionId);
-  const snapshot = parseSnapshot(session);
-  if (snapshot.courseId !== session.courseId) {
-    throw new SessionCourseMismatchError(sessionId, session.courseId, snapshot.courseId);
-  }
-
-  const found = await enrichOutcomeRefs(snapshot.outcomeRefs, snapshot.courseId, stores.outcomes);
-  const enrichedOutcomes = assertEnrichmentComplete({
-    courseId: snapshot.courseId,
-    outcomeRefs: snapshot.outcomeRefs,
-    enrichedOutcomes: found,
-    sessionId,
-  });
-
-  const raw: SessionContextInput = {
-    session_id: session.$id,
-    student_id: session.studentId,
-    lesson_snapshot: snapshot,
-    enriched_outcomes: [...enrichedOutcomes],
-    course_subject: options.course?.subject,
-    course_level: options.course?.level,
-    course_title: options.course?.title,
-    use_plain_text: options.usePlainText,
-  };
-  return { session, sessionContext: parseSessionContext(raw) };
-}
-
-/**
- * Prepares the session (see {@link prepareLessonSession}), then creates its
- * thread if it has none (recorded with `setSessionThread`) and starts the run
- * with `{ messages: [], session_context }`. Resolves once the server has
- * accepted the run.
- *
- * If recording a new thread fails, the thread is deleted again. If the run
- * cannot start, the recorded (empty) thread stays and is reused on retry.
+ * Creates the lesson's thread (unless one is given) and starts the run with
+ * `{ messages: [], session_context: { session_id } }`. Resolves once the
+ * server has accepted the run. The server binds the session to the first
+ * thread that starts it; another thread is refused (`SESSION_THREAD_MISMATCH`).
  */
 export function startLessonSession(
   options: StartLessonSessionOptions & { stream: LessonStreamOptions },
@@ -133,38 +78,34 @@ export async function startLessonSession(
   options: StartLessonSessionOptions,
 ): Promise<BackgroundLessonRun | StreamingLessonRun> {
   const client = resolveClient(options);
-  const { session, sessionContext } = await prepareLessonSession(options);
-  const threadId = await ensureThread(client, session, options.stores, options.signal);
+  const threadId =
+    options.threadId ??
+    (
+      await client.threads.create({
+        metadata: { session_id: options.sessionId },
+        signal: options.signal,
+      })
+    ).thread_id;
   const assistantId = options.assistantId ?? DEFAULT_ASSISTANT_ID;
+  const sessionContext: SessionRequest = {
+    session_id: options.sessionId,
+    ...(options.usePlainText === undefined ? {} : { use_plain_text: options.usePlainText }),
+  };
   const input = { messages: [], session_context: sessionContext };
 
   if (options.stream === undefined) {
     const run = await client.runs.create(threadId, assistantId, { input, signal: options.signal });
-    return { threadId, runId: run.run_id, sessionContext, run };
+    return { threadId, runId: run.run_id, run };
   }
   const { runId, stream } = await startStream(client, {
-    sessionId: session.$id,
+    sessionId: options.sessionId,
     threadId,
     assistantId,
     input,
     stream: options.stream,
     signal: options.signal,
   });
-  return { threadId, runId, sessionContext, stream };
-}
-
-/** The store has decoded the column (JSON or `gzip:`+base64); what is left must be a lesson. */
-function parseSnapshot(session: LessonSession): LessonSnapshot {
-  const parsed = LessonSnapshotSchema.safeParse(session.lessonSnapshot);
-  if (!parsed.success) {
-    throw new InvalidLessonSnapshotError(
-      session.$id,
-      parsed.error.issues.map(
-        (issue) => `${["lessonSnapshot", ...issue.path.map(String)].join(".")}: ${issue.message}`,
-      ),
-    );
-  }
-  return parsed.data;
+  return { threadId, runId, stream };
 }
 
 function resolveClient(target: LangGraphTarget): Client {
@@ -178,55 +119,19 @@ function resolveClient(target: LangGraphTarget): Client {
       },
     );
   }
-  return new Client({ apiUrl });
-}
-
-async function ensureThread(
-  client: Client,
-  session: LessonSession,
-  stores: Pick<Stores, "lessons">,
-  signal: AbortSignal | undefined,
-): Promise<string> {
-  if (session.threadId !== undefined) return session.threadId;
-  const thread = await client.threads.create({
-    metadata: {
-      session_id: session.$id,
-      student_id: session.studentId,
-      course_id: session.courseId,
-      lesson_template_id: session.lessonTemplateId,
-    },
-    signal,
+  return new Client({
+    apiUrl,
+    ...(target.jwt === undefined
+      ? {}
+      : { defaultHeaders: { Authorization: `Bearer ${target.jwt}` } }),
   });
-  try {
-    await stores.lessons.setSessionThread(session.$id, thread.thread_id);
-  } catch (error) {
-    await deleteUnrecordedThread(client, session.$id, thread.thread_id);
-    throw error;
-  }
-  return thread.thread_id;
-}
-
-/** Undoes a thread the session does not know about; the original failure is what the caller sees. */
-async function deleteUnrecordedThread(
-  client: Client,
-  sessionId: string,
-  threadId: string,
-): Promise<void> {
-  try {
-    await client.threads.delete(threadId);
-  } catch (deleteError) {
-    getLogger().error(
-      { code: "ORPHANED_THREAD", sessionId, threadId, err: deleteError },
-      "Could not delete a thread whose session failed to record it",
-    );
-  }
 }
 
 interface StreamRequest {
   sessionId: string;
   threadId: string;
   assistantId: string;
-  input: { messages: never[]; session_context: SessionContext };
+  input: { messages: never[]; session_context: SessionRequest };
   stream: LessonStreamOptions;
   signal: AbortSignal | undefined;
 }

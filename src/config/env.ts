@@ -15,6 +15,16 @@ export class ConfigurationError extends TeachingGraphError {
 
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 
+/** An optional number written as a string; `"abc"` is refused, not read as NaN. */
+function numberFromString(number: z.ZodNumber) {
+  return z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, "must be a number")
+    .transform(Number)
+    .pipe(number)
+    .optional();
+}
+
 const EnvSchema = z.object({
   /** `provider:model`, e.g. `openai:gpt-4o-mini`; needed only for rubric-judged cards. */
   TEACHER_MODEL: optionalString.pipe(
@@ -23,6 +33,10 @@ const EnvSchema = z.object({
       .regex(/^[a-z][a-z0-9-]*:.+$/, "must look like provider:model")
       .optional(),
   ),
+  /** EMA weight of a lesson's new score in MasteryV2 (default 0.3); the server's, never a caller's. */
+  TEACHING_EMA_ALPHA: optionalString.pipe(numberFromString(z.number().gt(0).lte(1))),
+  /** Answers allowed per card (default 3); the server's, never a caller's. */
+  TEACHING_MAX_ATTEMPTS: optionalString.pipe(numberFromString(z.int().min(1).max(10))),
   LOG_LEVEL: optionalString.pipe(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
@@ -37,6 +51,7 @@ const EnvSchema = z.object({
   APPWRITE_SESSIONS_TABLE_ID: optionalString.pipe(z.string().default("sessions")),
   APPWRITE_LESSON_TEMPLATES_TABLE_ID: optionalString.pipe(z.string().default("lesson_templates")),
   APPWRITE_STUDENTS_TABLE_ID: optionalString.pipe(z.string().default("students")),
+  APPWRITE_SESSION_THREADS_TABLE_ID: optionalString.pipe(z.string().default("session_threads")),
   /**
    * Who may call the LangGraph server: `appwrite` (an Appwrite account JWT per
    * request) or `none` (anyone; local development). Unset: `appwrite` on the
@@ -89,6 +104,7 @@ export interface AppwriteSettings {
     sessions: string;
     lessonTemplates: string;
     students: string;
+    sessionThreads: string;
   };
 }
 
@@ -124,6 +140,7 @@ export function storeSettings(env: Env = readEnv()): StoreSettings {
       sessions: env.APPWRITE_SESSIONS_TABLE_ID,
       lessonTemplates: env.APPWRITE_LESSON_TEMPLATES_TABLE_ID,
       students: env.APPWRITE_STUDENTS_TABLE_ID,
+      sessionThreads: env.APPWRITE_SESSION_THREADS_TABLE_ID,
     },
   };
 }

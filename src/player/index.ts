@@ -1,15 +1,15 @@
 /**
  * The terminal player (`npm start`): teaches the demo lesson with the teaching
  * graph in-process, on the embedded SQLite store (never Appwrite): it seeds the
- * demo course and lesson idempotently, opens a session the way the frontend
- * does (enrichment and its checks included), checkpoints the thread in SQLite
+ * demo course and lesson idempotently, opens a session the way the platform
+ * does, starts the graph from the session's id alone (the graph loads and
+ * enriches the lesson, as on the server), checkpoints the thread in SQLite
  * beside the store, and persists the lesson's mastery to the store's MasteryV2.
  */
 import { join, parse } from "node:path";
 import type { Readable } from "node:stream";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { prepareLessonSession } from "../client/start-session.js";
 import {
   LessonSnapshotSchema,
   needsModel,
@@ -61,24 +61,20 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
     const cards = options.model === undefined ? deterministicCards(snapshot.cards) : snapshot.cards;
     if (cards.length < snapshot.cards.length) write(withoutModelNotice(snapshot.cards));
     const sessionId = await openSession(stores, { ...snapshot, cards }, options.studentId);
-    const { sessionContext } = await prepareLessonSession({
-      sessionId,
-      stores,
-      usePlainText: options.usePlainText,
-    });
-    await stores.lessons.setSessionThread(sessionId, sessionId);
 
     write(
       `Lesson: ${snapshot.title} (${cards.length} cards, course ${snapshot.courseId}, session ${sessionId})\n`,
     );
     const graph = createTeachingGraph({
-      getMasteryStore: () => stores.mastery,
+      getStores: () => stores,
+      // The terminal player is one local user on the embedded store.
+      authMode: "none",
       getChatModel: async () => options.model,
     }).compile({ checkpointer });
     const result = await playLesson({
       graph,
       threadId: sessionId,
-      sessionContext,
+      sessionContext: { session_id: sessionId, use_plain_text: options.usePlainText },
       answers,
       write,
       echoAnswers: options.echoAnswers,

@@ -8,7 +8,7 @@ import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/me
 import { Command } from "@langchain/langgraph";
 import { z } from "zod";
 import { CourseOutcomeSchema } from "../outcomes/schema.js";
-import type { SessionContextInput } from "../session/context.js";
+import type { SessionRequest } from "../session/request.js";
 import type { createTeachingGraph } from "../teaching/graph.js";
 import {
   AnswerRequestSchema,
@@ -28,7 +28,7 @@ export const SKIP_COMMAND = "skip";
 export interface PlayLessonOptions {
   graph: CompiledTeachingGraph;
   threadId: string;
-  sessionContext: SessionContextInput;
+  sessionContext: SessionRequest;
   answers: LineReader;
   write: (text: string) => void;
   /** Print each answer after its prompt (when input is piped, nobody sees it typed). */

@@ -30,8 +30,8 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
     lessons: {
       getSession: async (sessionId) => (await stores()).lessons.getSession(sessionId),
       putSession: async (session) => (await stores()).lessons.putSession(session),
-      setSessionThread: async (sessionId, threadId) =>
-        (await stores()).lessons.setSessionThread(sessionId, threadId),
+      bindSessionThread: async (sessionId, threadId) =>
+        (await stores()).lessons.bindSessionThread(sessionId, threadId),
       getLessonTemplate: async (templateId) =>
         (await stores()).lessons.getLessonTemplate(templateId),
       findLessonTemplate: async (courseId, title) =>
@@ -41,6 +41,7 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
     mastery: {
       get: async (studentId, courseId) => (await stores()).mastery.get(studentId, courseId),
       applyLessonMastery: async (input) => (await stores()).mastery.applyLessonMastery(input),
+      isSessionApplied: async (sessionId) => (await stores()).mastery.isSessionApplied(sessionId),
       async *scan(options) {
         yield* (await stores()).mastery.scan(options);
       },

@@ -46,8 +46,13 @@ export interface LessonStore {
   getSession(sessionId: string): Promise<LessonSession>;
   /** Creates or replaces a session by `$id`. */
   putSession(session: LessonSession): Promise<void>;
-  /** Records the LangGraph thread that runs the session. */
-  setSessionThread(sessionId: string, threadId: string): Promise<void>;
+  /**
+   * Binds the session to the LangGraph thread that teaches it; the first
+   * thread wins, atomically. Returns the session's thread: `threadId` when
+   * this call bound it (or it was bound to it before), else the earlier one.
+   * Throws a typed not-found error when the session does not exist.
+   */
+  bindSessionThread(sessionId: string, threadId: string): Promise<string>;
   getLessonTemplate(templateId: string): Promise<LessonTemplate>;
   /** Finds a template by course and title (idempotent seeding); null when absent. */
   findLessonTemplate(courseId: string, title: string): Promise<LessonTemplate | null>;
@@ -106,6 +111,8 @@ export interface MasteryStore {
    * the same student and course all land.
    */
   applyLessonMastery(input: ApplyLessonMasteryInput): Promise<ApplyLessonMasteryResult>;
+  /** Whether this session's mastery was applied (its ledger entry exists). */
+  isSessionApplied(sessionId: string): Promise<boolean>;
   /** Every record, in `$id` order, a page at a time, starting after `after`. */
   scan(options: { pageSize: number; after?: string }): AsyncIterable<MasteryRecord[]>;
   /**

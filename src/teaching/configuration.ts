@@ -5,16 +5,17 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { ConfigurationError, readEnv } from "../config/env.js";
+import { ConfigurationError, readEnv, type AuthSettings } from "../config/env.js";
+import { TeachingGraphError } from "../errors.js";
 import { DEFAULT_EMA_ALPHA } from "../mastery/ema.js";
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
 export const ConfigurationSchema = z.object({
-  /** EMA weight of a lesson's new score when it is folded into MasteryV2. */
-  emaAlpha: z.number().gt(0).lte(1).default(DEFAULT_EMA_ALPHA),
-  /** Answers allowed per card before the worked answer is shown and the lesson moves on. */
-  maxAttempts: z.int().min(1).default(DEFAULT_MAX_ATTEMPTS),
+  /** EMA weight of a lesson's new score when it is folded into MasteryV2; default TEACHING_EMA_ALPHA, else 0.3. */
+  emaAlpha: z.number().gt(0).lte(1).optional(),
+  /** Answers allowed per card before the worked answer is shown; default TEACHING_MAX_ATTEMPTS, else 3. */
+  maxAttempts: z.int().min(1).optional(),
   /** `provider:model` judging rubric cards; defaults to the TEACHER_MODEL environment variable. */
   teacherModel: z
     .string()
@@ -22,7 +23,11 @@ export const ConfigurationSchema = z.object({
     .optional(),
 });
 
-export type Configuration = z.output<typeof ConfigurationSchema>;
+export interface Configuration {
+  emaAlpha: number;
+  maxAttempts: number;
+  teacherModel: string | undefined;
+}
 
 /**
  * Settings that change mastery or cost: with authenticated callers they are the
@@ -34,17 +39,51 @@ export const SERVER_OWNED_SETTINGS = [
   "teacherModel",
 ] as const satisfies readonly (keyof Configuration)[];
 
-/** The run's configuration with defaults filled in; a bad value is a `ConfigurationError`. */
-export function ensureConfiguration(config?: LangGraphRunnableConfig): Configuration {
-  const parsed = ConfigurationSchema.safeParse(config?.configurable ?? {});
+/** An authenticated caller tried to set a setting that is the server's. */
+export class ConfigurationNotAllowedError extends TeachingGraphError {
+  constructor(settings: readonly string[]) {
+    super(
+      "CONFIGURATION_NOT_ALLOWED",
+      `CONFIGURATION_NOT_ALLOWED: ${settings.join(", ")} ${settings.length > 1 ? "are" : "is"} set by the server, not by a caller`,
+      { settings },
+    );
+  }
+}
+
+/** The server-owned settings a run's `configurable` or `context` sets. */
+export function callerSetServerSettings(config?: LangGraphRunnableConfig): string[] {
+  const sources = [config?.configurable, config?.context].filter(
+    (source): source is Record<string, unknown> => typeof source === "object" && source !== null,
+  );
+  return SERVER_OWNED_SETTINGS.filter((key) => sources.some((source) => source[key] !== undefined));
+}
+
+/**
+ * The run's configuration: a caller's values where callers may set them
+ * (`none` auth: local development, Studio, tests), else the environment's,
+ * else the documented defaults. A bad value is a `ConfigurationError`.
+ */
+export function ensureConfiguration(
+  config: LangGraphRunnableConfig | undefined,
+  auth: AuthSettings["mode"],
+): Configuration {
+  if (auth === "appwrite") {
+    const refused = callerSetServerSettings(config);
+    if (refused.length > 0) throw new ConfigurationNotAllowedError(refused);
+  }
+  const parsed = ConfigurationSchema.safeParse(
+    auth === "appwrite" ? {} : (config?.configurable ?? {}),
+  );
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigurationError(`Invalid teaching graph configuration: ${fields.join("; ")}`, {
       fields,
     });
   }
+  const env = readEnv();
   return {
-    ...parsed.data,
-    teacherModel: parsed.data.teacherModel ?? readEnv().TEACHER_MODEL,
+    emaAlpha: parsed.data.emaAlpha ?? env.TEACHING_EMA_ALPHA ?? DEFAULT_EMA_ALPHA,
+    maxAttempts: parsed.data.maxAttempts ?? env.TEACHING_MAX_ATTEMPTS ?? DEFAULT_MAX_ATTEMPTS,
+    teacherModel: parsed.data.teacherModel ?? env.TEACHER_MODEL,
   };
 }

@@ -1,21 +1,33 @@
 /**
- * What the teaching graph needs from outside: where mastery is stored and
- * which chat model judges rubric cards. Both are resolved when first needed,
- * never at import time.
+ * What the teaching graph needs from outside: the stores it reads lessons and
+ * outcomes from and writes mastery to, which chat model judges rubric cards,
+ * and who its callers are. All resolved when first needed, never at import time.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { LRUCache } from "lru-cache";
+import { authSettings, type AuthSettings } from "../config/env.js";
+import type { LessonSnapshot } from "../lessons/schema.js";
 import { loadChatModel } from "../models/loadChatModel.js";
-import type { MasteryStore } from "../stores/ports.js";
+import { lessonOfSession } from "../session/load.js";
+import type { Stores } from "../stores/ports.js";
 import type { Configuration } from "./configuration.js";
 
+export type TeachingStores = Pick<Stores, "lessons" | "outcomes" | "mastery">;
+
 export interface TeachingGraphDeps {
-  /** The store `complete` persists the lesson's mastery to. */
-  getMasteryStore: () => MasteryStore | Promise<MasteryStore>;
+  /** Where sessions and outcomes are read and mastery is written. */
+  getStores: () => TeachingStores | Promise<TeachingStores>;
   /**
    * The teacher model, or undefined when none is configured. Without this,
    * the model comes from the run's `teacherModel` (default: TEACHER_MODEL).
    */
   getChatModel?: () => Promise<BaseChatModel | undefined>;
+  /** Who the callers are; default TEACHING_AUTH (see `authSettings`). */
+  authMode?: AuthSettings["mode"];
+}
+
+export function resolveAuthMode(deps: TeachingGraphDeps): AuthSettings["mode"] {
+  return deps.authMode ?? authSettings().mode;
 }
 
 const loadedModels = new Map<string, Promise<BaseChatModel>>();
@@ -36,4 +48,30 @@ export async function resolveChatModel(
     model.catch(() => loadedModels.delete(spec));
   }
   return model;
+}
+
+/** Stored lessons the graph is teaching, by session: a turn need not re-read and re-decode its session. */
+const LESSON_CACHE_SIZE = 500;
+const lessonCaches = new WeakMap<TeachingGraphDeps, LRUCache<string, LessonSnapshot>>();
+
+/**
+ * The full lesson (answer key included) of a stored session. It never enters
+ * the thread's state: a student can read that. A session's snapshot does not
+ * change once the session exists, so it is cached per graph.
+ */
+export async function storedLesson(
+  deps: TeachingGraphDeps,
+  sessionId: string,
+): Promise<LessonSnapshot> {
+  let cache = lessonCaches.get(deps);
+  if (cache === undefined) {
+    cache = new LRUCache({ max: LESSON_CACHE_SIZE });
+    lessonCaches.set(deps, cache);
+  }
+  const cached = cache.get(sessionId);
+  if (cached !== undefined) return cached;
+  const stores = await deps.getStores();
+  const lesson = lessonOfSession(await stores.lessons.getSession(sessionId));
+  cache.set(sessionId, lesson);
+  return lesson;
 }

@@ -8,7 +8,7 @@ import type { TeachingGraphDeps } from "./deps.js";
 import { awaitAnswer } from "./nodes/await-answer.js";
 import { createComplete } from "./nodes/complete.js";
 import { createEvaluate } from "./nodes/evaluate.js";
-import { giveHint } from "./nodes/give-hint.js";
+import { createGiveHint } from "./nodes/give-hint.js";
 import { createPrepareSession } from "./nodes/prepare-session.js";
 import { presentCard } from "./nodes/present-card.js";
 import { updateMastery } from "./nodes/update-mastery.js";
@@ -22,7 +22,7 @@ export function createTeachingGraph(deps: TeachingGraphDeps) {
     .addNode("present_card", presentCard)
     .addNode("await_answer", awaitAnswer)
     .addNode("evaluate", createEvaluate(deps))
-    .addNode("give_hint", giveHint)
+    .addNode("give_hint", createGiveHint(deps))
     .addNode("update_mastery", updateMastery)
     .addNode("complete", createComplete(deps))
     .addEdge(START, "prepare_session")
@@ -35,10 +35,10 @@ export function createTeachingGraph(deps: TeachingGraphDeps) {
     .addEdge("complete", END);
 }
 
-/** Production dependencies: the store chosen by the environment; the model from TEACHER_MODEL. */
+/** Production dependencies: the store chosen by the environment; the model from TEACHER_MODEL; callers per TEACHING_AUTH. */
 export const defaultDeps: TeachingGraphDeps = {
   // Imported on first use: loading the graph must not load database adapters.
-  getMasteryStore: async () => (await import("../stores/index.js")).getDefaultStores().mastery,
+  getStores: async () => (await import("../stores/index.js")).getDefaultStores(),
 };
 
 /** The graph the LangGraph server serves; it brings its own checkpointer. */

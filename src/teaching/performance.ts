@@ -42,7 +42,7 @@ const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /** Analyses the cards that have evidence, in lesson order. */
 export function analysePerformance(
-  cards: readonly Card[],
+  cards: readonly Pick<Card, "id" | "title">[],
   evidence: readonly EvidenceEntry[],
 ): PerformanceAnalysis {
   const perCard = cards.flatMap((card): CardPerformance[] => {

@@ -3,14 +3,15 @@
  * content (explainer, stem, options, hints, answers) always comes from the
  * lesson, never from a model.
  */
-import type { Card, Cfu } from "../lessons/schema.js";
+import type { PublicCard, PublicCfu } from "../lessons/public.js";
+import type { Cfu } from "../lessons/schema.js";
 import { expectedAnswerText, type Evaluation } from "./evaluation/index.js";
 import type { PerformanceAnalysis } from "./performance.js";
 import type { ResumeErrorInfo } from "./protocol.js";
 
 /** The card as the student reads it: title, explainer, then the question. */
 export function cardText(
-  card: Card,
+  card: PublicCard,
   position: { index: number; total: number; plainText: boolean },
 ): string {
   const explainer =
@@ -24,9 +25,9 @@ export function cardText(
   ].join("\n\n");
 }
 
-function questionText(cfu: Cfu): string {
+function questionText(cfu: PublicCfu): string {
   const question = `**Question:** ${cfu.stem}`;
-  if (cfu.type !== "mcq") return question;
+  if (cfu.options === undefined) return question;
   const options = cfu.options.map((option, index) => `${index + 1}. ${option}`).join("\n");
   const howTo =
     cfu.multiSelect === true ? "Choose every option that applies." : "Choose one option.";

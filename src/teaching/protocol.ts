@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { TeachingGraphError, describeValue } from "../errors.js";
+import type { PublicCard } from "../lessons/public.js";
 import type { MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
 import type { ApplyLessonMasteryResult } from "../stores/ports.js";
@@ -214,8 +215,8 @@ export type AnswerRequest = z.infer<typeof AnswerRequestSchema>;
 export interface CardPresentationArgs {
   /** The text shown with the card (explainer, then question). */
   card_content: string;
-  /** The card exactly as in the lesson snapshot. */
-  card_data: Record<string, unknown>;
+  /** The card as the student may see it: no answer key, rubric, hints or misconception notes. */
+  card_data: PublicCard;
   card_index: number;
   total_cards: number;
   cfu_type: string;

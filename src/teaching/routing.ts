@@ -26,9 +26,7 @@ export function routeAfterEvaluation(
 
 /** After update_mastery: the next card, or the end of the lesson. */
 export function routeAfterMastery(
-  state: Pick<State, "current_card_index" | "lesson_snapshot">,
+  state: Pick<State, "current_card_index" | "lesson">,
 ): "present_card" | "complete" {
-  return state.current_card_index < state.lesson_snapshot.cards.length
-    ? "present_card"
-    : "complete";
+  return state.current_card_index < state.lesson.cards.length ? "present_card" : "complete";
 }

@@ -4,11 +4,16 @@
  */
 import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
+import { PublicLessonSchema } from "../lessons/public.js";
 import { LessonSnapshotSchema } from "../lessons/schema.js";
 import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
+import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { RubricScoreSchema } from "./evaluation/types.js";
 import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
+
+/** `{ session_id }`, or (without authentication) the full session context. */
+export type SessionStartInput = SessionRequest | SessionContextInput;
 
 /**
  * `session_context` as the graph accepts it: any value passes the framework's
@@ -17,11 +22,11 @@ import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
  * the outcomes). Its JSON schema is the real one, so Studio and API clients
  * see what to send.
  */
-export const SessionContextField: PassThroughSchema<SessionContextInput | null> = {
+export const SessionContextField: PassThroughSchema<SessionStartInput | null> = {
   "~standard": {
     version: 1,
     vendor: "teaching-graph",
-    validate: (value) => ({ value: value as SessionContextInput | null }),
+    validate: (value) => ({ value: value as SessionStartInput | null }),
     jsonSchema: {
       input: () => sessionContextJsonSchema(),
       output: () => sessionContextJsonSchema(),
@@ -42,7 +47,10 @@ export interface PassThroughSchema<T> {
 
 let cachedJsonSchema: Record<string, unknown> | undefined;
 function sessionContextJsonSchema(): Record<string, unknown> {
-  cachedJsonSchema ??= z.toJSONSchema(SessionContextSchema, { target: "draft-07", io: "input" });
+  cachedJsonSchema ??= z.toJSONSchema(z.union([SessionRequestSchema, SessionContextSchema]), {
+    target: "draft-07",
+    io: "input",
+  });
   return cachedJsonSchema;
 }
 
@@ -103,8 +111,14 @@ export const TeachingState = new StateSchema({
   session_id: z.string(),
   /** The student whose mastery is recorded. */
   student_id: z.string(),
-  /** The decoded lesson; its `courseId` is the course of the mastery record. */
-  lesson_snapshot: LessonSnapshotSchema,
+  /** The lesson as the student may see it (no answer key, rubric or hints); its `courseId` is the mastery record's course. */
+  lesson: PublicLessonSchema,
+  /**
+   * The whole lesson, only when the caller sent it (`none` auth: Studio,
+   * tests); it is then the caller's own. A stored session's lesson never
+   * enters the state: the graph reads it from the store when it judges.
+   */
+  inline_lesson: LessonSnapshotSchema.nullable(),
   /** CourseOutcome documents for the lesson's outcome refs; their `$id`s are the only mastery keys. Required. */
   enriched_outcomes: z.array(CourseOutcomeSchema),
   /** Show `explainer_plain` instead of `explainer`. */
@@ -140,7 +154,7 @@ export type Update = typeof TeachingState.Update;
 export const TeachingInput = new StateSchema({
   /** A run starts from an (empty) human message. */
   messages: MessagesValue,
-  /** The lesson, the student and the enriched outcomes. */
+  /** `{ session_id }`: the server loads the lesson, the student and the outcomes from its store. */
   session_context: SessionContextField,
 });
 

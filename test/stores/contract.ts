@@ -200,10 +200,34 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         });
       });
 
-      it("records the thread of a session", async () => {
+      it("binds a session to its first thread, and only that one", async () => {
         await stores.lessons.putSession(session("sess_thread", snapshot));
-        await stores.lessons.setSessionThread("sess_thread", "thread_42");
+        expect(await stores.lessons.bindSessionThread("sess_thread", "thread_42")).toBe(
+          "thread_42",
+        );
+        expect(await stores.lessons.bindSessionThread("sess_thread", "thread_42")).toBe(
+          "thread_42",
+        );
+        expect(await stores.lessons.bindSessionThread("sess_thread", "thread_43")).toBe(
+          "thread_42",
+        );
         expect((await stores.lessons.getSession("sess_thread")).threadId).toBe("thread_42");
+      });
+
+      it("lets exactly one of many concurrent threads bind a session", async () => {
+        await stores.lessons.putSession(session("sess_race", snapshot));
+        const threads = Array.from({ length: 8 }, (_, index) => `thread_${index}`);
+        const bound = await Promise.all(
+          threads.map((thread) => stores.lessons.bindSessionThread("sess_race", thread)),
+        );
+        expect(new Set(bound).size).toBe(1);
+        expect(threads).toContain(bound[0]);
+        expect((await stores.lessons.getSession("sess_race")).threadId).toBe(bound[0]);
+      });
+
+      it("keeps the thread a session was given before binding existed", async () => {
+        await stores.lessons.putSession({ ...session("sess_legacy", snapshot), threadId: "t_old" });
+        expect(await stores.lessons.bindSessionThread("sess_legacy", "t_new")).toBe("t_old");
       });
 
       it("raises not-found for an absent session, naming table and id", async () => {
@@ -213,7 +237,7 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
         );
         expect(error.code).toBe("STORE_NOT_FOUND");
         expect(error.context).toMatchObject({ table: "sessions", id: "sess_absent" });
-        await rejectionOf(stores.lessons.setSessionThread("sess_absent", "t"), StoreNotFoundError);
+        await rejectionOf(stores.lessons.bindSessionThread("sess_absent", "t"), StoreNotFoundError);
       });
 
       it("stores templates, finds them by course and title, and reports absent ones", async () => {
@@ -308,6 +332,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
       });
 
       describe("idempotency per session", () => {
+        it("tells whether a session's mastery was applied", async () => {
+          expect(await stores.mastery.isSessionApplied("sess_1")).toBe(false);
+          await apply("sess_1", [update(A, 1)]);
+          expect(await stores.mastery.isSessionApplied("sess_1")).toBe(true);
+          expect(await stores.mastery.isSessionApplied("sess_2")).toBe(false);
+        });
+
         it("applies a session once: the second apply changes nothing", async () => {
           const first = await apply("sess_1", [update(A, 1)]);
           const before = await stores.mastery.get(studentId, courseId);

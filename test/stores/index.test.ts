@@ -47,6 +47,7 @@ describe("createStores", () => {
         sessions: "s",
         lessonTemplates: "lt",
         students: "st",
+        sessionThreads: "sth",
       },
     });
     await stores.close();

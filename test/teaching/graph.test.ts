@@ -322,7 +322,7 @@ describe("bad session input", () => {
     });
     const snapshot = await testGraph.graph.getState(config);
     expect(snapshot.next).toEqual(["prepare_session"]);
-    expect((snapshot.values as State).lesson_snapshot).toBeUndefined();
+    expect((snapshot.values as State).lesson).toBeUndefined();
   });
 });
 

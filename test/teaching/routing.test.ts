@@ -1,3 +1,4 @@
+import { publicLesson } from "../../src/lessons/public.js";
 import { describe, expect, it } from "vitest";
 import {
   cardEnded,
@@ -76,16 +77,12 @@ describe("routeAfterEvaluation", () => {
 });
 
 describe("routeAfterMastery", () => {
-  const lesson = lessonFixture().lesson;
+  const lesson = publicLesson(lessonFixture().lesson);
   it("presents the next card while cards remain", () => {
-    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 1 })).toBe(
-      "present_card",
-    );
-    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 3 })).toBe(
-      "present_card",
-    );
+    expect(routeAfterMastery({ lesson, current_card_index: 1 })).toBe("present_card");
+    expect(routeAfterMastery({ lesson, current_card_index: 3 })).toBe("present_card");
   });
   it("completes after the last card", () => {
-    expect(routeAfterMastery({ lesson_snapshot: lesson, current_card_index: 4 })).toBe("complete");
+    expect(routeAfterMastery({ lesson, current_card_index: 4 })).toBe("complete");
   });
 });

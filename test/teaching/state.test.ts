@@ -14,10 +14,15 @@ describe("the graph's input", () => {
     ).toEqual(["messages", "session_context"]);
   });
 
-  it("documents session_context with its real JSON schema", () => {
-    const sessionContext = ObjectSchema.parse(
-      ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties.session_context,
-    );
+  it("documents session_context with its real JSON schema: a session reference, or the full context", () => {
+    const [request, full] = z
+      .looseObject({ anyOf: z.tuple([ObjectSchema, ObjectSchema]) })
+      .parse(
+        ObjectSchema.parse(TeachingInput.getInputJsonSchema()).properties.session_context,
+      ).anyOf;
+    expect(request.required).toEqual(["session_id"]);
+    expect(Object.keys(request.properties).sort()).toEqual(["session_id", "use_plain_text"]);
+    const sessionContext = full;
     expect(sessionContext.required).toEqual([
       "session_id",
       "student_id",
@@ -45,7 +50,7 @@ describe("the state", () => {
   it("declares every channel the nodes use, with enriched_outcomes required", () => {
     const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
     expect(schema.required).toEqual(
-      expect.arrayContaining(["enriched_outcomes", "lesson_snapshot", "session_id"]),
+      expect.arrayContaining(["enriched_outcomes", "lesson", "session_id"]),
     );
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
@@ -57,8 +62,9 @@ describe("the state", () => {
         "hints_shown",
         "interaction_id",
         "is_correct",
+        "inline_lesson",
         "last_error",
-        "lesson_snapshot",
+        "lesson",
         "mastery_record",
         "mastery_updates",
         "max_attempts",

@@ -1,6 +1,6 @@
 /** `sessions` and `lesson_templates` on Appwrite. */
 import { Query } from "node-appwrite";
-import { StoreNotFoundError } from "../errors.js";
+import { StoreConflictError, StoreDataError, StoreNotFoundError } from "../errors.js";
 import type { LessonStore } from "../ports.js";
 import {
   ambiguousTemplate,
@@ -11,12 +11,12 @@ import {
   sessionFromRow,
   templateFromRow,
 } from "../shared/rows.js";
-import { isRowNotFound, type AppwriteGateway, type AppwriteRow } from "./gateway.js";
-import { columnsOf, isoDatetime } from "./mapping.js";
+import type { AppwriteGateway, AppwriteRow } from "./gateway.js";
+import { columnsOf, isoDatetime, sessionRowId } from "./mapping.js";
 
 export function createAppwriteLessonStore(
   gateway: AppwriteGateway,
-  tables: { sessions: string; lessonTemplates: string },
+  tables: { sessions: string; lessonTemplates: string; sessionThreads: string },
 ): LessonStore {
   const mustGet = async (table: string, id: string): Promise<AppwriteRow> => {
     const row = await gateway.getRow(table, id);
@@ -24,6 +24,18 @@ export function createAppwriteLessonStore(
     return row;
   };
   const templateOf = (row: AppwriteRow) => templateFromRow(columnsOf(row));
+  /** The thread the session is bound to: its binding row, else (rows bound before bindings existed) its `threadId`. */
+  const boundThread = async (sessionId: string): Promise<string | undefined> => {
+    const [binding, session] = await Promise.all([
+      gateway.getRow(tables.sessionThreads, sessionRowId(sessionId)),
+      mustGet(tables.sessions, sessionId),
+    ]);
+    const bound = binding === null ? session.threadId : binding.threadId;
+    if (bound === null || bound === undefined) return undefined;
+    if (typeof bound !== "string" || bound === "")
+      throw new StoreDataError(tables.sessions, sessionId, "threadId is not a thread id");
+    return bound;
+  };
   return {
     async getSession(sessionId) {
       const columns = columnsOf(await mustGet(tables.sessions, sessionId));
@@ -41,16 +53,33 @@ export function createAppwriteLessonStore(
         startedAt: parsed.startedAt,
       });
     },
-    async setSessionThread(sessionId, threadId) {
-      try {
-        await gateway.updateRow(tables.sessions, sessionId, { threadId });
-      } catch (error) {
-        if (isRowNotFound(error))
-          throw new StoreNotFoundError(tables.sessions, sessionId, {
-            operation: "setSessionThread",
-          });
-        throw error;
-      }
+    async bindSessionThread(sessionId, threadId) {
+      const bound = await boundThread(sessionId);
+      if (bound !== undefined) return bound;
+      // The binding row's ID is the session's: a second thread's create conflicts, so the first wins.
+      const outcome = await gateway.runTransaction(
+        { operation: "bindSessionThread", table: tables.sessionThreads, rowId: sessionId },
+        () => [
+          {
+            action: "create",
+            tableId: tables.sessionThreads,
+            rowId: sessionRowId(sessionId),
+            data: { sessionId, threadId, boundAt: new Date().toISOString() },
+          },
+          { action: "update", tableId: tables.sessions, rowId: sessionId, data: { threadId } },
+        ],
+        async () => (await boundThread(sessionId)) === threadId,
+      );
+      if (outcome === "committed") return threadId;
+      const winner = await boundThread(sessionId);
+      if (winner === undefined)
+        throw new StoreConflictError(
+          tables.sessions,
+          sessionId,
+          "the session changed while its thread was being bound; start the run again",
+          { operation: "bindSessionThread", threadId },
+        );
+      return winner;
     },
     async getLessonTemplate(templateId) {
       return templateOf(await mustGet(tables.lessonTemplates, templateId));

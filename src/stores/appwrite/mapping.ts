@@ -4,6 +4,7 @@
  * unset columns as absent and datetimes as `toISOString()` gives them, like
  * the other adapters, so records read back compare equal to what was written.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
 import { StoreDataError } from "../errors.js";
@@ -16,6 +17,19 @@ import {
   toOutcomeRow,
 } from "../shared/rows.js";
 import type { AppwriteRow } from "./gateway.js";
+
+const ROW_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
+
+/**
+ * The row ID of a per-session row (ledger entry, thread binding): the session
+ * ID when Appwrite accepts it as a row ID, else a hash of it. Creating such a
+ * row twice is a conflict, which is what makes "once per session" atomic.
+ */
+export function sessionRowId(sessionId: string): string {
+  return ROW_ID.test(sessionId)
+    ? sessionId
+    : `h${createHash("sha256").update(sessionId).digest("hex").slice(0, 35)}`;
+}
 
 /** The row's `$id` and set columns: Appwrite's system fields and null columns left out. */
 export function columnsOf(row: AppwriteRow): Record<string, unknown> & { $id: string } {

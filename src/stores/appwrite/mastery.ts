@@ -23,7 +23,6 @@
  * - A commit whose outcome is unknown (timeout, 5xx) is settled by looking for
  *   its ledger rows, which carry the transaction ID.
  */
-import { createHash } from "node:crypto";
 import { Query } from "node-appwrite";
 import { z } from "zod";
 import { uniqueId } from "../../mastery/ids.js";
@@ -52,6 +51,7 @@ import {
   ledgerEntryFromRow,
   masteryColumns,
   masteryFromRow,
+  sessionRowId,
   type ReadMasteryRow,
 } from "./mapping.js";
 
@@ -73,14 +73,8 @@ export interface ConflictBackoff {
 
 type LedgerOperation = "lesson" | "repair" | "restore";
 
-const ROW_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
-
-/** The ledger row ID of a lesson session: the session ID when Appwrite accepts it as a row ID, else a hash of it. */
-export function ledgerRowId(sessionId: string): string {
-  return ROW_ID.test(sessionId)
-    ? sessionId
-    : `h${createHash("sha256").update(sessionId).digest("hex").slice(0, 35)}`;
-}
+/** The ledger row ID of a lesson session (one ledger row per session). */
+export const ledgerRowId = sessionRowId;
 
 export function createAppwriteMasteryStore(
   gateway: AppwriteGateway,
@@ -330,6 +324,9 @@ export function createAppwriteMasteryStore(
 
     applyLessonMastery(input) {
       return applyLessonMasteryWith({ outcomes, backend: applyBackend(), lock }, input);
+    },
+    async isSessionApplied(sessionId) {
+      return (await gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId))) !== null;
     },
 
     async *scan(options) {

@@ -104,9 +104,11 @@ function createLessonStore(assertOpen: () => void): LessonStore {
         lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot),
       });
     },
-    async setSessionThread(sessionId, threadId) {
+    async bindSessionThread(sessionId, threadId) {
       const row = getRow(TABLES.sessions, sessions, sessionId);
+      if (typeof row.threadId === "string") return row.threadId;
       sessions.set(sessionId, { ...row, threadId });
+      return threadId;
     },
     async getLessonTemplate(templateId) {
       return templateFromRow(getRow(TABLES.lessonTemplates, templates, templateId));
@@ -174,6 +176,10 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
     },
     applyLessonMastery(input) {
       return applyLessonMasteryWith({ outcomes, backend, lock }, input);
+    },
+    async isSessionApplied(sessionId) {
+      assertOpen();
+      return ledger.has(sessionId);
     },
     async *scan(options) {
       const { pageSize, after } = parseScanOptions(options);

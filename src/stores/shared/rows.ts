@@ -17,6 +17,7 @@ export const TABLES = {
   sessions: "sessions",
   lessonTemplates: "lesson_templates",
   students: "students",
+  sessionThreads: "session_threads",
 } as const;
 
 /** Appwrite's `studentId` / `courseId` column size in MasteryV2. */

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { StoreNotFoundError } from "../errors.js";
+import { StoreDataError, StoreNotFoundError } from "../errors.js";
 import type { LessonStore } from "../ports.js";
 import {
   ambiguousTemplate,
@@ -35,8 +35,9 @@ export function createSqliteLessonStore(
        lessonTemplateId = excluded.lessonTemplateId, lessonSnapshot = excluded.lessonSnapshot,
        status = excluded.status, threadId = excluded.threadId, startedAt = excluded.startedAt`,
   );
-  const setThread = db.prepare<[string, string]>(
-    `UPDATE sessions SET threadId = ? WHERE "$id" = ?`,
+  // Binds only an unbound session: the first thread wins, atomically.
+  const bindThread = db.prepare<[string, string]>(
+    `UPDATE sessions SET threadId = ? WHERE "$id" = ? AND threadId IS NULL`,
   );
   const templateById = db.prepare<[string], Row>(`SELECT * FROM lesson_templates WHERE "$id" = ?`);
   const templatesByCourseAndTitle = db.prepare<[string, string], Row>(
@@ -66,10 +67,15 @@ export function createSqliteLessonStore(
         lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot),
       });
     },
-    async setSessionThread(sessionId, threadId) {
+    async bindSessionThread(sessionId, threadId) {
       assertOpen();
-      if (setThread.run(threadId, sessionId).changes === 0)
-        throw new StoreNotFoundError(TABLES.sessions, sessionId);
+      bindThread.run(threadId, sessionId);
+      const row = sessionById.get(sessionId);
+      if (row === undefined) throw new StoreNotFoundError(TABLES.sessions, sessionId);
+      const bound = sessionOf(row).threadId;
+      if (bound === undefined)
+        throw new StoreDataError(TABLES.sessions, sessionId, "threadId is unset after binding");
+      return bound;
     },
     async getLessonTemplate(templateId) {
       assertOpen();

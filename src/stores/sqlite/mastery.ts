@@ -171,6 +171,10 @@ export function createSqliteMasteryStore(
     applyLessonMastery(input) {
       return applyLessonMasteryWith({ outcomes, backend, lock }, input);
     },
+    async isSessionApplied(sessionId) {
+      assertOpen();
+      return ledgerById.get(sessionId) !== undefined;
+    },
     async *scan(options) {
       const { pageSize, after } = parseScanOptions(options);
       let cursor = after ?? null;

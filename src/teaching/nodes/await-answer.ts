@@ -19,7 +19,7 @@ export function answerRequest(state: State): AnswerRequest {
     card_id: card.id,
     interaction_id: state.interaction_id,
     card_index: state.current_card_index,
-    total_cards: state.lesson_snapshot.cards.length,
+    total_cards: state.lesson.cards.length,
     cfu_type: card.cfu.type,
     attempt: state.attempts + 1,
     max_attempts: state.max_attempts,

@@ -1,7 +1,7 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ensureConfiguration } from "../configuration.js";
-import type { TeachingGraphDeps } from "../deps.js";
+import { resolveAuthMode, type TeachingGraphDeps } from "../deps.js";
 import { analysePerformance } from "../performance.js";
 import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
@@ -14,10 +14,10 @@ import type { State, Update } from "../state.js";
  */
 export function createComplete(deps: TeachingGraphDeps) {
   return async function complete(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const { emaAlpha } = ensureConfiguration(config);
-    const lesson = state.lesson_snapshot;
-    const store = await deps.getMasteryStore();
-    const record = await store.applyLessonMastery({
+    const { emaAlpha } = ensureConfiguration(config, resolveAuthMode(deps));
+    const lesson = state.lesson;
+    const { mastery } = await deps.getStores();
+    const record = await mastery.applyLessonMastery({
       sessionId: state.session_id,
       studentId: state.student_id,
       courseId: lesson.courseId,

@@ -2,11 +2,11 @@ import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { needsModel } from "../../lessons/schema.js";
 import { ensureConfiguration } from "../configuration.js";
-import { resolveChatModel, type TeachingGraphDeps } from "../deps.js";
+import { resolveAuthMode, resolveChatModel, type TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { evaluateAnswer } from "../evaluation/index.js";
 import { feedbackText, skippedText } from "../prompts.js";
-import { currentCard } from "../selectors.js";
+import { answerKeyCard } from "../selectors.js";
 import type { EvidenceEntry, State, Update } from "../state.js";
 
 /**
@@ -17,7 +17,7 @@ import type { EvidenceEntry, State, Update } from "../state.js";
  */
 export function createEvaluate(deps: TeachingGraphDeps) {
   return async function evaluate(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const card = currentCard(state);
+    const card = await answerKeyCard(state, deps);
     const answer = state.answer;
     if (answer === null) {
       throw new TeachingStateError("evaluate reached without an accepted answer", {
@@ -54,7 +54,7 @@ export function createEvaluate(deps: TeachingGraphDeps) {
     }
 
     const model = needsModel(card.cfu)
-      ? await resolveChatModel(deps, ensureConfiguration(config))
+      ? await resolveChatModel(deps, ensureConfiguration(config, resolveAuthMode(deps)))
       : undefined;
     const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model });
     const attempts = state.attempts + 1;

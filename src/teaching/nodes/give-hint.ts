@@ -1,18 +1,22 @@
 import { AIMessage } from "@langchain/core/messages";
+import type { TeachingGraphDeps } from "../deps.js";
 import { hintText } from "../prompts.js";
-import { currentCard } from "../selectors.js";
+import { answerKeyCard } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
 /**
  * Node 5. After a wrong answer with attempts left: the card's next hint (in
- * order, each shown once), then the graph waits for another attempt.
+ * order, each shown once), then the graph waits for another attempt. Hints
+ * live with the answer key, off the state, until they are given.
  */
-export function giveHint(state: State): Update {
-  const hint = currentCard(state).cfu.hints?.[state.hints_shown];
-  return {
-    hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
-    messages: [
-      new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts })),
-    ],
+export function createGiveHint(deps: TeachingGraphDeps) {
+  return async function giveHint(state: State): Promise<Update> {
+    const hint = (await answerKeyCard(state, deps)).cfu.hints?.[state.hints_shown];
+    return {
+      hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
+      messages: [
+        new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts })),
+      ],
+    };
   };
 }

@@ -13,7 +13,7 @@ import type { State, Update } from "../state.js";
 export function presentCard(state: State): Update {
   const card = currentCard(state);
   const index = state.current_card_index;
-  const total = state.lesson_snapshot.cards.length;
+  const total = state.lesson.cards.length;
   const interactionId = randomUUID();
   const progress = `${index + 1}/${total}`;
   const content = cardText(card, { index, total, plainText: state.use_plain_text });
@@ -24,10 +24,10 @@ export function presentCard(state: State): Update {
     total_cards: total,
     cfu_type: card.cfu.type,
     interaction_id: interactionId,
-    lesson_title: state.lesson_snapshot.title,
+    lesson_title: state.lesson.title,
     progress,
     lesson_context: {
-      lesson_title: state.lesson_snapshot.title,
+      lesson_title: state.lesson.title,
       student_name: state.student_id,
       progress,
     },

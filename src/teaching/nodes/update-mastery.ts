@@ -12,10 +12,7 @@ import type { State, Update } from "../state.js";
  * and nothing is written (all or nothing), and the thread stays at this card.
  */
 export function updateMastery(state: State): Update {
-  const outcomes = assertMasteryOutcomes(
-    state.enriched_outcomes,
-    lessonContext(state.lesson_snapshot),
-  );
+  const outcomes = assertMasteryOutcomes(state.enriched_outcomes, lessonContext(state.lesson));
   const score = scoreCard({ isCorrect: state.is_correct === true, attempts: state.attempts });
   const timestamp = new Date().toISOString();
   getLogger().debug(

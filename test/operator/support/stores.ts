@@ -55,6 +55,7 @@ export function withRepair(
   return {
     get: (studentId, courseId) => mastery.get(studentId, courseId),
     applyLessonMastery: (input) => mastery.applyLessonMastery(input),
+    isSessionApplied: (sessionId) => mastery.isSessionApplied(sessionId),
     scan: (options) => mastery.scan(options),
     repair,
     restore: (records) => mastery.restore(records),

@@ -20,6 +20,7 @@ export function appwriteSettingsFor(
       sessions: "sessions",
       lessonTemplates: "lesson_templates",
       students: "students",
+      sessionThreads: "session_threads",
     },
   };
 }

@@ -55,7 +55,7 @@ beforeEach(async () => {
 });
 
 async function complete(state: State, configurable: Record<string, unknown> = {}) {
-  return createComplete({ getMasteryStore: () => stores.mastery })(state, { configurable });
+  return createComplete({ getStores: () => stores, authMode: "none" })(state, { configurable });
 }
 
 describe("complete", () => {

@@ -14,9 +14,10 @@ const fixture = lessonFixture();
 
 function evaluateWith(state: State, model?: FakeListChatModel) {
   const deps = {
-    getMasteryStore: () => {
-      throw new Error("evaluate must not touch the store");
+    getStores: () => {
+      throw new Error("evaluate must not touch the store for an inline lesson");
     },
+    authMode: "none",
     getChatModel: vi.fn(async () => model),
   } satisfies TeachingGraphDeps;
   return { deps, run: () => createEvaluate(deps)(state, { configurable: {} }) };

@@ -2,6 +2,7 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { Overwrite } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeGzipPayload } from "../../../src/lessons/codec.js";
+import { publicLesson } from "../../../src/lessons/public.js";
 import {
   InvalidOutcomeIdError,
   InvalidOutcomeTypeError,
@@ -19,9 +20,10 @@ import { silenceLogs } from "../support/logs.js";
 
 function deps(model?: FakeListChatModel) {
   return {
-    getMasteryStore: () => {
-      throw new Error("prepare_session must not touch the store");
+    getStores: () => {
+      throw new Error("prepare_session must not touch the store for an inline lesson");
     },
+    authMode: "none",
     getChatModel: vi.fn(async () => model),
   } satisfies TeachingGraphDeps;
 }
@@ -72,14 +74,15 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("prepare_session", () => {
+describe("prepare_session with the caller's own lesson (no authentication)", () => {
   it("starts the lesson from a valid session context and clears the raw input", async () => {
     const update = await prepare(deterministic.sessionContext);
     expect(update).toMatchObject({
       session_context: null,
       session_id: deterministic.sessionContext.session_id,
       student_id: deterministic.sessionContext.student_id,
-      lesson_snapshot: deterministic.lesson,
+      lesson: publicLesson(deterministic.lesson),
+      inline_lesson: deterministic.lesson,
       enriched_outcomes: deterministic.enrichedOutcomes,
       use_plain_text: false,
       max_attempts: 3,
@@ -97,7 +100,7 @@ describe("prepare_session", () => {
     const update = await prepare(
       withContext(deterministic, { lesson_snapshot: encode(deterministic.lesson) }),
     );
-    expect(update.lesson_snapshot).toEqual(deterministic.lesson);
+    expect(update.inline_lesson).toEqual(deterministic.lesson);
   });
 
   it("takes max attempts from the run configuration and plain text from the context", async () => {
@@ -242,7 +245,7 @@ describe("prepare_session", () => {
       const update = await prepare(full.sessionContext, {
         model: new FakeListChatModel({ responses: [] }),
       });
-      expect(update.lesson_snapshot?.cards).toHaveLength(4);
+      expect(update.lesson?.cards).toHaveLength(4);
     });
 
     it("does not load a model for a lesson judged deterministically", async () => {

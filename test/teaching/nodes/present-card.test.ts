@@ -1,3 +1,5 @@
+import { publicCard } from "../../../src/lessons/public.js";
+import { secretKeysIn } from "../../lessons/secrets.js";
 import { AIMessage } from "@langchain/core/messages";
 import { describe, expect, it } from "vitest";
 import { TeachingStateError } from "../../../src/teaching/errors.js";
@@ -38,7 +40,7 @@ describe("present_card", () => {
     expect(toolCall?.name).toBe("lesson_card_presentation");
     expect(toolCall?.args).toEqual({
       card_content: message.content,
-      card_data: card2,
+      card_data: publicCard(card2!),
       card_index: 1,
       total_cards: 4,
       cfu_type: "structured_response",
@@ -53,6 +55,14 @@ describe("present_card", () => {
       timestamp: expect.any(String),
     });
   });
+
+  it.each([0, 1, 2, 3])(
+    "shows card %i without its answer key, rubric, hints or misconception notes",
+    (index) => {
+      const { toolCall } = presented({ current_card_index: index });
+      expect(secretKeysIn(toolCall?.args)).toEqual([]);
+    },
+  );
 
   it("starts a new interaction and resets the card's attempt state", () => {
     const stale = { attempts: 2, hints_shown: 1, is_correct: false, interaction_id: "old" };

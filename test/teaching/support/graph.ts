@@ -37,12 +37,18 @@ let threadCounter = 0;
  */
 export async function createTestGraph(
   fixture: Pick<LessonFixture, "outcomes">,
-  options: { model?: BaseChatModel; checkpointer?: BaseCheckpointSaver; stores?: Stores } = {},
+  options: {
+    model?: BaseChatModel;
+    checkpointer?: BaseCheckpointSaver;
+    stores?: Stores;
+    authMode?: "appwrite" | "none";
+  } = {},
 ): Promise<TestGraph> {
   const stores = options.stores ?? createMemoryStores();
   await stores.outcomes.upsertMany(fixture.outcomes);
   const graph = createTeachingGraph({
-    getMasteryStore: () => stores.mastery,
+    getStores: () => stores,
+    authMode: options.authMode ?? "none",
     getChatModel: async () => options.model,
   }).compile({ checkpointer: options.checkpointer ?? new MemorySaver() });
   return {

@@ -1,4 +1,9 @@
-/** A full teaching state for one-node tests, as prepare_session and present_card would leave it. */
+/**
+ * A full teaching state for one-node tests, as prepare_session and
+ * present_card would leave it for a lesson the caller sent inline (so nodes
+ * find the answer key without a store).
+ */
+import { publicLesson } from "../../../src/lessons/public.js";
 import type { State } from "../../../src/teaching/state.js";
 import type { LessonFixture } from "./fixtures.js";
 
@@ -10,7 +15,8 @@ export function lessonState(fixture: LessonFixture, overrides: Partial<State> = 
     session_context: null,
     session_id: fixture.sessionContext.session_id,
     student_id: fixture.sessionContext.student_id,
-    lesson_snapshot: fixture.lesson,
+    lesson: publicLesson(fixture.lesson),
+    inline_lesson: fixture.lesson,
     enriched_outcomes: fixture.enrichedOutcomes,
     use_plain_text: false,
     max_attempts: 3,
