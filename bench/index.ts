@@ -1,8 +1,11 @@
 /** `npm run bench`: every benchmark, in order; each prints its own figures and targets. */
 import { run as runGraphBenchmark } from "./graph.js";
+import { run as runLimitsBenchmark } from "./limits.js";
 import { run as runMasteryBenchmark } from "./mastery.js";
 
 process.stdout.write("\n== teaching graph: time per answered card ==\n");
 await runGraphBenchmark();
 process.stdout.write("\n== MasteryV2 operator tools: audit and clean ==\n");
 await runMasteryBenchmark();
+process.stdout.write("\n== limits at the edge: refusing oversize input ==\n");
+await runLimitsBenchmark();

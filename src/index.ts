@@ -46,7 +46,13 @@ export {
   OutcomeCourseMismatchError,
   OutcomeMissingIdError,
 } from "./mastery/errors.js";
-export { PayloadDecodeError } from "./lessons/codec.js";
+export {
+  MAX_GUNZIPPED_BYTES,
+  MAX_PAYLOAD_CHARS,
+  PayloadDecodeError,
+  PayloadTooLargeError,
+} from "./lessons/codec.js";
+export { MAX_LESSON_CARDS } from "./lessons/schema.js";
 export * from "./stores/errors.js";
 export { ConfigurationError } from "./config/env.js";
 export { ModelSpecError } from "./models/loadChatModel.js";

@@ -89,12 +89,28 @@ export const CardSchema = z.looseObject({
   context_hooks: z.array(z.string()).optional(),
 });
 
+/**
+ * Most cards a lesson may have. Real lessons have a handful; a lesson is one
+ * sitting, and every card costs a turn (and, for rubric cards, model calls), so
+ * a lesson past this is refused before its first card rather than run for hours.
+ */
+export const MAX_LESSON_CARDS = 100;
+
+/** A lesson's cards: at least one, at most {@link MAX_LESSON_CARDS}. */
+export const LessonCardsSchema = z
+  .array(CardSchema)
+  .min(1)
+  .max(MAX_LESSON_CARDS, {
+    error: (issue) =>
+      `a lesson has at most ${MAX_LESSON_CARDS} cards, got ${Array.isArray(issue.input) ? issue.input.length : "more"}`,
+  });
+
 export const LessonSnapshotSchema = z.looseObject({
   lessonTemplateId: z.string().min(1),
   courseId: z.string().min(1),
   title: z.string().min(1),
   outcomeRefs: z.array(z.string()),
-  cards: z.array(CardSchema).min(1),
+  cards: LessonCardsSchema,
   lesson_type: z.string().optional(),
   estMinutes: z.number().optional(),
 });

@@ -1,4 +1,4 @@
-import { TeachingGraphError, describeValue } from "../errors.js";
+import { TeachingGraphError, describeValue, echoValue } from "../errors.js";
 
 /** What every mastery validation error carries so a developer can find the lesson. */
 export interface LessonContext {
@@ -8,7 +8,7 @@ export interface LessonContext {
 }
 
 function lessonLines(lesson: LessonContext): string {
-  return `Lesson: ${lesson.lessonTitle}\nCourseID: ${lesson.courseId}\nOutcomeRefs in snapshot: ${JSON.stringify(lesson.outcomeRefs)}`;
+  return `Lesson: ${lesson.lessonTitle}\nCourseID: ${lesson.courseId}\nOutcomeRefs in snapshot: ${describeValue(lesson.outcomeRefs)}`;
 }
 
 /** Base of the errors raised when an enriched outcome is unusable as a mastery key. */
@@ -57,9 +57,9 @@ export class InvalidOutcomeTypeError extends MasteryValidationError {
       "INVALID_OUTCOME_TYPE",
       `Invalid outcome type (expected object, got ${type}): ${describeValue(value)}\n${lessonLines(lesson)}`,
       lesson,
-      { value, type },
+      { value: echoValue(value), type },
     );
-    this.value = value;
+    this.value = echoValue(value);
   }
 }
 
@@ -71,9 +71,9 @@ export class OutcomeMissingIdError extends MasteryValidationError {
       "OUTCOME_MISSING_ID",
       `Outcome missing required $id field: ${describeValue(outcome)}\n${lessonLines(lesson)}`,
       lesson,
-      { outcome },
+      { outcome: echoValue(outcome) },
     );
-    this.outcome = outcome;
+    this.outcome = echoValue(outcome);
   }
 }
 
@@ -85,9 +85,9 @@ export class InvalidOutcomeIdError extends MasteryValidationError {
       "INVALID_OUTCOME_ID",
       `Invalid outcome $id format (expected an Appwrite document ID: 20-36 characters of a-zA-Z0-9._-, not starting with a special character): ${describeValue(value)}\n${lessonLines(lesson)}`,
       lesson,
-      { value },
+      { value: echoValue(value) },
     );
-    this.value = value;
+    this.value = echoValue(value);
   }
 }
 
@@ -100,10 +100,10 @@ export class OutcomeCourseMismatchError extends MasteryValidationError {
       "OUTCOME_COURSE_MISMATCH",
       `Outcome ${outcomeDocumentId} belongs to course ${describeValue(outcomeCourseId)}, not to the lesson's course ${lesson.courseId}\n${lessonLines(lesson)}`,
       lesson,
-      { outcomeDocumentId, outcomeCourseId },
+      { outcomeDocumentId, outcomeCourseId: echoValue(outcomeCourseId) },
     );
     this.outcomeDocumentId = outcomeDocumentId;
-    this.outcomeCourseId = outcomeCourseId;
+    this.outcomeCourseId = echoValue(outcomeCourseId);
   }
 }
 

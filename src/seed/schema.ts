@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { decodeJsonPayload, PayloadDecodeError } from "../lessons/codec.js";
-import { CardSchema } from "../lessons/schema.js";
+import { LessonCardsSchema } from "../lessons/schema.js";
 import { isDocumentId } from "../mastery/ids.js";
 import { CourseOutcomeInputSchema } from "../outcomes/schema.js";
 
@@ -56,7 +56,7 @@ export const SeedLessonTemplateSchema = z.looseObject({
   title: z.string().min(1),
   outcomeRefs: encodedOr(z.array(z.string())),
   /** Validated as cards the graph can present: a lesson that cannot be played is not seeded. */
-  cards: encodedOr(z.array(CardSchema).min(1)),
+  cards: encodedOr(LessonCardsSchema),
   lesson_type: z.string().optional(),
   estMinutes: z.number().optional(),
   sow_order: z.number().optional(),

@@ -3,7 +3,7 @@
  * their own folder (e.g. Appwrite's HTTP errors) but map the common cases to
  * these, so callers branch on one set of classes whatever the backend.
  */
-import { TeachingGraphError } from "../errors.js";
+import { TeachingGraphError, describeValue, truncateText } from "../errors.js";
 import { InvalidMasteryRecordError, type MasteryViolation } from "../mastery/errors.js";
 
 /** A row that must exist does not. */
@@ -12,9 +12,15 @@ export class StoreNotFoundError extends TeachingGraphError {
   readonly id: string;
 
   constructor(table: string, id: string, context: Record<string, unknown> = {}) {
-    super("STORE_NOT_FOUND", `No row ${JSON.stringify(id)} in ${table}`, { ...context, table, id });
+    // The id is the caller's: echoed truncated, like any value that was not found or refused.
+    const echoedId = truncateText(id);
+    super("STORE_NOT_FOUND", `No row ${describeValue(id)} in ${table}`, {
+      ...context,
+      table,
+      id: echoedId,
+    });
     this.table = table;
-    this.id = id;
+    this.id = echoedId;
   }
 }
 
@@ -35,7 +41,7 @@ export class StoreConflictError extends TeachingGraphError {
   ) {
     super(
       "STORE_CONFLICT",
-      `Conflict in ${table}${id === undefined ? "" : ` row ${JSON.stringify(id)}`}: ${reason}`,
+      `Conflict in ${table}${id === undefined ? "" : ` row ${describeValue(id)}`}: ${reason}`,
       {
         ...context,
         table,
@@ -83,7 +89,7 @@ export class StoreDataError extends TeachingGraphError {
   ) {
     super(
       "STORE_DATA_INVALID",
-      `Row ${JSON.stringify(id)} in ${table} is invalid: ${reason}`,
+      `Row ${describeValue(id)} in ${table} is invalid: ${reason}`,
       { ...context, table, id, reason },
       { cause },
     );

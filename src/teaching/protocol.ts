@@ -5,7 +5,7 @@
  * graph emits. Kept in one module so both sides share the schemas.
  */
 import { z } from "zod";
-import { TeachingGraphError, describeValue } from "../errors.js";
+import { TeachingGraphError, describeValue, echoValue } from "../errors.js";
 import type { PublicCard } from "../lessons/public.js";
 import type { MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
@@ -36,15 +36,34 @@ export const ResumeErrorCodeSchema = z.enum([
   "MISSING_ANSWER",
   /** Any other field of the wrong type (e.g. `card_id` missing or not a string). */
   "INVALID_FIELD",
+  /** `student_response` longer than {@link MAX_ANSWER_CHARS}. */
+  "ANSWER_TOO_LONG",
+  /** A string payload longer than {@link MAX_RESUME_PAYLOAD_CHARS}, refused before parsing. */
+  "RESUME_TOO_LARGE",
 ]);
 export type ResumeErrorCode = z.infer<typeof ResumeErrorCodeSchema>;
+
+/**
+ * Longest `student_response`, in characters (UTF-16 code units, as JavaScript
+ * counts them) after trimming. Generous for a worked answer typed in a chat
+ * box; anything longer is not an answer to one card, and every answer is kept
+ * in the thread's state and may be sent to the teacher model.
+ */
+export const MAX_ANSWER_CHARS = 4000;
+
+/**
+ * Longest resume payload given as a string (JSON), checked before parsing:
+ * room for an answer of {@link MAX_ANSWER_CHARS} even if every character is
+ * escaped (`\uXXXX`, six characters), plus the other fields.
+ */
+export const MAX_RESUME_PAYLOAD_CHARS = 32 * 1024;
 
 /** A rejected resume payload, as recorded in state and sent back in the next interrupt. */
 export const ResumeErrorInfoSchema = z.object({
   code: ResumeErrorCodeSchema,
   /** The offending field (`resume` for the payload as a whole). */
   field: z.string(),
-  /** The offending value, as received. */
+  /** The offending value as received, truncated when long (see `echoValue`). */
   value: z.unknown(),
   message: z.string(),
 });
@@ -65,13 +84,14 @@ export class AnswerPayloadError extends TeachingGraphError {
     reason: string,
     context: Record<string, unknown> = {},
   ) {
+    const echoed = echoValue(value);
     super(code, `Invalid answer payload: ${field} ${reason} (got ${describeValue(value)})`, {
       ...context,
       field,
-      value,
+      value: echoed,
     });
     this.field = field;
-    this.value = value;
+    this.value = echoed;
   }
 
   toInfo(): ResumeErrorInfo {
@@ -86,7 +106,7 @@ export class AnswerPayloadError extends TeachingGraphError {
 
 const studentResponse = z
   .union([z.string(), z.number().finite().transform(String)])
-  .pipe(z.string().trim().min(1));
+  .pipe(z.string().trim().min(1).max(MAX_ANSWER_CHARS));
 
 /** `{action: "submit_answer", ...}`: the student's answer to the current card. */
 export const SubmitAnswerSchema = z.looseObject({
@@ -153,6 +173,9 @@ export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): Answ
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join(".") || "resume";
     const value = fields[field];
+    if (field === "student_response" && issue?.code === "too_big") {
+      throw answerTooLong(value, context);
+    }
     const code = field === "student_response" ? "MISSING_ANSWER" : "INVALID_FIELD";
     throw new AnswerPayloadError(code, field, value, issue?.message ?? "is invalid", context);
   }
@@ -178,8 +201,29 @@ export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): Answ
   return payload;
 }
 
+function answerTooLong(value: unknown, context: Record<string, unknown>): AnswerPayloadError {
+  // Only a string can be this long: a number's text is a few characters.
+  const length = String(value).trim().length;
+  return new AnswerPayloadError(
+    "ANSWER_TOO_LONG",
+    "student_response",
+    value,
+    `is ${length} characters long; at most ${MAX_ANSWER_CHARS} are accepted`,
+    { ...context, maxChars: MAX_ANSWER_CHARS, length },
+  );
+}
+
 function decodeResume(raw: unknown, context: Record<string, unknown>): unknown {
   if (typeof raw !== "string") return raw;
+  if (raw.length > MAX_RESUME_PAYLOAD_CHARS) {
+    throw new AnswerPayloadError(
+      "RESUME_TOO_LARGE",
+      "resume",
+      raw,
+      `is ${raw.length} characters long; at most ${MAX_RESUME_PAYLOAD_CHARS} are accepted`,
+      { ...context, maxChars: MAX_RESUME_PAYLOAD_CHARS, length: raw.length },
+    );
+  }
   try {
     return JSON.parse(raw) as unknown;
   } catch {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGzipPayload } from "../../src/lessons/codec.js";
+import { MAX_LESSON_CARDS } from "../../src/lessons/schema.js";
 import { isDocumentId } from "../../src/mastery/ids.js";
 import {
   DEMO_COURSE_ID,
@@ -15,6 +16,8 @@ import {
 import { createMemoryStores } from "../../src/stores/memory/index.js";
 import type { Stores } from "../../src/stores/ports.js";
 import { rejectionOf } from "../stores/contract.js";
+import { gzipBomb } from "../support/gzip-bomb.js";
+import { manyCards } from "../teaching/support/fixtures.js";
 
 const [OUTCOMES_FIXTURE, LESSON_FIXTURE] = [
   demoSeedFiles().courseOutcomeFiles[0] as string,
@@ -203,6 +206,34 @@ describe("seedFromFiles", () => {
         SeedFileError,
       );
       expect(error.fields.join()).toMatch(/^cards\[0\]\.cfu/);
+      await nothingWritten();
+    });
+
+    it.each([
+      {
+        case: `more than ${MAX_LESSON_CARDS} cards`,
+        cards: () => manyCards(MAX_LESSON_CARDS + 1),
+        field: `cards: a lesson has at most ${MAX_LESSON_CARDS} cards, got ${MAX_LESSON_CARDS + 1}`,
+      },
+      {
+        case: "cards as a gzip bomb",
+        cards: () => gzipBomb(8),
+        field: expect.stringMatching(
+          /^cards: cannot be decoded: gzip data of \d+ bytes inflates past/,
+        ),
+      },
+    ])("a lesson with $case", async ({ cards, field }) => {
+      const lesson = (await fixture(LESSON_FIXTURE)) as Record<string, unknown>;
+      const bad = await writeJson("big-lesson.json", { ...lesson, cards: cards() });
+      const error = await rejectionOf(
+        seedFromFiles(stores, {
+          courseOutcomeFiles: [OUTCOMES_FIXTURE],
+          lessonFiles: [bad],
+          lessonCourseId: DEMO_COURSE_ID,
+        }),
+        SeedFileError,
+      );
+      expect(error.fields).toEqual([field]);
       await nothingWritten();
     });
 

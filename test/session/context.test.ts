@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { encodeGzipPayload } from "../../src/lessons/codec.js";
+import { MAX_GUNZIPPED_BYTES, encodeGzipPayload } from "../../src/lessons/codec.js";
+import { MAX_LESSON_CARDS } from "../../src/lessons/schema.js";
 import { MasteryUpdateBlockedError, OutcomeMissingIdError } from "../../src/mastery/errors.js";
 import { SessionContextError, parseSessionContext } from "../../src/session/context.js";
-import { lessonFixture, without } from "../teaching/support/fixtures.js";
+import { gzipBomb, gzipBombBytes } from "../support/gzip-bomb.js";
+import { lessonFixture, manyCards, without } from "../teaching/support/fixtures.js";
 import { silenceLogs } from "../teaching/support/logs.js";
 
 const fixture = lessonFixture();
@@ -176,5 +178,26 @@ describe("parseSessionContext", () => {
         parseSessionContext({ ...valid, enriched_outcomes: [{ ...withoutId, unitCode: 5 }] }),
       ).toThrow(OutcomeMissingIdError);
     });
+  });
+
+  describe("limits", () => {
+    it("refuses a gzip bomb lesson_snapshot as INVALID_SESSION_CONTEXT naming lesson_snapshot and the cap", () => {
+      expect(fieldsOf({ ...valid, lesson_snapshot: gzipBomb(256) })).toEqual([
+        `lesson_snapshot: Could not decode lesson_snapshot: gzip data of ${gzipBombBytes(256).length} bytes inflates past the ${MAX_GUNZIPPED_BYTES} bytes allowed`,
+      ]);
+    });
+
+    it.each([
+      { encoding: "an object", encode: (lesson: unknown) => lesson },
+      { encoding: "gzip:+base64", encode: encodeGzipPayload },
+    ])(
+      `refuses a lesson of ${MAX_LESSON_CARDS + 1} cards sent as $encoding, naming lesson_snapshot.cards`,
+      ({ encode }) => {
+        const lesson = { ...fixture.lesson, cards: manyCards(MAX_LESSON_CARDS + 1) };
+        expect(fieldsOf({ ...valid, lesson_snapshot: encode(lesson) })).toEqual([
+          `lesson_snapshot.cards: a lesson has at most ${MAX_LESSON_CARDS} cards, got ${MAX_LESSON_CARDS + 1}`,
+        ]);
+      },
+    );
   });
 });

@@ -4,7 +4,7 @@
  * `makeStores` must return an empty store each time (scan tests see the whole table).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { encodeGzipPayload } from "../../src/lessons/codec.js";
+import { encodeGzipPayload, PayloadTooLargeError } from "../../src/lessons/codec.js";
 import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import { InvalidMasteryRecordError, type MasteryRule } from "../../src/mastery/errors.js";
 import type { CourseOutcome } from "../../src/outcomes/schema.js";
@@ -21,6 +21,7 @@ import type {
   MasteryRecord,
   Stores,
 } from "../../src/stores/ports.js";
+import { gzipBomb } from "../support/gzip-bomb.js";
 
 export type MakeStores = () => Promise<{ stores: Stores; cleanup?: () => Promise<void> }>;
 
@@ -198,6 +199,18 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           id: "sess_bad",
           column: "lessonSnapshot",
         });
+      });
+
+      it("refuses a gzip snapshot that inflates past the cap (a gzip bomb), naming the row", async () => {
+        await stores.lessons.putSession(session("sess_bomb", gzipBomb(2)));
+        const error = await rejectionOf(stores.lessons.getSession("sess_bomb"), StoreDataError);
+        expect(error.context).toMatchObject({
+          table: "sessions",
+          id: "sess_bomb",
+          column: "lessonSnapshot",
+        });
+        expect(error.cause).toBeInstanceOf(PayloadTooLargeError);
+        expect(error.cause).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
       });
 
       it("binds a session to its first thread, and only that one", async () => {

@@ -1,12 +1,20 @@
 import type { AIMessage, BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ECHO_MAX_CHARS } from "../../src/errors.js";
+import { MAX_LESSON_CARDS } from "../../src/lessons/schema.js";
 import { MasteryUpdateBlockedError } from "../../src/mastery/errors.js";
 import { SessionContextError } from "../../src/session/context.js";
 import { graph as servedGraph } from "../../src/teaching/graph.js";
-import type { AnswerRequest } from "../../src/teaching/protocol.js";
+import { MAX_ANSWER_CHARS, type AnswerRequest } from "../../src/teaching/protocol.js";
 import type { State } from "../../src/teaching/state.js";
-import { correctAnswer, lessonFixture, without, type LessonFixture } from "./support/fixtures.js";
+import {
+  correctAnswer,
+  lessonFixture,
+  manyCards,
+  without,
+  type LessonFixture,
+} from "./support/fixtures.js";
 import {
   createTestGraph,
   pendingRequest,
@@ -263,6 +271,74 @@ describe("bad resume payloads (the thread never gets stuck)", () => {
     );
     expect(pendingRequest(done)).toBeUndefined();
     expect((done as State).mastery_updates).toEqual(expectedUpdates(fixture, [1.0, 1.0]));
+  });
+});
+
+describe("limits at the edge", () => {
+  it("an oversize answer does not move the lesson: the same card is asked again with ANSWER_TOO_LONG, echoed truncated", async () => {
+    const fixture = lessonFixture({ cards: "deterministic" });
+    const testGraph = await createTestGraph(fixture);
+    const config = testGraph.config();
+    const first = pendingRequest(
+      await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config),
+    )!;
+    // The right answer, padded past the cap: refused for its length, never judged.
+    const answer = `1/4${" ".repeat(MAX_ANSWER_CHARS)}.`;
+
+    const next = pendingRequest(
+      await testGraph.graph.invoke(new Command({ resume: submit(first, answer) }), config),
+    );
+    expect(next).toMatchObject({
+      card_id: first.card_id,
+      interaction_id: first.interaction_id,
+      attempt: 1,
+      error: {
+        code: "ANSWER_TOO_LONG",
+        field: "student_response",
+        value: `${answer.slice(0, ECHO_MAX_CHARS)}…(${answer.length} chars)`,
+      },
+    });
+    const state = (await testGraph.graph.getState(config)).values as State;
+    expect(state.current_card_index).toBe(0);
+    expect(state.attempts).toBe(0);
+    expect(state.evidence).toEqual([]);
+    expect(state.mastery_updates).toEqual([]);
+    expect(String(state.messages.at(-1)?.content)).toContain("ANSWER_TOO_LONG");
+    expect(String(state.messages.at(-1)?.content)).not.toContain(answer);
+
+    const afterValid = pendingRequest(
+      await testGraph.graph.invoke(new Command({ resume: submit(next!, "1/4") }), config),
+    );
+    expect(afterValid).toMatchObject({ card_id: "card_003", attempt: 1, error: null });
+  });
+
+  it(`a lesson of ${MAX_LESSON_CARDS + 1} cards is refused before its first card, with nothing written`, async () => {
+    const fixture = lessonFixture({ cardList: manyCards(MAX_LESSON_CARDS + 1) });
+    const testGraph = await createTestGraph(fixture);
+    const config = testGraph.config();
+
+    const run = testGraph.graph.invoke({ session_context: fixture.sessionContext }, config);
+    await expect(run).rejects.toBeInstanceOf(SessionContextError);
+    await expect(run).rejects.toMatchObject({
+      code: "INVALID_SESSION_CONTEXT",
+      fields: [
+        `lesson_snapshot.cards: a lesson has at most ${MAX_LESSON_CARDS} cards, got ${MAX_LESSON_CARDS + 1}`,
+      ],
+    });
+    const snapshot = await testGraph.graph.getState(config);
+    expect(snapshot.next).toEqual(["prepare_session"]);
+    expect((snapshot.values as State).lesson_snapshot).toBeUndefined();
+    expect((snapshot.values as State).messages).toEqual([]);
+    expect(await storedEma(testGraph, fixture)).toBeNull();
+  });
+
+  it(`a lesson of ${MAX_LESSON_CARDS} cards starts`, async () => {
+    const fixture = lessonFixture({ cardList: manyCards(MAX_LESSON_CARDS) });
+    const testGraph = await createTestGraph(fixture);
+    const first = pendingRequest(
+      await testGraph.graph.invoke({ session_context: fixture.sessionContext }, testGraph.config()),
+    );
+    expect(first).toMatchObject({ card_index: 0, total_cards: MAX_LESSON_CARDS });
   });
 });
 

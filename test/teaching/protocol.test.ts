@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ECHO_MAX_CHARS } from "../../src/errors.js";
 import {
   AnswerPayloadError,
   AnswerRequestSchema,
+  MAX_ANSWER_CHARS,
+  MAX_RESUME_PAYLOAD_CHARS,
   parseAnswerPayload,
   type ResumeErrorCode,
 } from "../../src/teaching/protocol.js";
@@ -179,6 +182,65 @@ describe("parseAnswerPayload", () => {
     expect(rejection({ ...submit, card_id: "card_002" }).message).toContain(
       "current card card_001",
     );
+  });
+});
+
+describe("parseAnswerPayload limits", () => {
+  /** What an error, a resume error and a log echo of a long text: its start and its length. */
+  const echoOf = (text: string) => `${text.slice(0, ECHO_MAX_CHARS)}…(${text.length} chars)`;
+
+  it(`accepts an answer of ${MAX_ANSWER_CHARS} characters (measured after trimming)`, () => {
+    const answer = "7".repeat(MAX_ANSWER_CHARS);
+    expect(
+      parseAnswerPayload({ ...submit, student_response: `  ${answer}\n` }, expected),
+    ).toMatchObject({ student_response: answer });
+  });
+
+  it("refuses an answer one character longer with ANSWER_TOO_LONG, echoing it truncated", () => {
+    const answer = "7".repeat(MAX_ANSWER_CHARS + 1);
+    const error = rejection({ ...submit, student_response: answer });
+    expect(error.code).toBe("ANSWER_TOO_LONG");
+    expect(error.field).toBe("student_response");
+    expect(error.value).toBe(echoOf(answer));
+    expect(error.context).toMatchObject({
+      field: "student_response",
+      value: echoOf(answer),
+      maxChars: MAX_ANSWER_CHARS,
+      length: MAX_ANSWER_CHARS + 1,
+    });
+    expect(error.message).toBe(
+      `Invalid answer payload: student_response is ${MAX_ANSWER_CHARS + 1} characters long; ` +
+        `at most ${MAX_ANSWER_CHARS} are accepted (got "${echoOf(answer)}")`,
+    );
+    expect(error.toInfo()).toMatchObject({ code: "ANSWER_TOO_LONG", value: echoOf(answer) });
+  });
+
+  it("leaves room in a JSON string payload for the longest answer with every character escaped", () => {
+    const answer = "\u0001".repeat(MAX_ANSWER_CHARS);
+    const raw = JSON.stringify({ ...submit, student_response: answer });
+    expect(raw.length).toBeGreaterThan(6 * MAX_ANSWER_CHARS);
+    expect(parseAnswerPayload(raw, expected).action).toBe("submit_answer");
+  });
+
+  it("refuses a string payload past the cap before parsing it (RESUME_TOO_LARGE), echoing it truncated", () => {
+    const raw = JSON.stringify({ ...submit, padding: "p".repeat(MAX_RESUME_PAYLOAD_CHARS) });
+    const error = rejection(raw);
+    expect(error.code).toBe("RESUME_TOO_LARGE");
+    expect(error.field).toBe("resume");
+    expect(error.value).toBe(echoOf(raw));
+    expect(error.context).toMatchObject({
+      maxChars: MAX_RESUME_PAYLOAD_CHARS,
+      length: raw.length,
+    });
+  });
+
+  it("echoes a long rejected value truncated in every resume error, not only the size ones", () => {
+    const raw = "not json ".repeat(1000);
+    const error = rejection(raw);
+    expect(error.code).toBe("RESUME_NOT_JSON");
+    expect(error.value).toBe(echoOf(raw));
+    expect(error.message).toContain(`(got "${echoOf(raw)}")`);
+    expect(error.message.length).toBeLessThan(ECHO_MAX_CHARS + 200);
   });
 });
 

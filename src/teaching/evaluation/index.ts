@@ -3,7 +3,7 @@
  * model against the rubric for `structured_response` and `short_text`.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { describeValue } from "../../errors.js";
+import { describeValue, echoValue } from "../../errors.js";
 import { needsModel, type Card, type Cfu } from "../../lessons/schema.js";
 import { EvaluationError, EvaluatorUnavailableError } from "./errors.js";
 import { evaluateMcq, correctOptionTexts } from "./mcq.js";
@@ -40,7 +40,7 @@ export async function evaluateAnswer(
       `No answer to judge for CFU ${cfu.id}: ${describeValue(response)}`,
       {
         cfuId: cfu.id,
-        response,
+        response: echoValue(response),
       },
     );
   }

@@ -2,7 +2,8 @@ import { AIMessage } from "@langchain/core/messages";
 import { interrupt } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answerRequest, awaitAnswer } from "../../../src/teaching/nodes/await-answer.js";
-import type { ResumeErrorInfo } from "../../../src/teaching/protocol.js";
+import { ECHO_MAX_CHARS } from "../../../src/errors.js";
+import { MAX_ANSWER_CHARS, type ResumeErrorInfo } from "../../../src/teaching/protocol.js";
 import { lessonFixture } from "../support/fixtures.js";
 import { silenceLogs } from "../support/logs.js";
 import { TEST_INTERACTION_ID, lessonState } from "../support/state.js";
@@ -146,6 +147,26 @@ describe("await_answer", () => {
       expect(logs.warn).toHaveBeenCalledTimes(1);
     },
   );
+
+  it("does not throw on an oversize answer, and echoes and logs it truncated", () => {
+    const answer = "9".repeat(MAX_ANSWER_CHARS + 1);
+    const echoed = `${answer.slice(0, ECHO_MAX_CHARS)}…(${answer.length} chars)`;
+    resumeWith({ ...valid, student_response: answer });
+    const update = awaitAnswer(state);
+    expect(update.answer).toBeNull();
+    expect(update.last_error).toMatchObject({
+      code: "ANSWER_TOO_LONG",
+      field: "student_response",
+      value: echoed,
+    });
+    const [message] = update.messages as AIMessage[];
+    expect(message?.content).toContain("ANSWER_TOO_LONG");
+    expect(String(message?.content)).not.toContain(answer);
+    expect(logs.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ code: "ANSWER_TOO_LONG", value: echoed }),
+      expect.not.stringContaining(answer),
+    );
+  });
 
   it("puts the previous payload's error in the next request", () => {
     const error: ResumeErrorInfo = {

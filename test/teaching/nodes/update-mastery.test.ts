@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ECHO_MAX_JSON_CHARS } from "../../../src/errors.js";
 import {
   InvalidOutcomeIdError,
   InvalidOutcomeTypeError,
@@ -115,13 +116,16 @@ describe("update_mastery", () => {
       ]);
     });
 
-    it("an outcome without $id: OutcomeMissingIdError carrying the outcome", () => {
+    it("an outcome without $id: OutcomeMissingIdError carrying the outcome (its JSON truncated: it is long)", () => {
       const withoutId = without(fixture.enrichedOutcomes[1]!, "$id");
+      const json = JSON.stringify(withoutId);
+      expect(json.length).toBeGreaterThan(ECHO_MAX_JSON_CHARS);
+      const echoed = `${json.slice(0, ECHO_MAX_JSON_CHARS)}…(${json.length} chars)`;
       const error = thrownBy(withOutcomes([fixture.enrichedOutcomes[0], withoutId]));
       expect(error).toBeInstanceOf(OutcomeMissingIdError);
       expect(error.code).toBe("OUTCOME_MISSING_ID");
-      expect((error as OutcomeMissingIdError).outcome).toEqual(withoutId);
-      expect(error.context).toMatchObject({ ...lessonFields, outcome: withoutId });
+      expect((error as OutcomeMissingIdError).outcome).toBe(echoed);
+      expect(error.context).toMatchObject({ ...lessonFields, outcome: echoed });
       expect(error.message.split("\n")[0]).toMatch(/^Outcome missing required \$id field: \{/);
       expect(error.message.split("\n").slice(1)).toEqual(lessonLines);
     });

@@ -152,3 +152,16 @@ export function without<T extends object, K extends keyof T>(value: T, key: K): 
   delete copy[key];
   return copy;
 }
+
+/** `count` cards made from the fixture's deterministic cards, each with its own card and CFU id. */
+export function manyCards(count: number): Card[] {
+  const cards = fixtureLesson({ cards: "deterministic" }).cards;
+  return Array.from({ length: count }, (_, index) => {
+    const card = cards[index % cards.length]!;
+    return {
+      ...card,
+      id: `${card.id}_${index}`,
+      cfu: { ...card.cfu, id: `${card.cfu.id}_${index}` },
+    };
+  });
+}
