@@ -83,7 +83,8 @@ export function evaluateMcq(cfu: McqCfu, response: string): Evaluation {
     partial_credit: isCorrect ? 1 : 0,
     confidence: 1,
     feedback: isCorrect ? correctFeedback(cfu) : wrongFeedback(cfu, chosenTexts),
-    reasoning: `Chose option(s) ${describeIndices(chosen)}; correct option(s) ${describeIndices(expected)}.`,
+    // The evidence is in the thread's state while the card may still be asked: no answer key here.
+    reasoning: `Chose option(s) ${describeIndices(chosen)}; ${isCorrect ? "the correct option(s)" : "not the correct option(s)"}.`,
     rubric_breakdown: deterministicRubric(cfu, isCorrect),
     method: "mcq",
   };

@@ -112,7 +112,8 @@ export function evaluateNumeric(cfu: NumericCfu, response: string): Evaluation {
       : `Not quite: ${answer} is not the right answer.`,
     reasoning:
       `Read ${read} from "${answer}"${cfu.money2dp === true ? `, rounded to pennies: ${value}` : ""}; ` +
-      `expected ${cfu.expected} ± ${tolerance}; ${isCorrect ? "within" : "outside"} tolerance.`,
+      // The evidence is in the thread's state while the card may still be asked: no answer key here.
+      `${isCorrect ? "within" : "outside"} the tolerance (± ${tolerance}) of the expected value.`,
     rubric_breakdown: deterministicRubric(cfu, isCorrect),
     method: "numeric",
   };

@@ -5,6 +5,7 @@ import { ensureConfiguration } from "../configuration.js";
 import { resolveAuthMode, resolveChatModel, type TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { evaluateAnswer } from "../evaluation/index.js";
+import type { RubricScore } from "../evaluation/types.js";
 import { feedbackText, skippedText } from "../prompts.js";
 import { answerKeyCard } from "../selectors.js";
 import type { EvidenceEntry, State, Update } from "../state.js";
@@ -70,7 +71,10 @@ export function createEvaluate(deps: TeachingGraphDeps) {
       feedback: evaluation.feedback,
       reasoning: evaluation.reasoning,
       method: evaluation.method,
-      rubric_breakdown: evaluation.rubric_breakdown,
+      rubric_breakdown:
+        evaluation.is_correct || attemptsExhausted
+          ? evaluation.rubric_breakdown
+          : sealedBreakdown(evaluation.rubric_breakdown),
       max_attempts_reached: attemptsExhausted,
     };
     return {
@@ -82,4 +86,13 @@ export function createEvaluate(deps: TeachingGraphDeps) {
       ],
     };
   };
+}
+
+/**
+ * While the card can still be asked, its rubric stays on the server: the
+ * evidence (which the student can read in the thread state) names criteria
+ * by position, with the points.
+ */
+function sealedBreakdown(breakdown: readonly RubricScore[]): RubricScore[] {
+  return breakdown.map((score, index) => ({ ...score, criterion: `criterion ${index + 1}` }));
 }

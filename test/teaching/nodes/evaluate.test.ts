@@ -70,6 +70,24 @@ describe("evaluate", () => {
     expect(firstEvidence(update)).toMatchObject({ max_attempts_reached: false, attempts: 2 });
   });
 
+  it("keeps the answer key and the rubric out of the evidence while attempts are left", async () => {
+    const card = fixture.lesson.cards[2]!;
+    const open = firstEvidence(await evaluateWith(submitted(2, "5", { attempts: 1 })).run());
+    const recorded = JSON.stringify(open);
+    expect(recorded).not.toMatch(/\b4(\.0+)?\b/);
+    for (const criterion of card.cfu.rubric!.criteria) {
+      expect(recorded).not.toContain(criterion.description);
+    }
+    expect(open?.rubric_breakdown.map((score) => score.criterion)).toEqual([
+      "criterion 1",
+      "criterion 2",
+    ]);
+    const ended = firstEvidence(await evaluateWith(submitted(2, "5", { attempts: 2 })).run());
+    expect(ended?.rubric_breakdown.map((score) => score.criterion)).toEqual(
+      card.cfu.rubric!.criteria.map((criterion) => criterion.description),
+    );
+  });
+
   it("shows the worked answer after the last wrong attempt", async () => {
     const update = await evaluateWith(submitted(2, "5", { attempts: 2 })).run();
     expect(update).toMatchObject({ attempts: 3, is_correct: false });
