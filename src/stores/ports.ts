@@ -83,6 +83,11 @@ export interface ApplyLessonMasteryInput {
   updates: readonly MasteryUpdate[];
   /** EMA weight of the new score. */
   alpha: number;
+  /**
+   * The student's Appwrite account user, given read permission on a record
+   * this creates (Appwrite only: the other stores have no users).
+   */
+  readerUserId?: string;
 }
 
 export interface ApplyLessonMasteryResult {

@@ -1,5 +1,6 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { authenticatedStudent } from "../caller.js";
 import { ensureConfiguration } from "../configuration.js";
 import { resolveAuthMode, type TeachingGraphDeps } from "../deps.js";
 import { analysePerformance } from "../performance.js";
@@ -14,7 +15,8 @@ import type { State, Update } from "../state.js";
  */
 export function createComplete(deps: TeachingGraphDeps) {
   return async function complete(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const { emaAlpha } = ensureConfiguration(config, resolveAuthMode(deps));
+    const auth = resolveAuthMode(deps);
+    const { emaAlpha } = ensureConfiguration(config, auth);
     const lesson = state.lesson;
     const { mastery } = await deps.getStores();
     const record = await mastery.applyLessonMastery({
@@ -23,6 +25,8 @@ export function createComplete(deps: TeachingGraphDeps) {
       courseId: lesson.courseId,
       updates: state.mastery_updates,
       alpha: emaAlpha,
+      // On Appwrite the student's own account may read the record it creates.
+      ...(auth === "appwrite" ? { readerUserId: authenticatedStudent(config).userId } : {}),
     });
     const performance = analysePerformance(lesson.cards, state.evidence);
     const summary = lessonSummaryText(lesson.title, performance);

@@ -10,6 +10,7 @@ import { loadEnrichedLesson } from "../../session/load.js";
 import { parseSessionRequest, type SessionRequest } from "../../session/request.js";
 import { StoreNotFoundError } from "../../stores/errors.js";
 import type { LessonSession } from "../../stores/ports.js";
+import { authenticatedStudent } from "../caller.js";
 import { ensureConfiguration, type Configuration } from "../configuration.js";
 import {
   resolveAuthMode,
@@ -94,7 +95,7 @@ async function startStoredSession(
   { state, config, deps, auth, configuration }: StartContext,
 ): Promise<StartedLesson> {
   const threadId = threadIdOf(config);
-  const caller = auth === "appwrite" ? callerStudentId(config) : undefined;
+  const caller = auth === "appwrite" ? authenticatedStudent(config).studentId : undefined;
   const stores = await deps.getStores();
   const session = await ownedSession(stores, request.session_id, caller);
   const refusal = { sessionId: session.$id, threadId };
@@ -187,24 +188,4 @@ function threadIdOf(config: LangGraphRunnableConfig): string {
     );
   }
   return threadId;
-}
-
-/**
- * The authenticated caller's student id. The LangGraph server puts the user
- * that the auth handler returned into `langgraph_auth_user` and overwrites
- * whatever a request carried there.
- */
-function callerStudentId(config: LangGraphRunnableConfig): string {
-  const user: unknown = config.configurable?.langgraph_auth_user;
-  const identity =
-    typeof user === "object" && user !== null
-      ? (user as { identity?: unknown }).identity
-      : undefined;
-  if (typeof identity !== "string" || identity === "") {
-    throw new TeachingStateError(
-      "TEACHING_AUTH=appwrite but the run carries no authenticated user: is the auth handler registered in langgraph.json?",
-      { hasUser: user !== undefined },
-    );
-  }
-  return identity;
 }
