@@ -71,10 +71,6 @@ export class Accounts {
     return structuredClone(user);
   }
 
-  deleteUser(userId: string): void {
-    this.users.delete(userId);
-  }
-
   /** A JWT for `userId`, valid for `expiresInSeconds` (negative: already expired). */
   createJwt(userId: string, options: { expiresInSeconds?: number } = {}): string {
     const iat = Math.floor(this.now() / 1000);
