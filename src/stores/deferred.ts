@@ -48,6 +48,11 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
       repair: async (repairs) => (await stores()).mastery.repair(repairs),
       restore: async (records) => (await stores()).mastery.restore(records),
     },
+    students: {
+      findByUserId: async (userId) => (await stores()).students.findByUserId(userId),
+      put: async (student) => (await stores()).students.put(student),
+      upsertMany: async (students) => (await stores()).students.upsertMany(students),
+    },
     async close() {
       if (closed) return;
       closed = true;

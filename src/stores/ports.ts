@@ -130,9 +130,32 @@ export interface MasteryStore {
   restore(records: readonly MasteryRecord[]): Promise<void>;
 }
 
+/**
+ * A `students` row: the platform's learner. `userId` is the Appwrite account
+ * user's `$id`; every other table's `studentId` is a `students.$id`.
+ */
+export interface Student {
+  $id: string;
+  userId: string;
+  name?: string;
+}
+
+export interface StudentStore {
+  /**
+   * The student of an Appwrite account user; null when there is none. Two rows
+   * for one user are a StoreDataError (which of them is the caller is unknowable).
+   */
+  findByUserId(userId: string): Promise<Student | null>;
+  /** Creates or replaces a student by `$id`; another row with the same `userId` is a StoreConflictError. */
+  put(student: Student): Promise<void>;
+  /** `put` for several students (seeding). */
+  upsertMany(students: readonly Student[]): Promise<void>;
+}
+
 export interface Stores {
   outcomes: CourseOutcomeStore;
   lessons: LessonStore;
   mastery: MasteryStore;
+  students: StudentStore;
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@
  * out of errors and logs, and concurrent writers in separate processes (one
  * store instance each, sharing only the server).
  */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { Query } from "node-appwrite";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -11,6 +14,7 @@ import { getLogger } from "../../src/logger.js";
 import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import {
   StoreConflictError,
+  StoreDataError,
   StoreNotFoundError,
   StoreUnavailableError,
 } from "../../src/stores/errors.js";
@@ -25,6 +29,7 @@ import {
   startAppwriteTestServer,
   type AppwriteTestServer,
 } from "../support/appwrite-server/index.js";
+import { PROJECT_CONFIG_URL } from "../support/appwrite-server/schema.js";
 import { appwriteSettingsFor, FAST_OPTIONS } from "../support/appwrite-server/settings.js";
 import { makeOutcome, rejectionOf, testId } from "./contract.js";
 
@@ -473,6 +478,44 @@ describe("rows this adapter did not write", () => {
     const [ledger] = server.rows("mastery_ledger");
     expect(ledger).toMatchObject({ $id: ledgerRowId(sessionId), sessionId });
     expect(ledger?.$id).toMatch(/^h[0-9a-f]{35}$/);
+  });
+});
+
+describe("a platform students table without the unique userId index", () => {
+  it("reports two students of one user as a data error instead of picking one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "teaching-graph-students-"));
+    try {
+      const config = JSON.parse(await readFile(PROJECT_CONFIG_URL, "utf8")) as {
+        tables: { $id: string; indexes: unknown[] }[];
+      };
+      for (const table of config.tables) if (table.$id === "students") table.indexes = [];
+      const configPath = join(dir, "appwrite.json");
+      await writeFile(configPath, JSON.stringify(config));
+      const platform = await startAppwriteTestServer({ configPath });
+      try {
+        platform.seedRows("students", [
+          { $id: "student_a", userId: "user_twice" },
+          { $id: "student_b", userId: "user_twice", name: "B" },
+          { $id: "student_c", userId: "user_once" },
+        ]);
+        const stores = createAppwriteStores(appwriteSettingsFor(platform), FAST_OPTIONS);
+        opened.push(stores);
+        const error = await rejectionOf(stores.students.findByUserId("user_twice"), StoreDataError);
+        expect(error.context).toMatchObject({
+          table: "students",
+          userId: "user_twice",
+          ids: ["student_a", "student_b"],
+        });
+        expect(await stores.students.findByUserId("user_once")).toEqual({
+          $id: "student_c",
+          userId: "user_once",
+        });
+      } finally {
+        await platform.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

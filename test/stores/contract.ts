@@ -20,6 +20,7 @@ import type {
   LessonTemplate,
   MasteryRecord,
   Stores,
+  Student,
 } from "../../src/stores/ports.js";
 import { gzipBomb } from "../support/gzip-bomb.js";
 
@@ -273,6 +274,54 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           StoreNotFoundError,
         );
         expect(error.context).toMatchObject({ table: "lesson_templates", id: "template_absent" });
+      });
+    });
+
+    describe("students", () => {
+      const ada: Student = { $id: "student_ada", userId: "user_ada", name: "Ada" };
+      const ben: Student = { $id: "student_ben", userId: "user_ben" };
+
+      it("finds a student by Appwrite user, and null for a user without one", async () => {
+        await stores.students.upsertMany([ada, ben]);
+        expect(await stores.students.findByUserId("user_ada")).toEqual(ada);
+        expect(await stores.students.findByUserId("user_ben")).toEqual(ben);
+        expect(await stores.students.findByUserId("user_nobody")).toBeNull();
+      });
+
+      it("replaces a student by $id", async () => {
+        await stores.students.put(ada);
+        await stores.students.put({ $id: ada.$id, userId: "user_ada2" });
+        expect(await stores.students.findByUserId("user_ada")).toBeNull();
+        expect(await stores.students.findByUserId("user_ada2")).toEqual({
+          $id: ada.$id,
+          userId: "user_ada2",
+        });
+      });
+
+      it("refuses a second student for one user, keeping the first", async () => {
+        await stores.students.put(ada);
+        const error = await rejectionOf(
+          stores.students.put({ $id: "student_imposter", userId: ada.userId }),
+          StoreConflictError,
+        );
+        expect(error.context).toMatchObject({
+          table: "students",
+          userId: ada.userId,
+          otherId: ada.$id,
+        });
+        expect(await stores.students.findByUserId(ada.userId)).toEqual(ada);
+        const batch = await rejectionOf(
+          stores.students.upsertMany([ben, { $id: "student_ben2", userId: ben.userId }]),
+          StoreConflictError,
+        );
+        expect(batch.context).toMatchObject({ userId: ben.userId });
+        expect(await stores.students.findByUserId(ben.userId)).toBeNull();
+      });
+
+      it("refuses malformed students as input errors", async () => {
+        await rejectionOf(stores.students.put({ ...ada, userId: "" }), StoreInputError);
+        await rejectionOf(stores.students.put({ ...ada, userId: "u".repeat(51) }), StoreInputError);
+        expect(await stores.students.findByUserId(ada.userId)).toBeNull();
       });
     });
 

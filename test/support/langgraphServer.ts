@@ -4,7 +4,8 @@
  * in its own process group so that `stop()` ends the CLI and the server it
  * spawns together. The server reads the project's `langgraph.json` through a
  * copy in a temporary directory (graph paths rewritten relative to it: the
- * server joins them to the config directory, so absolute paths do not work),
+ * server joins them to the config directory, so absolute paths do not work;
+ * the auth module's path likewise),
  * so its `.langgraph_api` state lives there and never mixes with `npm run
  * dev`'s or another test's.
  */
@@ -45,6 +46,7 @@ export interface StartOptions {
 
 const LangGraphConfigSchema = z.looseObject({
   graphs: z.record(z.string(), z.union([z.string(), z.looseObject({ path: z.string() })])),
+  auth: z.looseObject({ path: z.string() }).optional(),
 });
 
 /** A port nobody listens on right now (the OS picks it; listening on 0). */
@@ -64,7 +66,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The project's langgraph.json, with graph paths pointing from `dir` back into the project. */
+/** The project's langgraph.json, with graph and auth paths pointing from `dir` back into the project. */
 async function writeIsolatedConfig(dir: string): Promise<string> {
   const config = LangGraphConfigSchema.parse(
     JSON.parse(await readFile(join(REPO_ROOT, "langgraph.json"), "utf8")),
@@ -76,8 +78,11 @@ async function writeIsolatedConfig(dir: string): Promise<string> {
       typeof spec === "string" ? fromDir(spec) : { ...spec, path: fromDir(spec.path) },
     ]),
   );
+  // A `file.ts:export` spec rewrites as a whole: the `:export` part survives `relative`.
+  const auth =
+    config.auth === undefined ? undefined : { ...config.auth, path: fromDir(config.auth.path) };
   const path = join(dir, "langgraph.json");
-  await writeFile(path, JSON.stringify({ ...config, graphs }, null, 2));
+  await writeFile(path, JSON.stringify({ ...config, graphs, auth }, null, 2));
   return path;
 }
 

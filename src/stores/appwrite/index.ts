@@ -12,6 +12,7 @@ import { createAppwriteLessonStore } from "./lessons.js";
 import { createAppwriteMasteryStore, type ConflictBackoff } from "./mastery.js";
 import { createAppwriteOutcomeStore } from "./outcomes.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+import { createAppwriteStudentStore } from "./students.js";
 
 export { AppwriteOutcomeUnknownError, AppwriteStoreError } from "./errors.js";
 export type { RetryPolicy } from "./retry.js";
@@ -43,6 +44,7 @@ export function createAppwriteStores(
       sleep: policy.sleep,
       random: policy.random,
     }),
+    students: createAppwriteStudentStore(gateway, settings.tables.students),
     async close() {
       gateway.close();
     },

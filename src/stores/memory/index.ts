@@ -13,6 +13,7 @@ import type {
   MasteryRecord,
   MasteryStore,
   Stores,
+  StudentStore,
 } from "../ports.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
@@ -25,14 +26,18 @@ import {
   type MasteryLedgerEntry,
 } from "../shared/mastery-write.js";
 import {
+  ambiguousStudent,
   ambiguousTemplate,
   byId,
+  duplicateStudent,
   encodeSnapshot,
   LessonSessionSchema,
   LessonTemplateSchema,
   parseInput,
   parseOutcomesInput,
+  parseStudentsInput,
   sessionFromRow,
+  studentFromRow,
   TABLES,
   templateFromRow,
 } from "../shared/rows.js";
@@ -49,6 +54,7 @@ export function createMemoryStores(): Stores {
     outcomes,
     lessons: createLessonStore(assertOpen),
     mastery: createMasteryStore(outcomes, assertOpen),
+    students: createStudentStore(assertOpen),
     async close() {
       open = false;
     },
@@ -130,6 +136,41 @@ function createLessonStore(assertOpen: () => void): LessonStore {
         outcomeRefs: JSON.stringify(parsed.outcomeRefs),
         cards: JSON.stringify(parsed.cards),
       });
+    },
+  };
+}
+
+function createStudentStore(assertOpen: () => void): StudentStore {
+  const rows = new Map<string, Row>();
+  const upsert = (input: readonly Parameters<StudentStore["put"]>[0][], operation: string) => {
+    assertOpen();
+    const students = parseStudentsInput(input, operation);
+    for (const student of students) {
+      const other = [...rows.values()].find(
+        (row) => row.userId === student.userId && row.$id !== student.$id,
+      );
+      if (other !== undefined) throw duplicateStudent(student, other.$id);
+    }
+    for (const student of students) rows.set(student.$id, { ...student });
+  };
+  return {
+    async findByUserId(userId) {
+      assertOpen();
+      const matches = [...rows.values()].filter((row) => row.userId === userId).sort(byId);
+      if (matches.length > 1)
+        throw ambiguousStudent(
+          TABLES.students,
+          userId,
+          matches.map((row) => row.$id),
+        );
+      const [match] = matches;
+      return match === undefined ? null : studentFromRow(TABLES.students, structuredClone(match));
+    },
+    async put(student) {
+      upsert([student], "put students");
+    },
+    async upsertMany(students) {
+      upsert(students, "upsertMany students");
     },
   };
 }

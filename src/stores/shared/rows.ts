@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { decodeJsonPayload, PayloadDecodeError } from "../../lessons/codec.js";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
-import type { LessonSession, LessonTemplate } from "../ports.js";
+import type { LessonSession, LessonTemplate, Student } from "../ports.js";
 import { StoreConflictError, StoreDataError, StoreInputError } from "../errors.js";
 
 /** Logical table names (Appwrite's defaults; the SQLite schema uses them as they are). */
@@ -54,6 +54,15 @@ export const LessonTemplateSchema = z.object({
   lesson_type: z.string().optional(),
   estMinutes: z.number().optional(),
   sow_order: z.number().optional(),
+});
+
+/** Appwrite's `students.userId` column size (an Appwrite user `$id` is at most 36 characters). */
+export const STUDENT_USER_ID_MAX_CHARS = 50;
+
+export const StudentSchema = z.strictObject({
+  $id: requiredString,
+  userId: requiredString.max(STUDENT_USER_ID_MAX_CHARS),
+  name: z.string().optional(),
 });
 
 function issuesOf(error: z.ZodError): string[] {
@@ -175,4 +184,54 @@ export function ambiguousTemplate(
       ids: matches.map((match) => match.$id),
     },
   );
+}
+
+/** A student as every adapter returns it: an unset `name` is absent. */
+export function studentFromRow(
+  table: string,
+  row: Record<string, unknown> & { $id: string },
+): Student {
+  const { $id, userId, name } = row;
+  return parseStoredRow(
+    StudentSchema,
+    table,
+    $id,
+    name === null || name === undefined ? { $id, userId } : { $id, userId, name },
+  );
+}
+
+/** Parses `put`/`upsertMany` input; the batch itself must not give one user two students. */
+export function parseStudentsInput(students: readonly Student[], operation: string): Student[] {
+  const parsed = students.map((student, index) =>
+    parseInput(StudentSchema, student, `${operation}[${index}]`),
+  );
+  const byUser = new Map<string, string>();
+  for (const student of parsed) {
+    const other = byUser.get(student.userId);
+    if (other !== undefined && other !== student.$id) throw duplicateStudent(student, other);
+    byUser.set(student.userId, student.$id);
+  }
+  return parsed;
+}
+
+/** The unique `userId` index of `students`: one student per Appwrite user. */
+export function duplicateStudent(student: Student, otherId: string): StoreConflictError {
+  return new StoreConflictError(
+    TABLES.students,
+    student.$id,
+    "another student has the same userId (unique_user)",
+    { userId: student.userId, otherId },
+  );
+}
+
+/** More than one stored student for one user: the caller's identity is ambiguous. */
+export function ambiguousStudent(
+  table: string,
+  userId: string,
+  ids: readonly string[],
+): StoreDataError {
+  return new StoreDataError(table, ids[0] ?? "(none)", "several students have this userId", {
+    userId,
+    ids: [...ids],
+  });
 }

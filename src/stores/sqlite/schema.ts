@@ -94,6 +94,14 @@ CREATE TABLE IF NOT EXISTS lesson_templates (
 );
 CREATE INDEX IF NOT EXISTS lesson_templates_course_title ON lesson_templates (courseId, title);
 
+-- The platform's learners; one per Appwrite account user (the server's callers).
+CREATE TABLE IF NOT EXISTS students (
+  "$id" TEXT PRIMARY KEY NOT NULL,
+  userId TEXT NOT NULL CHECK (length(userId) BETWEEN 1 AND 50),
+  name TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS students_unique_user ON students (userId);
+
 CREATE TABLE IF NOT EXISTS integrity_bypass (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   reason TEXT NOT NULL

@@ -6,8 +6,9 @@
  * missing or wrong key → 401, `{message, code, type}` error bodies,
  * transactions with conflict detection, at most 100 operations per
  * transaction and 100 rows per bulk operation) and switchable faults (error
- * statuses, delays, dropped connections), plus bulk upsert/delete. Tables
- * come from the repository's `appwrite.json`. Responses are typed with
+ * statuses, delays, dropped connections), plus bulk upsert/delete, and the
+ * account endpoint that verifies JWTs (accounts.ts; `createUser`/`createJwt`
+ * mint them). Tables come from the repository's `appwrite.json`. Responses are typed with
  * node-appwrite's own `Models`.
  *
  * Not Appwrite: permissions are not enforced (only the API key is used), and
@@ -32,6 +33,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { Models } from "node-appwrite";
 import { z } from "zod";
+import { Accounts, type CreateUserInput } from "./accounts.js";
 import { AppwriteApiError, apiErrors } from "./errors.js";
 import { Faults } from "./faults.js";
 import { parseQueries } from "./queries.js";
@@ -40,6 +42,7 @@ import { Table, type StoredRow } from "./table.js";
 import { Transactions } from "./transactions.js";
 import { DuplicateRowError, idOf, seedRows, StaleRowError, WriteBatch } from "./writes.js";
 
+export type { CreateUserInput } from "./accounts.js";
 export type { FaultRule } from "./faults.js";
 export type { StoredRow } from "./table.js";
 export { Faults } from "./faults.js";
@@ -87,6 +90,10 @@ export interface AppwriteTestServer {
   seedRows(tableId: string, rows: ReadonlyArray<Record<string, unknown>>): string[];
   /** Copies of the stored rows of a table, in `$sequence` order. */
   rows(tableId: string): StoredRow[];
+  /** An Appwrite account user, for `GET /v1/account` (JWT verification). */
+  createUser(input?: CreateUserInput): Models.User<Models.Preferences>;
+  /** A JWT of `userId` as `account.createJWT()` gives one; default lifetime 900 s, negative: expired. */
+  createJwt(userId: string, options?: { expiresInSeconds?: number }): string;
   readonly requestCount: number;
   readonly requests: readonly RequestRecord[];
   close(): Promise<void>;
@@ -110,7 +117,8 @@ const TransactionUpdateParams = z.object({
 
 interface Reply {
   status: number;
-  payload?: Models.Row | Models.RowList<StoredRow> | Models.Transaction;
+  payload?:
+    Models.Row | Models.RowList<StoredRow> | Models.Transaction | Models.User<Models.Preferences>;
 }
 
 export async function startAppwriteTestServer(
@@ -134,6 +142,7 @@ export async function startAppwriteTestServer(
     now,
   );
   const faults = new Faults();
+  const accounts = new Accounts(now);
   const requests: RequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
@@ -330,6 +339,13 @@ export async function startAppwriteTestServer(
     if (key !== apiKey) throw apiErrors.unauthorized();
   };
 
+  /** The account endpoint answers the JWT's user; it needs the project, not the API key. */
+  const routeAccount = (method: string, headers: IncomingHttpHeaders): Reply => {
+    if (method !== "GET") throw apiErrors.routeNotFound();
+    if (headers["x-appwrite-project"] !== projectId) throw apiErrors.projectNotFound();
+    return { status: 200, payload: accounts.get(headers) };
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? "GET";
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
@@ -352,8 +368,12 @@ export async function startAppwriteTestServer(
     }
     try {
       if (decision.error !== undefined && !decision.afterHandling) throw decision.error;
-      authenticate(method, request.headers);
-      reply = route(method, path, url.searchParams, parseBody(rawBody), request.headers);
+      if (path === "/account") {
+        reply = routeAccount(method, request.headers);
+      } else {
+        authenticate(method, request.headers);
+        reply = route(method, path, url.searchParams, parseBody(rawBody), request.headers);
+      }
       if (decision.drop) {
         hangUp();
         return;
@@ -399,6 +419,8 @@ export async function startAppwriteTestServer(
     rows(tableId) {
       return structuredClone(tableOf(databaseId, tableId).all());
     },
+    createUser: (input) => accounts.createUser(input),
+    createJwt: (userId, options) => accounts.createJwt(userId, options),
     get requestCount() {
       return requests.length;
     },
