@@ -449,6 +449,35 @@ describe("commits whose outcome is unknown", () => {
   });
 });
 
+describe("row permissions", () => {
+  it("lets the student's Appwrite user read a MasteryV2 row a lesson creates, and leaves a row's permissions alone after", async () => {
+    const stores = storesFor();
+    await stores.mastery.applyLessonMastery({
+      sessionId: "sess_1",
+      studentId,
+      courseId,
+      updates: [update(A, 1)],
+      alpha: 0.3,
+      readerUserId: "user_ada",
+    });
+    expect(server.rows("MasteryV2")[0]?.$permissions).toEqual(['read("user:user_ada")']);
+    await stores.mastery.applyLessonMastery({
+      sessionId: "sess_2",
+      studentId,
+      courseId,
+      updates: [update(A, 0)],
+      alpha: 0.3,
+      readerUserId: "user_other",
+    });
+    expect(server.rows("MasteryV2")[0]?.$permissions).toEqual(['read("user:user_ada")']);
+  });
+
+  it("grants no one when no reader is named (operator and unauthenticated writes)", async () => {
+    await apply(storesFor(), "sess_1", [update(A, 1)]);
+    expect(server.rows("MasteryV2")[0]?.$permissions).toEqual([]);
+  });
+});
+
 describe("rows this adapter did not write", () => {
   it("folds into a legacy row without a revision and gives it one", async () => {
     server.seedRows("MasteryV2", [

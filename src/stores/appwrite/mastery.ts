@@ -23,7 +23,7 @@
  * - A commit whose outcome is unknown (timeout, 5xx) is settled by looking for
  *   its ledger rows, which carry the transaction ID.
  */
-import { Query } from "node-appwrite";
+import { Permission, Query, Role } from "node-appwrite";
 import { z } from "zod";
 import { uniqueId } from "../../mastery/ids.js";
 import { StoreConflictError, StoreDataError } from "../errors.js";
@@ -146,7 +146,8 @@ export function createAppwriteMasteryStore(
   });
 
   /** The backend of one apply: remembers the revision of the record it last read. */
-  const applyBackend = (): MasteryApplyBackend => {
+  /** `readerUserId`: the Appwrite user who may read a record this apply creates. */
+  const applyBackend = (readerUserId: string | undefined): MasteryApplyBackend => {
     let readRevision: { recordId: string; revision: string } | null = null;
     let staleCommits = 0;
     return {
@@ -191,7 +192,12 @@ export function createAppwriteMasteryStore(
               action: plan.expected === null ? "create" : "update",
               tableId: tables.mastery,
               rowId: plan.record.$id,
-              data: masteryColumns(plan.record, revision),
+              data: {
+                ...masteryColumns(plan.record, revision),
+                ...(plan.expected === null && readerUserId !== undefined
+                  ? { $permissions: [Permission.read(Role.user(readerUserId))] }
+                  : {}),
+              },
             };
             return [record, ledger];
           },
@@ -323,7 +329,10 @@ export function createAppwriteMasteryStore(
     },
 
     applyLessonMastery(input) {
-      return applyLessonMasteryWith({ outcomes, backend: applyBackend(), lock }, input);
+      return applyLessonMasteryWith(
+        { outcomes, backend: applyBackend(input.readerUserId), lock },
+        input,
+      );
     },
     async isSessionApplied(sessionId) {
       return (await gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId))) !== null;

@@ -76,6 +76,18 @@ describe("complete", () => {
     expect(JSON.parse(stored!.emaByOutcome!)).toEqual(expected);
   });
 
+  it("with authenticated callers, names the student's Appwrite user as the record's reader and refuses a caller's alpha", async () => {
+    const apply = vi.spyOn(stores.mastery, "applyLessonMastery");
+    const node = createComplete({ getStores: () => stores, authMode: "appwrite" });
+    const caller = { identity: fixture.sessionContext.student_id, userId: "user_ada" };
+    await expect(
+      node(finished, { configurable: { langgraph_auth_user: caller, emaAlpha: 1 } }),
+    ).rejects.toMatchObject({ code: "CONFIGURATION_NOT_ALLOWED" });
+    expect(apply).not.toHaveBeenCalled();
+    await node(finished, { configurable: { langgraph_auth_user: caller } });
+    expect(apply).toHaveBeenCalledWith(expect.objectContaining({ readerUserId: "user_ada" }));
+  });
+
   it("uses the configured EMA alpha", async () => {
     const update = await complete(finished, { emaAlpha: 0.5 });
     expect(update.mastery_record?.emaByOutcome[outcomeA!]).toBe(0.85);
