@@ -6,6 +6,7 @@
  * verified and never after the JWT's own `exp`. Only successes are stored.
  */
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 
 /** How long a verified token is trusted without asking Appwrite again. */
 export const TOKEN_CACHE_TTL_MS = 60_000;
@@ -19,43 +20,34 @@ export interface TokenCacheOptions {
   now?: () => number;
 }
 
-interface Entry<V> {
-  value: V;
-  expiresAt: number;
-}
-
 export function tokenKey(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export class TokenCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- lru-cache stores any non-nullish value
+export class TokenCache<V extends {}> {
+  private readonly entries: LRUCache<string, V>;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(options: TokenCacheOptions = {}) {
+    const maxEntries = options.maxEntries ?? TOKEN_CACHE_MAX_ENTRIES;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, not ${maxEntries}`);
     this.ttlMs = options.ttlMs ?? TOKEN_CACHE_TTL_MS;
-    this.maxEntries = options.maxEntries ?? TOKEN_CACHE_MAX_ENTRIES;
     this.now = options.now ?? Date.now;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1)
-      throw new RangeError(`maxEntries must be a positive integer, not ${this.maxEntries}`);
+    const now = this.now;
+    // ttlResolution 0: staleness is judged by the clock at each read, not a clock cached for 1 ms.
+    this.entries = new LRUCache({ max: maxEntries, ttlResolution: 0, perf: { now } });
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** The value verified for `token`, unless it expired (then it is forgotten). */
+  /** The value verified for `token`, unless it expired. */
   get(token: string): V | undefined {
-    const key = tokenKey(token);
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
-    // Re-inserted: the Map's order is the recency order.
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(tokenKey(token));
   }
 
   /**
@@ -63,18 +55,13 @@ export class TokenCache<V> {
    * `tokenExpiresAt` (the JWT's `exp`, in ms). A token already expired is not stored.
    */
   set(token: string, value: V, tokenExpiresAt: number): void {
-    const now = this.now();
-    const expiresAt = Math.min(now + this.ttlMs, tokenExpiresAt);
     const key = tokenKey(token);
-    this.entries.delete(key);
-    if (expiresAt <= now) return;
-    while (this.entries.size >= this.maxEntries) this.evictOldest();
-    this.entries.set(key, { value, expiresAt });
-  }
-
-  /** Forgets the least recently used entry. */
-  private evictOldest(): void {
-    const oldest = this.entries.keys().next();
-    if (!oldest.done) this.entries.delete(oldest.value);
+    // lru-cache serves an entry until more than `ttl` ms have passed; the deadline itself is already too late.
+    const ttl = Math.min(this.ttlMs, tokenExpiresAt - this.now()) - 1;
+    if (ttl <= 0) {
+      this.entries.delete(key);
+      return;
+    }
+    this.entries.set(key, value, { ttl });
   }
 }
