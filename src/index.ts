@@ -37,6 +37,20 @@ export {
   type SessionContext,
   type SessionContextInput,
 } from "./session/context.js";
+export { SessionRequestSchema, type SessionRequest } from "./session/request.js";
+export {
+  InvalidLessonSnapshotError,
+  SessionAccessError,
+  SessionCourseMismatchError,
+  type SessionAccessCode,
+} from "./session/errors.js";
+export { ConfigurationNotAllowedError } from "./teaching/configuration.js";
+export {
+  PublicCardSchema,
+  PublicLessonSchema,
+  type PublicCard,
+  type PublicLesson,
+} from "./lessons/public.js";
 export {
   InvalidMasteryRecordError,
   InvalidOutcomeIdError,
