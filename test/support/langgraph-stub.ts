@@ -6,13 +6,20 @@
  * streams opening with a `metadata` event). Listens on 127.0.0.1, free port.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Run, Thread } from "@langchain/langgraph-sdk";
 
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** As Node received them: names lower-cased. */
+  headers: IncomingHttpHeaders;
   body: unknown;
 }
 
@@ -81,7 +88,7 @@ export async function startLangGraphStub(): Promise<LangGraphStub> {
     const method = req.method ?? "GET";
     const path = new URL(req.url ?? "/", "http://stub").pathname;
     const body = await readJson(req);
-    requests.push({ method, path, body });
+    requests.push({ method, path, headers: req.headers, body });
 
     const fault = takeFault(method, path);
     if (fault !== undefined)

@@ -327,7 +327,7 @@ describe("limits at the edge", () => {
     });
     const snapshot = await testGraph.graph.getState(config);
     expect(snapshot.next).toEqual(["prepare_session"]);
-    expect((snapshot.values as State).lesson_snapshot).toBeUndefined();
+    expect((snapshot.values as State).lesson).toBeUndefined();
     expect((snapshot.values as State).messages).toEqual([]);
     expect(await storedEma(testGraph, fixture)).toBeNull();
   });

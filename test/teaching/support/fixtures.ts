@@ -17,6 +17,7 @@ import { extractOutcomeIds } from "../../../src/outcomes/refs.js";
 import { CourseOutcomeInputSchema, type CourseOutcome } from "../../../src/outcomes/schema.js";
 import { DEMO_FILES } from "../../../src/seed/index.js";
 import type { SessionContextInput } from "../../../src/session/context.js";
+import type { LessonSession } from "../../../src/stores/ports.js";
 
 export const COURSE_ID = "course_c84774";
 export const STUDENT_ID = "student_fixture_001";
@@ -110,6 +111,23 @@ export function fixtureSessionContext(
   options: LessonOptions & { overrides?: Partial<SessionContextInput> } = {},
 ): SessionContextInput {
   return lessonFixture(options).sessionContext;
+}
+
+/** The fixture's `sessions` row, as the platform stores it before the lesson starts (no thread yet). */
+export function storedSession(
+  fixture: LessonFixture,
+  overrides: Partial<LessonSession> = {},
+): LessonSession {
+  return {
+    $id: fixture.sessionContext.session_id,
+    studentId: fixture.sessionContext.student_id,
+    courseId: COURSE_ID,
+    lessonTemplateId: LESSON_TEMPLATE_ID,
+    lessonSnapshot: fixture.lesson,
+    status: "created",
+    startedAt: "2025-11-12T15:00:00.000Z",
+    ...overrides,
+  };
 }
 
 /** An answer the card's deterministic evaluator accepts; for rubric cards, what the fake judge is scripted to accept. */

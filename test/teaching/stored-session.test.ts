@@ -1,0 +1,198 @@
+/**
+ * A whole lesson started from `{ session_id }` by an authenticated student
+ * (the compiled graph with MemorySaver): the server's lesson is taught from
+ * its store, the student can read nothing of the answer key at any point,
+ * the mastery is the inline path's for the same answers, and a completed
+ * session cannot be started again.
+ */
+import { Command } from "@langchain/langgraph";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { LessonSnapshot } from "../../src/lessons/schema.js";
+import { SessionAccessError } from "../../src/session/errors.js";
+import type { MasteryRecord } from "../../src/stores/ports.js";
+import type { State } from "../../src/teaching/state.js";
+import { secretKeysIn } from "../lessons/secrets.js";
+import { COURSE_ID, STUDENT_ID, lessonFixture, storedSession } from "./support/fixtures.js";
+import {
+  createTestGraph,
+  pendingRequest,
+  playLesson,
+  scriptedStudent,
+  type StudentMove,
+  type TestGraph,
+} from "./support/graph.js";
+import { silenceLogs } from "./support/logs.js";
+import { fakeJudge } from "./support/model.js";
+
+/** The full lesson: card_002 and card_004 are judged by the (scripted) teacher model. */
+const fixture = lessonFixture();
+const SESSION_ID = fixture.sessionContext.session_id;
+/**
+ * card_001 (no hints) right at the second attempt; card_002 judged 0.4 then
+ * 0.8 (a hint between); card_003 wrong twice (two of its three hints), then
+ * skipped; card_004 judged 1.0.
+ */
+const PLAN: Record<string, StudentMove[]> = {
+  card_001: ["wrong", "right"],
+  card_003: ["wrong", "wrong", "skip"],
+};
+const JUDGED = [
+  ["card_002", 0.4],
+  ["card_002", 0.8],
+  ["card_004", 1.0],
+] as const;
+
+const studentCaller = {
+  langgraph_auth_user: {
+    identity: STUDENT_ID,
+    display_name: STUDENT_ID,
+    is_authenticated: true,
+    permissions: [],
+  },
+};
+
+beforeEach(() => {
+  silenceLogs();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function storedGraph(): Promise<TestGraph> {
+  const testGraph = await createTestGraph(fixture, {
+    authMode: "appwrite",
+    model: fakeJudge(fixture.lesson, JUDGED),
+  });
+  await testGraph.stores.lessons.putSession(storedSession(fixture));
+  return testGraph;
+}
+
+/** Everything a message shows the student: its text and its tool calls' arguments. */
+function transcript(state: State): string {
+  return JSON.stringify(
+    state.messages.map((message) => [
+      message.content,
+      "tool_calls" in message ? message.tool_calls : [],
+    ]),
+  );
+}
+
+/**
+ * The hints of `lesson` the student has been given so far: those of earlier
+ * cards (as recorded in `given`) and the first `hints_shown` of this one.
+ */
+function recordGivenHints(lesson: LessonSnapshot, state: State, given: Set<string>): void {
+  const hints = lesson.cards[state.current_card_index]?.cfu.hints ?? [];
+  for (const hint of hints.slice(0, state.hints_shown)) given.add(hint);
+}
+
+/** Each outcome's scores, card by card (the order of outcomes within a card is the store's). */
+function scores(state: State): Record<string, number[]> {
+  const byOutcome: Record<string, number[]> = {};
+  for (const { outcome_id: outcomeId, score } of state.mastery_updates) {
+    (byOutcome[outcomeId] ??= []).push(score);
+  }
+  return byOutcome;
+}
+
+function emaOf(record: MasteryRecord | null): unknown {
+  return record === null ? null : JSON.parse(record.emaByOutcome ?? "null");
+}
+
+describe("a stored session taught to its student", () => {
+  it("never shows the answer key, gives each hint only when due, and records the inline path's mastery", async () => {
+    const testGraph = await storedGraph();
+    const config = testGraph.config(undefined, studentCaller);
+    const student = scriptedStudent(fixture.lesson, PLAN);
+    const given = new Set<string>();
+    const allHints = fixture.lesson.cards.flatMap((card) => card.cfu.hints ?? []);
+    let interrupts = 0;
+
+    let result: unknown = await testGraph.graph.invoke(
+      { session_context: { session_id: SESSION_ID } },
+      config,
+    );
+    for (
+      let request = pendingRequest(result);
+      request !== undefined;
+      request = pendingRequest(result)
+    ) {
+      interrupts += 1;
+      const snapshot = await testGraph.graph.getState(config);
+      expect(snapshot.tasks.flatMap((task) => task.interrupts)).toHaveLength(1);
+      expect(secretKeysIn(snapshot), `interrupt ${interrupts}`).toEqual([]);
+      expect(secretKeysIn(result), `interrupt ${interrupts}`).toEqual([]);
+
+      const state = snapshot.values as State;
+      expect(state.inline_lesson).toBeNull();
+      recordGivenHints(fixture.lesson, state, given);
+      const shown = transcript(state);
+      for (const hint of allHints) {
+        expect(shown.includes(JSON.stringify(hint).slice(1, -1)), `hint "${hint}"`).toBe(
+          given.has(hint),
+        );
+      }
+      result = await testGraph.graph.invoke(new Command({ resume: student(request) }), config);
+    }
+    expect(interrupts).toBe(8);
+    expect([...given]).toEqual([
+      fixture.lesson.cards[1]!.cfu.hints![0],
+      ...fixture.lesson.cards[2]!.cfu.hints!.slice(0, 2),
+    ]);
+
+    const stored = (await testGraph.graph.getState(config)).values as State;
+    expect(stored.mastery_record?.status).toBe("applied");
+    expect(stored.student_id).toBe(STUDENT_ID);
+    for await (const checkpoint of testGraph.graph.getStateHistory(config)) {
+      expect(secretKeysIn(checkpoint), `checkpoint ${checkpoint.metadata?.step}`).toEqual([]);
+    }
+    expect((await testGraph.stores.lessons.getSession(SESSION_ID)).threadId).toBe(
+      config.configurable.thread_id,
+    );
+
+    // The same answers on the inline path (the caller's own lesson, no authentication).
+    const inlineGraph = await createTestGraph(fixture, {
+      model: fakeJudge(fixture.lesson, JUDGED),
+    });
+    const inline = await playLesson(
+      inlineGraph,
+      fixture.sessionContext,
+      scriptedStudent(fixture.lesson, PLAN),
+    );
+    // The check above can fail: the inline state holds the caller's answer key.
+    expect(secretKeysIn(inline.state)).not.toEqual([]);
+    expect(scores(stored)).toEqual(scores(inline.state));
+    expect(scores(stored)).toEqual(
+      Object.fromEntries(fixture.enrichedOutcomes.map(({ $id }) => [$id, [0.7, 0.7, 0.3, 1.0]])),
+    );
+    expect(emaOf(await testGraph.stores.mastery.get(STUDENT_ID, COURSE_ID))).toEqual(
+      emaOf(await inlineGraph.stores.mastery.get(STUDENT_ID, COURSE_ID)),
+    );
+  });
+
+  it("a completed session cannot be started again, on its thread or another; mastery unchanged", async () => {
+    const testGraph = await storedGraph();
+    const config = testGraph.config(undefined, studentCaller);
+    const finished = await playLesson(
+      testGraph,
+      { session_id: SESSION_ID },
+      scriptedStudent(fixture.lesson, PLAN),
+      config,
+    );
+    expect(finished.state.mastery_record?.status).toBe("applied");
+    const mastery = await testGraph.stores.mastery.get(STUDENT_ID, COURSE_ID);
+    expect(mastery).not.toBeNull();
+
+    for (const again of [config, testGraph.config(undefined, studentCaller)]) {
+      const run = testGraph.graph.invoke({ session_context: { session_id: SESSION_ID } }, again);
+      await expect(run).rejects.toBeInstanceOf(SessionAccessError);
+      await expect(run).rejects.toMatchObject({ code: "SESSION_ALREADY_COMPLETED" });
+    }
+    expect(await testGraph.stores.mastery.get(STUDENT_ID, COURSE_ID)).toEqual(mastery);
+    expect((await testGraph.stores.lessons.getSession(SESSION_ID)).threadId).toBe(
+      config.configurable.thread_id,
+    );
+    const after = (await testGraph.graph.getState(config)).values as State;
+    expect(after.mastery_updates).toEqual(finished.state.mastery_updates);
+  });
+});
