@@ -39,7 +39,11 @@ export type StartLessonSessionOptions = LangGraphTarget & {
   sessionId: string;
   /** Show `explainer_plain` instead of `explainer`. */
   usePlainText?: boolean;
-  /** The thread to start on (e.g. the session's `threadId` after a failed start); default a new one. */
+  /**
+   * The thread to start on; default a new one. After a failed start, the
+   * thread it created is found with `threads.search({ metadata: { session_id } })`
+   * (a refused run never binds the session, so any thread of the caller's may retry).
+   */
   threadId?: string;
   /** Default {@link DEFAULT_ASSISTANT_ID}. */
   assistantId?: string;

@@ -44,7 +44,9 @@ const JUDGED = [
 
 const studentCaller = {
   langgraph_auth_user: {
+    kind: "student",
     identity: STUDENT_ID,
+    userId: `user_${STUDENT_ID}`,
     display_name: STUDENT_ID,
     is_authenticated: true,
     permissions: [],

@@ -102,6 +102,10 @@ async function startStoredSession(
   if (session.status === "completed" || (await stores.mastery.isSessionApplied(session.$id))) {
     throw new SessionAccessError("SESSION_ALREADY_COMPLETED", refusal);
   }
+  // Checked again, atomically, when binding; refusing here spares the lesson's loading.
+  if (session.threadId !== undefined && session.threadId !== threadId) {
+    throw new SessionAccessError("SESSION_THREAD_MISMATCH", refusal);
+  }
   const startedHere = startedSessionOf(state);
   if (startedHere !== undefined) {
     throw new SessionAccessError(

@@ -65,8 +65,16 @@ async function putSession(overrides: Partial<LessonSession> = {}): Promise<Lesso
 }
 
 /** The user the LangGraph server's auth handler put into the run. */
+/** The user the auth handler puts on a run (src/auth/users.ts `StudentUser`). */
 function authUser(identity: string) {
-  return { identity, display_name: identity, is_authenticated: true, permissions: [] };
+  return {
+    kind: "student",
+    identity,
+    userId: `user_${identity}`,
+    display_name: identity,
+    is_authenticated: true,
+    permissions: [],
+  };
 }
 
 /** A run on THREAD_ID by `caller` (none: no authenticated user in the run). */
