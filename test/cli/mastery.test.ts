@@ -143,6 +143,8 @@ describe("teaching-graph mastery (in process, memory store)", () => {
       restored: 4,
       duplicatesIgnored: 0,
       ignoredPartialLineBytes: 0,
+      refused: [],
+      releasedSessions: [],
     });
     expect(exitCode).toBe(0);
     expect(await snapshot(stores.mastery)).toEqual(

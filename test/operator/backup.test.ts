@@ -2,16 +2,24 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BackupWriter, readBackup, restoreFromBackup } from "../../src/operator/backup.js";
+import {
+  BACKUP_HEADER,
+  BackupWriter,
+  readBackup,
+  restoreFromBackup,
+} from "../../src/operator/backup.js";
 import { BackupFileError } from "../../src/operator/errors.js";
 import { createMemoryStores } from "../../src/stores/memory/index.js";
-import type { Stores } from "../../src/stores/ports.js";
+import type { MasteryRecord, Stores } from "../../src/stores/ports.js";
 import { masteryRecord, O1_U0 } from "./support/dataset.js";
 import { snapshot } from "./support/stores.js";
 
 const first = masteryRecord("rec_a", { "": 0, [O1_U0]: 0.5 });
 const second = masteryRecord("rec_b", '{"broken": ');
 const line = (record: object) => `${JSON.stringify(record)}\n`;
+const HEADER = line(BACKUP_HEADER);
+const CLEANED_AT = "2025-12-01T00:00:00.000Z";
+const entry = (record: MasteryRecord) => ({ record, cleanedUpdatedAt: CLEANED_AT });
 
 describe("backup files", () => {
   let dir: string;
@@ -28,17 +36,17 @@ describe("backup files", () => {
   it("appends to an existing file, cutting off a partial last line left by a killed run", async () => {
     const path = join(dir, "nested", "b.jsonl");
     const writer = await BackupWriter.open(path);
-    await writer.append([first]);
+    await writer.append([entry(first)]);
     await writer.close();
-    await appendFile(path, '{"$id":"rec_half","stud');
+    await appendFile(path, '{"record":{"$id":"rec_half","stud');
 
     const again = await BackupWriter.open(path);
-    expect(again.startOffset).toBe(Buffer.byteLength(line(first)));
-    await again.append([second]);
+    expect(again.startOffset).toBe(Buffer.byteLength(HEADER + line(entry(first))));
+    await again.append([entry(second)]);
     await again.sync();
     expect(again.appended).toBe(1);
     await again.close();
-    expect(await readFile(path, "utf8")).toBe(line(first) + line(second));
+    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)) + line(entry(second)));
 
     const read = [];
     for await (const batch of readBackup(path, {
@@ -47,7 +55,7 @@ describe("backup files", () => {
       end: again.endOffset,
     }))
       read.push(...batch);
-    expect(read).toEqual([{ record: second, line: 1 }]);
+    expect(read).toEqual([{ ...entry(second), line: 1 }]);
   });
 
   it("restores records exactly (corrupt ones too), the first line of each record winning", async () => {
@@ -61,6 +69,8 @@ describe("backup files", () => {
       restored: 2,
       duplicatesIgnored: 1,
       ignoredPartialLineBytes: 0,
+      refused: [],
+      releasedSessions: [],
     });
     expect(await snapshot(stores.mastery)).toEqual(
       new Map([
