@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -56,6 +56,49 @@ describe("backup files", () => {
     }))
       read.push(...batch);
     expect(read).toEqual([{ ...entry(second), line: 1 }]);
+  });
+
+  it.each([
+    ["a text file", "line one\nlast line without newline"],
+    ["a JSON Lines file of records without the header", line(first)],
+    ["a file with another format marker", line({ ...BACKUP_HEADER, version: 1 })],
+  ])("refuses to append to %s and leaves it untouched", async (_name, content) => {
+    const path = join(dir, "other.txt");
+    await writeFile(path, content, { mode: 0o644 });
+    await chmod(path, 0o644);
+    for (const attempt of [
+      () => BackupWriter.assertAppendable(path),
+      () => BackupWriter.open(path),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupFileError);
+      expect(error).toMatchObject({ code: "BACKUP_FILE_INVALID", context: { path } });
+    }
+    expect(await readFile(path, "utf8")).toBe(content);
+    expect((await stat(path)).mode & 0o777).toBe(0o644);
+  });
+
+  it("creates backups readable by their owner only, and keeps a reopened one so", async () => {
+    const path = join(dir, "b.jsonl");
+    const writer = await BackupWriter.open(path);
+    await writer.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    await chmod(path, 0o644); // as a backup from before backups were private
+    const reopened = await BackupWriter.open(path);
+    await reopened.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, "utf8")).toBe(HEADER);
+  });
+
+  it("adopts an existing empty file (e.g. from mktemp), writing the header", async () => {
+    const path = join(dir, "empty.jsonl");
+    await writeFile(path, "", { mode: 0o644 });
+    await chmod(path, 0o644);
+    const writer = await BackupWriter.open(path);
+    await writer.append([entry(first)]);
+    await writer.close();
+    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it("restores records exactly (corrupt ones too), the first line of each record winning", async () => {
