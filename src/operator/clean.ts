@@ -4,7 +4,9 @@
  *
  * A real run has two passes:
  * 1. scan every record, plan its repair, and append each record that will
- *    change to the backup file, exactly as read; the file is flushed to disk;
+ *    change to the backup file, exactly as read, with the `updatedAt` its
+ *    repair will write (so a restore knows the state the clean leaves it in);
+ *    the file is flushed to disk;
  * 2. read those records back from the backup and write their repairs with
  *    `MasteryStore.repair`, in batches, a bounded number at a time.
  * So every record the run may touch is in the backup before the first write,

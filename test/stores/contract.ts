@@ -496,7 +496,7 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           const results = await Promise.all(
             scores.map((score, i) => apply(`sess_same_${i}`, [update(A, score)])),
           );
-          const stored = emaOf(await stores.mastery.get(studentId, courseId))[A];
+          const stored = (emaOf(await stores.mastery.get(studentId, courseId)) as EmaByOutcome)[A];
           expectSequentialFolds(
             results.map((result, i) => ({ score: scores[i]!, value: result.emaByOutcome[A] })),
             0.3,
