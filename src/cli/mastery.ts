@@ -158,7 +158,8 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
     .addOption(
       new Option(
         "--backup <path>",
-        "backup file (appended to if it exists; default .data/backups/mastery-clean-<time>.jsonl)",
+        "backup file, created readable by you only (an existing one is appended to only if it is a backup of " +
+          "mastery clean or empty; anything else is refused); default .data/backups/mastery-clean-<time>.jsonl",
       ).conflicts("dryRun"),
     )
     .option("--json", "print one JSON object: {records: [...], summary: {...}}")
@@ -215,25 +216,56 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
     .command("restore")
     .description(
       "Put back the records of a `mastery clean` backup exactly as they were backed up (for a record backed up more " +
-        "than once, its first, oldest line). The whole file is checked before anything is written.",
+        "than once, its first, oldest line). The whole file is checked before anything is written. A record that " +
+        "changed since the clean (a lesson was applied to it) is left as it is and listed; exit code 1 then.",
     )
     .requiredOption("--from <file>", "backup file (JSON Lines) written by mastery clean")
+    .option(
+      "--force",
+      "also put back records that changed since the clean, undoing those changes; the lessons undone are listed " +
+        "and their ledger entries removed, so each of them can be applied again",
+    )
     .option("--json", "print one JSON object")
     .option("--batch-size <n>", "records per bulk write", positiveInt, DEFAULT_BATCH_SIZE)
     .option("--concurrency <n>", "bulk writes in flight at once", positiveInt, DEFAULT_CONCURRENCY)
+    .addHelpText(
+      "after",
+      `
+A record is put back only if it is absent or still as the clean left it (the
+backup names every state the clean wrote). Any other state means something
+wrote it since, usually a lesson: restoring would silently lose that lesson's
+mastery, so the record is refused and listed (exit code 1).
+
+With --force those records are put back too. A lesson applied after the
+backed-up state then has no effect on the record any more, so its ledger
+entry (which makes a lesson count once) is removed in the same commit: the
+lesson is listed under "lessons undone" and may be applied again. Ledger
+entries of lessons the restored record already holds stay, so no lesson is
+counted twice and none is blocked.
+
+Backups written before backup files had a header line do not name the clean's
+writes: restore refuses every record such a clean changed unless --force.`,
+    )
     .action(
-      async (options: { from: string; json?: boolean; batchSize: number; concurrency: number }) => {
+      async (options: {
+        from: string;
+        force?: boolean;
+        json?: boolean;
+        batchSize: number;
+        concurrency: number;
+      }) => {
         const summary = await withStores(deps, (stores) =>
           restoreFromBackup(stores.mastery, options.from, {
             batchSize: options.batchSize,
             concurrency: options.concurrency,
+            force: options.force === true,
             progress: createProgressReporter(deps.stderr, { label: "mastery restore" }),
           }),
         );
         deps.stdout.write(
           options.json === true ? `${JSON.stringify(summary)}\n` : formatRestore(summary),
         );
-        deps.setExitCode(EXIT_OK);
+        deps.setExitCode(summary.refused.length > 0 ? EXIT_PROBLEMS : EXIT_OK);
       },
     );
 }
@@ -355,6 +387,19 @@ function formatRestore(summary: RestoreSummary): string {
   if (summary.ignoredPartialLineBytes > 0) {
     lines.push(
       `  ignored an incomplete last line (${summary.ignoredPartialLineBytes} bytes) left by an interrupted clean; its record was never changed`,
+    );
+  }
+  if (summary.refused.length > 0) {
+    lines.push(
+      `  refused ${summary.refused.length} record(s) changed since the clean (left as they are; --force puts them back):`,
+      ...summary.refused.map(
+        ({ recordId, updatedAt }) => `    ${recordId} (updatedAt ${updatedAt})`,
+      ),
+    );
+  }
+  if (summary.releasedSessions.length > 0) {
+    lines.push(
+      `  lessons undone (ledger entries removed; they may be applied again): ${summary.releasedSessions.join(", ")}`,
     );
   }
   return `${lines.join("\n")}\n`;

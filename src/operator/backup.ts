@@ -1,13 +1,24 @@
 /**
- * Backups of MasteryV2 records as JSON Lines: one record, exactly as read from
- * the store, per line. A file only ever grows: a rerun with the same path
- * appends, so the first line of a record is always its value before any clean
- * touched it, and a restore puts back the first line of each record.
+ * Backups of MasteryV2 records as JSON Lines. The first line names the file
+ * (`BACKUP_HEADER`): `--backup` appends only to a file that starts with it
+ * (or is empty), so it never touches anything else. Then one line per record
+ * a clean will change: the record exactly as read, and the `updatedAt` the
+ * clean writes it with (chosen before the write, so the line is complete
+ * before the write it protects). A file only ever grows: a rerun with the same
+ * path appends, so the first line of a record is always its value before any
+ * clean touched it, and a restore puts back the first line of each record.
  *
- * A line is written completely before the write it protects; a run killed
- * while appending can leave a partial last line, which belongs to a record
- * that was never changed. Opening for append cuts that partial line off; a
- * restore ignores it and says so.
+ * From the lines of a record a restore knows every state a clean left it in;
+ * a record stored in any other state changed since (a lesson was applied), and
+ * putting the backup back would lose that change (see `restoreFromBackup`).
+ *
+ * A run killed while appending can leave a partial last line, which belongs
+ * to a record that was never changed. Opening for append cuts that partial
+ * line off; a restore ignores it and says so. Files are created readable by
+ * their owner only: they hold student IDs.
+ *
+ * Backups written before the header existed (record lines only, no
+ * `updatedAt` of the clean's write) are still restored; appended to, never.
  */
 import { createReadStream } from "node:fs";
 import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
@@ -19,13 +30,38 @@ import { BackupFileError } from "./errors.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { TaskWindow } from "./task-window.js";
 
-const BackupLineSchema = z.strictObject({
+/** The first line of every backup `BackupWriter` creates. */
+export const BACKUP_HEADER = { format: "teaching-graph/mastery-clean-backup", version: 2 } as const;
+const BackupHeaderSchema = z.strictObject({
+  format: z.literal(BACKUP_HEADER.format),
+  version: z.literal(BACKUP_HEADER.version),
+});
+const HEADER_LINE = `${JSON.stringify(BACKUP_HEADER)}\n`;
+/** Files are readable and writable by their owner only. */
+const BACKUP_FILE_MODE = 0o600;
+
+const MasteryRecordLineSchema = z.strictObject({
   $id: z.string().min(1),
   studentId: z.string(),
   courseId: z.string(),
   emaByOutcome: z.string().nullable(),
   updatedAt: z.string(),
 });
+/** A line of a current backup: the record as read, and the `updatedAt` the clean writes. */
+const BackupEntrySchema = z.strictObject({
+  record: MasteryRecordLineSchema,
+  cleanedUpdatedAt: z.string().min(1),
+});
+
+/** One record a clean is about to change, as its backup line holds it. */
+export interface BackupEntry {
+  record: MasteryRecord;
+  /** The `updatedAt` the clean writes the record with; null in a backup written before it was recorded. */
+  cleanedUpdatedAt: string | null;
+}
+
+/** Version 1: record lines without a header (older backups); version 2: `BACKUP_HEADER`. */
+type BackupVersion = 1 | 2;
 
 const NEWLINE = 0x0a;
 const TAIL_CHUNK = 64 * 1024;
@@ -58,19 +94,51 @@ export class BackupWriter {
     private offset: number,
   ) {}
 
-  /** Opens (creating directories and file) for appending, cutting off a partial last line. */
+  /**
+   * Opens for appending: creates the file (and its directories) with the
+   * header, or reopens one of its own backups (cutting off a partial last
+   * line). An existing file that is not one is refused untouched.
+   */
   static async open(path: string): Promise<BackupWriter> {
     const absolute = resolve(path);
     await mkdir(dirname(absolute), { recursive: true });
-    const handle = await open(absolute, "a+");
+    const handle = await open(absolute, "a+", BACKUP_FILE_MODE);
     try {
       const { size } = await handle.stat();
+      if (size > 0) await assertOwnBackup(handle, absolute);
+      // A file of ours from before backups were private, or created under a lax umask.
+      await handle.chmod(BACKUP_FILE_MODE);
+      if (size === 0) {
+        await handle.appendFile(HEADER_LINE);
+        const start = Buffer.byteLength(HEADER_LINE);
+        return new BackupWriter(handle, absolute, start, start);
+      }
       const end = await completeLinesEnd(handle, size);
       if (end < size) await handle.truncate(end);
       return new BackupWriter(handle, absolute, end, end);
     } catch (error) {
       await handle.close();
       throw error;
+    }
+  }
+
+  /**
+   * Refuses (BackupFileError) an existing file that `open` would refuse, and
+   * changes nothing: a clean checks before its scan, not after.
+   */
+  static async assertAppendable(path: string): Promise<void> {
+    const absolute = resolve(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(absolute, "r");
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw new BackupFileError(absolute, "cannot be read", {}, error);
+    }
+    try {
+      if ((await handle.stat()).size > 0) await assertOwnBackup(handle, absolute);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -85,16 +153,18 @@ export class BackupWriter {
   }
 
   /** Appends whole lines (after any append still in progress). */
-  append(records: readonly MasteryRecord[]): Promise<void> {
-    if (records.length === 0) return this.tail;
+  append(entries: readonly { record: MasteryRecord; cleanedUpdatedAt: string }[]): Promise<void> {
+    if (entries.length === 0) return this.tail;
     const bytes = Buffer.from(
-      records.map((record) => `${JSON.stringify(record)}\n`).join(""),
+      entries
+        .map(({ record, cleanedUpdatedAt }) => `${JSON.stringify({ record, cleanedUpdatedAt })}\n`)
+        .join(""),
       "utf8",
     );
     return this.enqueue(async () => {
       await this.handle.appendFile(bytes);
       this.offset += bytes.length;
-      this.records += records.length;
+      this.records += entries.length;
     });
   }
 
@@ -118,9 +188,56 @@ export class BackupWriter {
   }
 }
 
-/** One record read back from a backup, with its 1-based line number. */
-export interface BackupLine {
-  record: MasteryRecord;
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
+}
+
+/** Bytes read to find the header: far more than the header line takes. */
+const HEADER_PROBE_BYTES = 4096;
+
+/** The file's first line, if it has a complete one within the probe. */
+async function firstLine(handle: FileHandle): Promise<string | null> {
+  const probe = Buffer.alloc(HEADER_PROBE_BYTES);
+  const { bytesRead } = await handle.read(probe, 0, HEADER_PROBE_BYTES, 0);
+  const newline = probe.subarray(0, bytesRead).indexOf(NEWLINE);
+  return newline < 0 ? null : probe.subarray(0, newline).toString("utf8");
+}
+
+function isHeader(line: string | null): boolean {
+  if (line === null) return false;
+  try {
+    return BackupHeaderSchema.safeParse(JSON.parse(line)).success;
+  } catch {
+    return false; // not JSON: not a header, which is what is asked
+  }
+}
+
+async function assertOwnBackup(handle: FileHandle, path: string): Promise<void> {
+  if (!isHeader(await firstLine(handle))) {
+    throw new BackupFileError(
+      path,
+      "exists and is not a mastery clean backup (its first line is not the backup header); " +
+        "refusing to append to it: choose another --backup path",
+      { expectedHeader: BACKUP_HEADER },
+    );
+  }
+}
+
+/** The backup's version and the byte offset where its record lines start. */
+async function backupLayout(path: string): Promise<{ version: BackupVersion; start: number }> {
+  const handle = await open(path, "r");
+  try {
+    const line = await firstLine(handle);
+    return isHeader(line)
+      ? { version: 2, start: Buffer.byteLength(`${line}\n`) }
+      : { version: 1, start: 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One record read back from a backup, with its 1-based line number in the file. */
+export interface BackupLine extends BackupEntry {
   line: number;
 }
 
@@ -130,20 +247,27 @@ export interface BackupLine {
  */
 export async function* readBackup(
   path: string,
-  options: { batchSize: number; start?: number; end: number },
+  options: {
+    batchSize: number;
+    start: number;
+    end: number;
+    version?: BackupVersion;
+    /** Line number of the line at `start`; default 1. */
+    firstLine?: number;
+  },
 ): AsyncGenerator<BackupLine[], void, undefined> {
-  const start = options.start ?? 0;
-  if (options.end <= start) return;
+  const { start, end } = options;
+  if (end <= start) return;
   const lines = createInterface({
-    input: createReadStream(path, { start, end: options.end - 1 }),
+    input: createReadStream(path, { start, end: end - 1 }),
     crlfDelay: Infinity,
   });
-  // Counted from `start`: a restore reads from the file's beginning, so its errors name the file's lines.
-  let lineNumber = 0;
+  let lineNumber = (options.firstLine ?? 1) - 1;
   let batch: BackupLine[] = [];
   for await (const text of lines) {
     lineNumber += 1;
-    batch.push({ record: parseBackupLine(path, lineNumber, text), line: lineNumber });
+    const entry = parseBackupLine(path, lineNumber, text, options.version ?? 2);
+    batch.push({ ...entry, line: lineNumber });
     if (batch.length >= options.batchSize) {
       yield batch;
       batch = [];
@@ -152,7 +276,12 @@ export async function* readBackup(
   if (batch.length > 0) yield batch;
 }
 
-function parseBackupLine(path: string, line: number, text: string): MasteryRecord {
+function parseBackupLine(
+  path: string,
+  line: number,
+  text: string,
+  version: BackupVersion,
+): BackupEntry {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -164,7 +293,13 @@ function parseBackupLine(path: string, line: number, text: string): MasteryRecor
       error,
     );
   }
-  const parsed = BackupLineSchema.safeParse(value);
+  const parsed =
+    version === 2
+      ? BackupEntrySchema.safeParse(value)
+      : MasteryRecordLineSchema.transform((record) => ({
+          record,
+          cleanedUpdatedAt: null,
+        })).safeParse(value);
   if (!parsed.success) {
     throw new BackupFileError(
       path,
@@ -180,24 +315,65 @@ function parseBackupLine(path: string, line: number, text: string): MasteryRecor
 
 export interface RestoreSummary {
   path: string;
-  /** Complete lines in the file. */
+  /** Complete record lines in the file (the header not counted). */
   lines: number;
   /** Records put back (the first line of each record). */
   restored: number;
-  /** Later lines of records already restored from an earlier line. */
+  /** Later lines of records already read from an earlier line. */
   duplicatesIgnored: number;
   /** Bytes of a partial last line left by an interrupted run (its record was never changed). */
   ignoredPartialLineBytes: number;
+  /**
+   * Records not put back: they changed since the backup (a lesson applied
+   * after the clean, say), and `force` was not given. Each with the
+   * `updatedAt` it has now.
+   */
+  refused: { recordId: string; updatedAt: string }[];
+  /**
+   * Lesson sessions whose ledger entries went with a record put back: they
+   * were applied after the state restored, so their updates are gone and the
+   * lesson may be applied again (only with `force`).
+   */
+  releasedSessions: string[];
+}
+
+/** What a record's lines say it may hold now if nothing but a clean wrote it since its first line. */
+type Expected = string[] | "changed";
+
+/**
+ * Follows a record through its lines: each line's record must be one of the
+ * states the previous line allows (its own, or the clean's write of it);
+ * otherwise something else wrote between two reads of the clean.
+ */
+function expectAfter(previous: Expected | undefined, entry: BackupEntry): Expected {
+  if (previous === "changed") return previous;
+  if (previous !== undefined && !previous.includes(entry.record.updatedAt)) return "changed";
+  return entry.cleanedUpdatedAt === null
+    ? [entry.record.updatedAt]
+    : [entry.record.updatedAt, entry.cleanedUpdatedAt];
 }
 
 /**
- * Puts every record of a backup back exactly as it was backed up (the first
- * line of each record wins). The whole file is validated before anything is written.
+ * Puts every record of a backup back as it was backed up (the first line of
+ * each record wins). The whole file is validated before anything is written.
+ *
+ * A record is put back only if it is absent or stored as a clean left it (a
+ * state its lines name); any other record changed since (a lesson was
+ * applied, another tool wrote), so putting it back would lose that change: it
+ * is left as it is and reported in `refused`. With `force` every record is put
+ * back, and the store removes the ledger entries of the lessons it undoes
+ * (`releasedSessions`), so those lessons can be applied again rather than be
+ * blocked for ever. The check and the write are one conditional store commit.
  */
 export async function restoreFromBackup(
   mastery: MasteryStore,
   path: string,
-  options: { batchSize: number; concurrency: number; progress?: ProgressReporter },
+  options: {
+    batchSize: number;
+    concurrency: number;
+    force?: boolean;
+    progress?: ProgressReporter;
+  },
 ): Promise<RestoreSummary> {
   const progress = options.progress ?? silentProgress;
   const absolute = resolve(path);
@@ -206,28 +382,44 @@ export async function restoreFromBackup(
   });
   const handle = await open(absolute, "r");
   const end = await completeLinesEnd(handle, size).finally(() => handle.close());
+  const { version, start } = await backupLayout(absolute);
+  const read = (batchSize: number) =>
+    readBackup(absolute, { batchSize, start, end, version, firstLine: version === 2 ? 2 : 1 });
 
-  // First pass: validate every line and count the records, so nothing is written from a bad file.
-  const recordIds = new Set<string>();
+  // First pass: validate every line and follow each record, so nothing is written from a bad file.
+  const expected = new Map<string, Expected>();
   let lines = 0;
-  for await (const batch of readBackup(absolute, { batchSize: 1000, end })) {
+  for await (const batch of read(1000)) {
     lines += batch.length;
-    for (const { record } of batch) recordIds.add(record.$id);
+    for (const entry of batch)
+      expected.set(entry.record.$id, expectAfter(expected.get(entry.record.$id), entry));
   }
+  const ifUpdatedAtIn =
+    options.force === true
+      ? undefined
+      : new Map(
+          [...expected].map(([id, states]) => [id, states === "changed" ? [] : states] as const),
+        );
 
-  progress.phase("restore", recordIds.size);
-  const restoredIds = new Set<string>();
+  progress.phase("restore", expected.size);
+  const seen = new Set<string>();
+  const result: Pick<RestoreSummary, "refused" | "releasedSessions"> = {
+    refused: [],
+    releasedSessions: [],
+  };
   const window = new TaskWindow(options.concurrency);
-  for await (const batch of readBackup(absolute, { batchSize: options.batchSize, end })) {
+  for await (const batch of read(options.batchSize)) {
     const firsts: MasteryRecord[] = [];
     for (const { record } of batch) {
-      if (restoredIds.has(record.$id)) continue;
-      restoredIds.add(record.$id);
+      if (seen.has(record.$id)) continue;
+      seen.add(record.$id);
       firsts.push(record);
     }
     if (firsts.length === 0) continue;
     await window.submit(async () => {
-      await mastery.restore(firsts);
+      const { skipped, releasedSessions } = await mastery.restore(firsts, { ifUpdatedAtIn });
+      result.refused.push(...skipped.map(({ $id, updatedAt }) => ({ recordId: $id, updatedAt })));
+      result.releasedSessions.push(...releasedSessions);
       progress.advance(firsts.length);
     });
   }
@@ -236,8 +428,9 @@ export async function restoreFromBackup(
   return {
     path: absolute,
     lines,
-    restored: restoredIds.size,
-    duplicatesIgnored: lines - restoredIds.size,
+    restored: seen.size - result.refused.length,
+    duplicatesIgnored: lines - seen.size,
     ignoredPartialLineBytes: size - end,
+    ...result,
   };
 }

@@ -4,7 +4,9 @@
  *
  * A real run has two passes:
  * 1. scan every record, plan its repair, and append each record that will
- *    change to the backup file, exactly as read; the file is flushed to disk;
+ *    change to the backup file, exactly as read, with the `updatedAt` its
+ *    repair will write (so a restore knows the state the clean leaves it in);
+ *    the file is flushed to disk;
  * 2. read those records back from the backup and write their repairs with
  *    `MasteryStore.repair`, in batches, a bounded number at a time.
  * So every record the run may touch is in the backup before the first write,
@@ -35,6 +37,7 @@ import {
   StoreNotFoundError,
   StoreWriteRefusedError,
 } from "../stores/errors.js";
+import { nextUpdatedAt } from "../stores/shared/mastery-write.js";
 import { BackupWriter, readBackup } from "./backup.js";
 import { OperatorStateError } from "./errors.js";
 import { CourseOutcomeCache } from "./outcome-index.js";
@@ -159,12 +162,13 @@ class CleanRun {
     if (backupPath === undefined) {
       throw new OperatorStateError("a clean that writes needs a backup path", {});
     }
-    // Opened at the first record to change: a run with nothing to do leaves no file.
+    // Refused before the scan; opened at the first record to change: a run with nothing to do leaves no file.
+    await BackupWriter.assertAppendable(backupPath);
     let backup: BackupWriter | undefined;
     try {
       await this.scan(async (changes) => {
         backup ??= await BackupWriter.open(backupPath);
-        await backup.append(changes.map(({ record }) => record));
+        await backup.append(changes.map(({ record }) => toBackupEntry(record)));
       });
       if (backup === undefined) return this.summary;
       this.summary.backupPath = backup.path;
@@ -210,40 +214,48 @@ class CleanRun {
       end,
     });
     for await (const lines of batches) {
-      const records = lines.map(({ record }) => record);
+      const entries = lines.map(({ record, cleanedUpdatedAt }) => {
+        if (cleanedUpdatedAt === null) {
+          throw new OperatorStateError("this run's backup line has no cleanedUpdatedAt", {
+            recordId: record.$id,
+          });
+        }
+        return { record, cleanedUpdatedAt };
+      });
       await window.submit(async () => {
-        await this.writeBatch(backup, records);
-        this.progress.advance(records.length);
+        await this.writeBatch(backup, entries);
+        this.progress.advance(entries.length);
       });
     }
     await window.drain();
     this.progress.finish();
   }
 
-  private async writeBatch(backup: BackupWriter, records: readonly MasteryRecord[]): Promise<void> {
-    const planned = records.map((record) => ({ record, plan: this.plannedChange(record) }));
+  private async writeBatch(backup: BackupWriter, entries: readonly CleanEntry[]): Promise<void> {
+    const planned = entries.map((entry) => ({ entry, plan: this.plannedChange(entry.record) }));
     try {
-      await this.stores.mastery.repair(planned.map(({ record, plan }) => toRepair(record, plan)));
+      await this.stores.mastery.repair(planned.map(({ entry, plan }) => toRepair(entry, plan)));
     } catch (error) {
       if (!isRecordRefusal(error)) throw error;
       // Find out which record the store refused by writing them one by one. A
       // store writes a batch all or nothing, except Appwrite beyond one
       // transaction (100 records), which commits chunk by chunk: a record an
       // earlier chunk wrote conflicts now and is recognised in replanChanged.
-      for (const { record, plan } of planned) await this.writeOne(backup, record, plan, 0);
+      for (const { entry, plan } of planned) await this.writeOne(backup, entry, plan, 0);
       return;
     }
-    for (const { record, plan } of planned) this.report(record, plan, "cleaned");
+    for (const { entry, plan } of planned) this.report(entry.record, plan, "cleaned");
   }
 
   private async writeOne(
     backup: BackupWriter,
-    record: MasteryRecord,
+    entry: CleanEntry,
     plan: ChangePlan,
     conflicts: number,
   ): Promise<void> {
+    const { record } = entry;
     try {
-      await this.stores.mastery.repair([toRepair(record, plan)]);
+      await this.stores.mastery.repair([toRepair(entry, plan)]);
       this.report(record, plan, "cleaned");
     } catch (error) {
       if (
@@ -288,9 +300,10 @@ class CleanRun {
       this.report(current, plan);
       return;
     }
-    await backup.append([current]);
+    const entry = toBackupEntry(current);
+    await backup.append([entry]);
     await backup.sync();
-    await this.writeOne(backup, current, plan, conflicts);
+    await this.writeOne(backup, entry, plan, conflicts);
   }
 
   private plan(record: MasteryRecord): RepairPlan {
@@ -370,12 +383,28 @@ function isRecordRefusal(
   );
 }
 
-function toRepair(record: MasteryRecord, plan: ChangePlan): MasteryRepair {
+/** A record this run will change, and the `updatedAt` its repair writes. */
+interface CleanEntry {
+  record: MasteryRecord;
+  cleanedUpdatedAt: string;
+}
+
+/**
+ * The backup line of a record about to change. The `updatedAt` of the repair
+ * is chosen here, before the line is written, so the backup names the state
+ * the clean leaves the record in even if the run dies right after the write.
+ */
+function toBackupEntry(record: MasteryRecord): CleanEntry {
+  return { record, cleanedUpdatedAt: nextUpdatedAt(record.updatedAt) };
+}
+
+function toRepair({ record, cleanedUpdatedAt }: CleanEntry, plan: ChangePlan): MasteryRepair {
   return {
     $id: record.$id,
     studentId: record.studentId,
     courseId: record.courseId,
     expectedUpdatedAt: record.updatedAt,
     emaByOutcome: plan.emaByOutcome,
+    updatedAt: cleanedUpdatedAt,
   };
 }

@@ -105,6 +105,27 @@ export interface MasteryRepair {
   /** The `updatedAt` the repair was computed from. */
   expectedUpdatedAt: string;
   emaByOutcome: Record<string, unknown>;
+  /**
+   * The `updatedAt` the repair writes (later than `expectedUpdatedAt`); default
+   * now. `mastery clean` chooses it and records it in its backup before the
+   * write, so a restore can tell its write from any later one.
+   */
+  updatedAt?: string;
+}
+
+/** What `MasteryStore.restore` did besides putting records back. */
+export interface MasteryRestoreResult {
+  /**
+   * Records left as they are because the stored row's `updatedAt` was none of
+   * the expected ones (only with `ifUpdatedAtIn`).
+   */
+  skipped: { $id: string; updatedAt: string }[];
+  /**
+   * Lesson sessions whose ledger entries were removed: they were applied to a
+   * restored record after the state put back, so their updates are gone from
+   * its map and the lesson may be applied again.
+   */
+  releasedSessions: string[];
 }
 
 export interface MasteryStore {
@@ -126,8 +147,19 @@ export interface MasteryStore {
    * written) if it adds anything else or the record changed since it was read.
    */
   repair(repairs: readonly MasteryRepair[]): Promise<void>;
-  /** Puts records back exactly as given (operator restore from a backup), creating absent ones. */
-  restore(records: readonly MasteryRecord[]): Promise<void>;
+  /**
+   * Puts records back exactly as given (operator restore from a backup),
+   * creating absent ones, all or nothing. With `ifUpdatedAtIn`, a record
+   * whose stored row exists with an `updatedAt` not listed for its `$id` is
+   * left as it is and reported in `skipped` (a record not in the map is put
+   * back whatever its state). Every record put back takes the ledger entries
+   * of lessons applied to it after its `updatedAt` with it, in the same commit,
+   * so that those lessons are not blocked forever (see `releasedSessions`).
+   */
+  restore(
+    records: readonly MasteryRecord[],
+    options?: { ifUpdatedAtIn?: ReadonlyMap<string, readonly string[]> },
+  ): Promise<MasteryRestoreResult>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -9,7 +9,8 @@ import { AUDIT_CATEGORIES } from "../../src/operator/classify.js";
 import { StoreUnavailableError } from "../../src/stores/errors.js";
 import { createMemoryStores } from "../../src/stores/memory/index.js";
 import type { Stores } from "../../src/stores/ports.js";
-import { corruptedDataset } from "../operator/support/dataset.js";
+import { BackupFileError } from "../../src/operator/errors.js";
+import { corruptedDataset, O1_U0 } from "../operator/support/dataset.js";
 import { EXPECTED_COUNTS, EXPECTED_DEFAULT_CLEAN } from "../operator/support/expected.js";
 import { snapshot } from "../operator/support/stores.js";
 import { seed } from "../operator/support/stores.js";
@@ -143,11 +144,54 @@ describe("teaching-graph mastery (in process, memory store)", () => {
       restored: 4,
       duplicatesIgnored: 0,
       ignoredPartialLineBytes: 0,
+      refused: [],
+      releasedSessions: [],
     });
     expect(exitCode).toBe(0);
     expect(await snapshot(stores.mastery)).toEqual(
       new Map(corruptedDataset().map((r) => [r.$id, r])),
     );
+  });
+
+  it("clean refuses a --backup file that is not one of its backups, before writing anything", async () => {
+    const notes = join(dir, "notes.txt");
+    await writeFile(notes, "keep me\nlast line");
+    const before = await snapshot(stores.mastery);
+    const error = await run("clean", "--backup", notes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupFileError); // a typed error: exit code 2 in main
+    expect(await readFile(notes, "utf8")).toBe("keep me\nlast line");
+    expect(await snapshot(stores.mastery)).toEqual(before);
+    expect(exitCode).toBeUndefined();
+  });
+
+  it("restore exits 1 and lists a record a lesson changed after the clean; --force puts it back", async () => {
+    const backup = join(dir, "b.jsonl");
+    await run("clean", "--backup", backup);
+    await stores.mastery.applyLessonMastery({
+      sessionId: "sess_after_clean",
+      studentId: "student_rec_02_empty_key",
+      courseId: "course_c84774",
+      updates: [{ outcome_id: O1_U0, score: 0.2, timestamp: "2025-11-20T10:00:00.000Z" }],
+      alpha: 0.5,
+    });
+    stdout.text = "";
+    await run("restore", "--from", backup);
+    expect(exitCode).toBe(1);
+    expect(stdout.text).toMatch(/Restored 3 record\(s\)/);
+    expect(stdout.text).toMatch(
+      /refused 1 record\(s\) changed since the clean[^\n]*\n\s+rec_02_empty_key/,
+    );
+
+    stdout.text = "";
+    await run("restore", "--from", backup, "--force");
+    expect(exitCode).toBe(0);
+    expect(stdout.text).toContain(
+      "lessons undone (ledger entries removed; they may be applied again): sess_after_clean",
+    );
+    expect(await snapshot(stores.mastery)).toEqual(
+      new Map(corruptedDataset().map((r) => [r.$id, r])),
+    );
+    expect(await stores.mastery.isSessionApplied("sess_after_clean")).toBe(false);
   });
 
   it("clean exits 0 when nothing is left for review", async () => {
@@ -188,6 +232,7 @@ describe("teaching-graph mastery (in process, memory store)", () => {
       expect(error).toMatchObject({ code: "commander.helpDisplayed", exitCode: 0 });
       expect(stdout.text).toContain(`Usage: teaching-graph mastery ${command}`);
       expect(stdout.text).toContain("--json");
+      if (command === "restore") expect(stdout.text).toContain("--force");
     },
   );
 

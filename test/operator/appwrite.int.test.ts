@@ -1,5 +1,5 @@
 /**
- * The audit and clean suites against the Appwrite adapter talking to the
+ * The audit, clean and restore suites against the Appwrite adapter talking to the
  * Appwrite-compatible test server (one fresh server per test).
  */
 import { createAppwriteStores } from "../../src/stores/appwrite/index.js";
@@ -12,6 +12,7 @@ import { appwriteSettingsFor, FAST_OPTIONS } from "../support/appwrite-server/se
 import { describeAuditSuite } from "./support/audit-suite.js";
 import { describeCleanSuite } from "./support/clean-suite.js";
 import { corruptedDataset } from "./support/dataset.js";
+import { describeRestoreSuite } from "./support/restore-suite.js";
 import type { StoreCase } from "./support/stores.js";
 import { describeUnsetMapSuite } from "./support/unset-map-suite.js";
 
@@ -39,6 +40,7 @@ const appwrite: StoreCase = {
 
 describeAuditSuite(appwrite);
 describeCleanSuite(appwrite);
+describeRestoreSuite(appwrite);
 // Put back through the adapter's restore (a bulk upsert of null)...
 describeUnsetMapSuite(appwrite);
 // ...and as a legacy row written outside the adapter: no `revision`, the column simply left unset.

@@ -1,17 +1,25 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BackupWriter, readBackup, restoreFromBackup } from "../../src/operator/backup.js";
+import {
+  BACKUP_HEADER,
+  BackupWriter,
+  readBackup,
+  restoreFromBackup,
+} from "../../src/operator/backup.js";
 import { BackupFileError } from "../../src/operator/errors.js";
 import { createMemoryStores } from "../../src/stores/memory/index.js";
-import type { Stores } from "../../src/stores/ports.js";
+import type { MasteryRecord, Stores } from "../../src/stores/ports.js";
 import { masteryRecord, O1_U0 } from "./support/dataset.js";
 import { snapshot } from "./support/stores.js";
 
 const first = masteryRecord("rec_a", { "": 0, [O1_U0]: 0.5 });
 const second = masteryRecord("rec_b", '{"broken": ');
 const line = (record: object) => `${JSON.stringify(record)}\n`;
+const HEADER = line(BACKUP_HEADER);
+const CLEANED_AT = "2025-12-01T00:00:00.000Z";
+const entry = (record: MasteryRecord) => ({ record, cleanedUpdatedAt: CLEANED_AT });
 
 describe("backup files", () => {
   let dir: string;
@@ -28,17 +36,17 @@ describe("backup files", () => {
   it("appends to an existing file, cutting off a partial last line left by a killed run", async () => {
     const path = join(dir, "nested", "b.jsonl");
     const writer = await BackupWriter.open(path);
-    await writer.append([first]);
+    await writer.append([entry(first)]);
     await writer.close();
-    await appendFile(path, '{"$id":"rec_half","stud');
+    await appendFile(path, '{"record":{"$id":"rec_half","stud');
 
     const again = await BackupWriter.open(path);
-    expect(again.startOffset).toBe(Buffer.byteLength(line(first)));
-    await again.append([second]);
+    expect(again.startOffset).toBe(Buffer.byteLength(HEADER + line(entry(first))));
+    await again.append([entry(second)]);
     await again.sync();
     expect(again.appended).toBe(1);
     await again.close();
-    expect(await readFile(path, "utf8")).toBe(line(first) + line(second));
+    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)) + line(entry(second)));
 
     const read = [];
     for await (const batch of readBackup(path, {
@@ -47,7 +55,50 @@ describe("backup files", () => {
       end: again.endOffset,
     }))
       read.push(...batch);
-    expect(read).toEqual([{ record: second, line: 1 }]);
+    expect(read).toEqual([{ ...entry(second), line: 1 }]);
+  });
+
+  it.each([
+    ["a text file", "line one\nlast line without newline"],
+    ["a JSON Lines file of records without the header", line(first)],
+    ["a file with another format marker", line({ ...BACKUP_HEADER, version: 1 })],
+  ])("refuses to append to %s and leaves it untouched", async (_name, content) => {
+    const path = join(dir, "other.txt");
+    await writeFile(path, content, { mode: 0o644 });
+    await chmod(path, 0o644);
+    for (const attempt of [
+      () => BackupWriter.assertAppendable(path),
+      () => BackupWriter.open(path),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupFileError);
+      expect(error).toMatchObject({ code: "BACKUP_FILE_INVALID", context: { path } });
+    }
+    expect(await readFile(path, "utf8")).toBe(content);
+    expect((await stat(path)).mode & 0o777).toBe(0o644);
+  });
+
+  it("creates backups readable by their owner only, and keeps a reopened one so", async () => {
+    const path = join(dir, "b.jsonl");
+    const writer = await BackupWriter.open(path);
+    await writer.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    await chmod(path, 0o644); // as a backup from before backups were private
+    const reopened = await BackupWriter.open(path);
+    await reopened.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, "utf8")).toBe(HEADER);
+  });
+
+  it("adopts an existing empty file (e.g. from mktemp), writing the header", async () => {
+    const path = join(dir, "empty.jsonl");
+    await writeFile(path, "", { mode: 0o644 });
+    await chmod(path, 0o644);
+    const writer = await BackupWriter.open(path);
+    await writer.append([entry(first)]);
+    await writer.close();
+    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it("restores records exactly (corrupt ones too), the first line of each record winning", async () => {
@@ -61,6 +112,8 @@ describe("backup files", () => {
       restored: 2,
       duplicatesIgnored: 1,
       ignoredPartialLineBytes: 0,
+      refused: [],
+      releasedSessions: [],
     });
     expect(await snapshot(stores.mastery)).toEqual(
       new Map([

@@ -5,7 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeGzipPayload, PayloadTooLargeError } from "../../src/lessons/codec.js";
-import type { MasteryUpdate } from "../../src/mastery/ema.js";
+import {
+  foldMasteryUpdates,
+  type EmaByOutcome,
+  type MasteryUpdate,
+} from "../../src/mastery/ema.js";
 import { InvalidMasteryRecordError, type MasteryRule } from "../../src/mastery/errors.js";
 import type { CourseOutcome } from "../../src/outcomes/schema.js";
 import {
@@ -81,6 +85,38 @@ async function allPages(pages: AsyncIterable<MasteryRecord[]>): Promise<MasteryR
 function emaOf(record: MasteryRecord | null): unknown {
   expect(record).not.toBeNull();
   return JSON.parse((record as MasteryRecord).emaByOutcome!);
+}
+
+/**
+ * Asserts that concurrent lessons on one outcome landed as if applied one at
+ * a time: each apply's result (`value`, the outcome's value it wrote) is the
+ * EMA fold of its `score` into the value the previous one wrote, starting
+ * from none, and the last one is `stored`. A lost update (two applies folding
+ * into the same earlier value) breaks the chain. Scores must be distinct
+ * enough that their folds differ.
+ */
+export function expectSequentialFolds(
+  applies: readonly { score: number; value: number | undefined }[],
+  alpha: number,
+  stored: number | undefined,
+): void {
+  const key = testId("fold", 0);
+  const pending = [...applies];
+  let current: EmaByOutcome = {};
+  while (pending.length > 0) {
+    const next = pending.findIndex(
+      ({ score, value }) =>
+        foldMasteryUpdates(current, [{ outcome_id: key, score, timestamp: "t" }], alpha)[key] ===
+        value,
+    );
+    expect(
+      next,
+      `no apply folds into ${JSON.stringify(current)}: ${JSON.stringify(pending)}`,
+    ).toBeGreaterThanOrEqual(0);
+    current = { [key]: pending[next]!.value! };
+    pending.splice(next, 1);
+  }
+  expect(stored).toBe(current[key]);
 }
 
 export function describeStoreContract(name: string, makeStores: MakeStores): void {
@@ -455,14 +491,19 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual(expected);
         });
 
-        it("folds 20 concurrent lessons on the same outcome into the same value any order gives", async () => {
-          // Every score 1 after a stored 1 keeps 1; each fold must still happen once (20 ledger entries).
-          await Promise.all(
-            Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 1)])),
+        it("folds 20 concurrent lessons on the same outcome, each with its own score, in some sequential order", async () => {
+          const scores = Array.from({ length: 20 }, (_, i) => (i + 1) / 21);
+          const results = await Promise.all(
+            scores.map((score, i) => apply(`sess_same_${i}`, [update(A, score)])),
           );
-          expect(emaOf(await stores.mastery.get(studentId, courseId))).toEqual({ [A]: 1 });
+          const stored = (emaOf(await stores.mastery.get(studentId, courseId)) as EmaByOutcome)[A];
+          expectSequentialFolds(
+            results.map((result, i) => ({ score: scores[i]!, value: result.emaByOutcome[A] })),
+            0.3,
+            stored,
+          );
           const replays = await Promise.all(
-            Array.from({ length: 20 }, (_, i) => apply(`sess_same_${i}`, [update(A, 0)])),
+            scores.map((_, i) => apply(`sess_same_${i}`, [update(A, 0)])),
           );
           expect(replays.every((r) => r.status === "already_applied")).toBe(true);
         });

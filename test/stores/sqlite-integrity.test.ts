@@ -12,7 +12,13 @@ import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import type { Stores } from "../../src/stores/ports.js";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
 import { integrityViolationOf } from "../../src/stores/sqlite/database.js";
-import { makeOutcome, testId } from "./contract.js";
+import { nextUpdatedAt } from "../../src/stores/shared/mastery-write.js";
+import { openDatabase } from "../../src/stores/sqlite/database.js";
+import { createSqliteMasteryStore } from "../../src/stores/sqlite/mastery.js";
+import { expectSequentialFolds, makeOutcome, testId } from "./contract.js";
+
+const emaOfRecord = (record: { emaByOutcome: string | null } | null): unknown =>
+  JSON.parse(record!.emaByOutcome!);
 
 const courseId = "course_integrity";
 const A = testId("i", 1);
@@ -384,6 +390,80 @@ describe("SQLite store file", () => {
       JSON.parse((await other.mastery.get("student_cc", courseId))?.emaByOutcome ?? "null"),
     ).toEqual(Object.fromEntries(ids.map((id) => [id, 0.5])));
     await other.close();
+  });
+
+  it("folds concurrent lessons on one outcome from two connections in some sequential order", async () => {
+    // Each store serializes its own applies; only the conditional commit keeps the two apart.
+    const other = createSqliteStores(path);
+    const scores = Array.from({ length: 20 }, (_, i) => (i + 1) / 21);
+    // Both connections start from one stored record, in step: each reads before the other commits.
+    const first = await stores.mastery.applyLessonMastery({
+      sessionId: "sess_same_first",
+      studentId: "student_same",
+      courseId,
+      updates: [update(A, 0.01)],
+      alpha: 0.3,
+    });
+    const results = await Promise.all(
+      scores.map((score, i) =>
+        (i % 2 === 0 ? stores : other).mastery.applyLessonMastery({
+          sessionId: `sess_same_${i}`,
+          studentId: "student_same",
+          courseId,
+          updates: [update(A, score)],
+          alpha: 0.3,
+        }),
+      ),
+    );
+    const stored = JSON.parse((await other.mastery.get("student_same", courseId))!.emaByOutcome!);
+    expectSequentialFolds(
+      [
+        { score: 0.01, value: first.emaByOutcome[A] },
+        ...results.map((result, i) => ({ score: scores[i]!, value: result.emaByOutcome[A] })),
+      ],
+      0.3,
+      stored[A],
+    );
+    await other.close();
+  });
+
+  it("an apply whose record another connection commits between its read and its commit folds again", async () => {
+    const lesson = (sessionId: string, score: number) => ({
+      sessionId,
+      studentId: "student_interleaved",
+      courseId,
+      updates: [update(A, score)],
+      alpha: 0.5,
+    });
+    await stores.mastery.applyLessonMastery(lesson("sess_first", 0.5));
+    const stored = (await stores.mastery.get("student_interleaved", courseId))!;
+    // Another connection's commit, as an apply of score 0.9 writes it, made once this apply has read.
+    const otherCommit = raw.transaction(() => {
+      raw
+        .prepare(`UPDATE MasteryV2 SET emaByOutcome = ?, updatedAt = ? WHERE "$id" = ?`)
+        .run(JSON.stringify({ [A]: 0.7 }), nextUpdatedAt(stored.updatedAt), stored.$id);
+      raw
+        .prepare(
+          `INSERT INTO mastery_ledger ("$id", studentId, courseId, masteryId, appliedAt) VALUES ('sess_other', ?, ?, ?, ?)`,
+        )
+        .run(stored.studentId, courseId, stored.$id, stored.updatedAt);
+    });
+    const db = openDatabase(path);
+    let checks = 0;
+    const interleaved = createSqliteMasteryStore(db, stores.outcomes, () => {
+      // 1: the apply's read; 2: its commit, about to run.
+      if (++checks === 2) otherCommit.immediate();
+    });
+    try {
+      const result = await interleaved.applyLessonMastery(lesson("sess_interleaved", 0.1));
+      expect(checks).toBe(4); // read, stale commit, read again, commit
+      expect(result.emaByOutcome).toEqual({ [A]: 0.4 }); // 0.1 folded into 0.7, not into 0.5
+      expect(emaOfRecord(await stores.mastery.get("student_interleaved", courseId))).toEqual({
+        [A]: 0.4,
+      });
+    } finally {
+      db.close();
+    }
   });
 
   it("reports a closed store as unavailable", async () => {

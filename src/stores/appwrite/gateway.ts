@@ -40,10 +40,11 @@ const LIST_WHERE_IN_PAGE_SIZE = MAX_EQUAL_VALUES * 10;
 
 /** A staged TablesDB transaction operation (createOperations' payload). */
 export interface TransactionOperation {
-  action: "create" | "update" | "bulkCreate" | "bulkUpsert";
+  action: "create" | "update" | "delete" | "bulkCreate" | "bulkUpsert";
   tableId: string;
   rowId?: string;
-  data: Record<string, unknown> | Record<string, unknown>[];
+  /** Absent for a delete. */
+  data?: Record<string, unknown> | Record<string, unknown>[];
 }
 
 export class AppwriteGateway {

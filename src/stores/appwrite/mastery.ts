@@ -19,7 +19,9 @@
  *   of two concurrent first lessons one commit fails, re-reads and merges.
  * - Repairs and restores claim revisions the same way, with bulk operations
  *   (bulkCreate of ledger rows, bulkUpsert of records, `MAX_BULK_ROWS` each)
- *   in one transaction of up to `RECORDS_PER_TRANSACTION` records.
+ *   in one transaction of up to `RECORDS_PER_TRANSACTION` records. A restore
+ *   deletes, in the same transaction, the lesson ledger rows of lessons applied
+ *   after the state it puts back (see `ledgerEntriesAfter`).
  * - A commit whose outcome is unknown (timeout, 5xx) is settled by looking for
  *   its ledger rows, which carry the transaction ID.
  */
@@ -27,12 +29,19 @@ import { Permission, Query, Role } from "node-appwrite";
 import { z } from "zod";
 import { uniqueId } from "../../mastery/ids.js";
 import { StoreConflictError, StoreDataError } from "../errors.js";
-import type { CourseOutcomeStore, MasteryRecord, MasteryStore } from "../ports.js";
+import type {
+  CourseOutcomeStore,
+  MasteryRecord,
+  MasteryRestoreResult,
+  MasteryStore,
+} from "../ports.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
+  ledgerEntriesAfter,
   MAX_APPLY_ATTEMPTS,
   parseRestoreInput,
+  partitionRestore,
   parseScanOptions,
   planRepairs,
   type MasteryApplyBackend,
@@ -62,6 +71,22 @@ import {
  * transactions.
  */
 export const RECORDS_PER_TRANSACTION = (MAX_TRANSACTION_OPERATIONS / 2) * MAX_BULK_ROWS;
+/**
+ * Records one restore transaction writes: half the operations stay free for
+ * the deletes of the lesson ledger rows it releases (one operation each).
+ */
+export const RESTORES_PER_TRANSACTION = (MAX_TRANSACTION_OPERATIONS / 4) * MAX_BULK_ROWS;
+
+/** A batch of whole records to write, the revisions they were read at, and ledger rows to delete. */
+interface RecordWrites {
+  records: MasteryRecord[];
+  revisions: Map<string, string>;
+  releasedLedgerRows?: string[];
+}
+
+interface RestoreWrites extends RecordWrites, MasteryRestoreResult {
+  releasedLedgerRows: string[];
+}
 
 /** Backoff between attempts when other writers keep committing first: full jitter, doubling, capped. */
 export interface ConflictBackoff {
@@ -210,17 +235,19 @@ export function createAppwriteMasteryStore(
   };
 
   /**
-   * Writes whole records with their ledger claims in one transaction; on a
-   * conflict asks `refresh` for the records and revisions to write instead
-   * (it throws when the operation must be refused).
+   * Writes whole records with their ledger claims (and deletes the ledger rows
+   * a restore releases) in one transaction; on a conflict asks `refresh` for
+   * the batch to write instead (it throws when the operation must be refused).
+   * Returns the batch that was written.
    */
-  const writeRecords = async (
+  const writeRecords = async <B extends RecordWrites>(
     operation: LedgerOperation,
-    initial: { records: MasteryRecord[]; revisions: Map<string, string> },
-    refresh: () => Promise<{ records: MasteryRecord[]; revisions: Map<string, string> }>,
-  ): Promise<void> => {
+    initial: B,
+    refresh: () => Promise<B>,
+  ): Promise<B> => {
     let batch = initial;
     for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
+      if (batch.records.length === 0) return batch;
       const appliedAt = new Date().toISOString();
       const writes = batch.records.map((record) => {
         const revision = uniqueId();
@@ -230,10 +257,15 @@ export function createAppwriteMasteryStore(
           baseRevision: batch.revisions.get(record.$id) ?? `new:${revision}`,
         };
       });
+      const releases = (batch.releasedLedgerRows ?? []).map((rowId): TransactionOperation => ({
+        action: "delete",
+        tableId: tables.masteryLedger,
+        rowId,
+      }));
       const result = await gateway.runTransaction(
         { operation, table: tables.mastery },
-        (transactionId): TransactionOperation[] =>
-          chunks(writes, MAX_BULK_ROWS).flatMap((chunk): TransactionOperation[] => [
+        (transactionId): TransactionOperation[] => [
+          ...chunks(writes, MAX_BULK_ROWS).flatMap((chunk): TransactionOperation[] => [
             {
               action: "bulkCreate",
               tableId: tables.masteryLedger,
@@ -256,9 +288,11 @@ export function createAppwriteMasteryStore(
               })),
             },
           ]),
+          ...releases,
+        ],
         committedBy,
       );
-      if (result === "committed") return;
+      if (result === "committed") return batch;
       await pause(attempt);
       batch = await refresh();
     }
@@ -314,13 +348,50 @@ export function createAppwriteMasteryStore(
     }
   };
 
-  const restoreChunk = async (records: MasteryRecord[]): Promise<void> => {
-    const revisionsNow = async () =>
-      revisionsOf(await readByIds(records.map((record) => record.$id)));
-    await writeRecords("restore", { records, revisions: await revisionsNow() }, async () => {
+  /** The ledger rows of lessons applied to `records` after the state each puts back. */
+  const lessonsAfter = async (
+    records: readonly MasteryRecord[],
+  ): Promise<{ rowId: string; sessionId: string }[]> => {
+    const rows = await gateway.listWhereIn(
+      tables.masteryLedger,
+      "masteryId",
+      records.map((record) => record.$id),
+      [Query.equal("operation", "lesson")],
+    );
+    const entries = rows.map((row) => ({
+      rowId: row.$id,
+      ...ledgerEntryFromRow(tables.masteryLedger, row, String(row.sessionId)),
+    }));
+    return records.flatMap((record) =>
+      ledgerEntriesAfter(
+        record,
+        entries.filter((entry) => entry.masteryId === record.$id),
+      ),
+    );
+  };
+
+  /** One restore transaction, planned from what is stored now (again after a conflict). */
+  const restoreChunk = async (
+    records: MasteryRecord[],
+    ifUpdatedAtIn: ReadonlyMap<string, readonly string[]> | undefined,
+  ): Promise<MasteryRestoreResult> => {
+    const plan = async (): Promise<RestoreWrites> => {
+      const stored = await readByIds(records.map((record) => record.$id));
+      const { write, skipped } = partitionRestore(records, recordsOf(stored), ifUpdatedAtIn);
+      const released = await lessonsAfter(write);
+      return {
+        records: write,
+        revisions: revisionsOf(stored),
+        releasedLedgerRows: released.map((entry) => entry.rowId),
+        skipped,
+        releasedSessions: released.map((entry) => entry.sessionId),
+      };
+    };
+    const written = await writeRecords("restore", await plan(), async () => {
       await assertNoPairHeldElsewhere(records);
-      return { records, revisions: await revisionsNow() };
+      return plan();
     });
+    return { skipped: written.skipped, releasedSessions: written.releasedSessions };
   };
 
   return {
@@ -365,12 +436,18 @@ export function createAppwriteMasteryStore(
       }
     },
 
-    async restore(records) {
+    async restore(records, options) {
       const parsed = parseRestoreInput(records);
-      const transactions = chunks(parsed, RECORDS_PER_TRANSACTION);
+      const transactions = chunks(parsed, RESTORES_PER_TRANSACTION);
       // Every chunk is checked against the unique index before anything is written.
       for (const records of transactions) await assertNoPairHeldElsewhere(records);
-      for (const records of transactions) await restoreChunk(records);
+      const result: MasteryRestoreResult = { skipped: [], releasedSessions: [] };
+      for (const records of transactions) {
+        const chunk = await restoreChunk(records, options?.ifUpdatedAtIn);
+        result.skipped.push(...chunk.skipped);
+        result.releasedSessions.push(...chunk.releasedSessions);
+      }
+      return result;
     },
   };
 }

@@ -19,7 +19,9 @@ import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
   assertUnchanged,
+  ledgerEntriesAfter,
   parseRestoreInput,
+  partitionRestore,
   parseScanOptions,
   planRepairs,
   type MasteryApplyBackend,
@@ -247,14 +249,26 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
       }
       for (const { record } of planned) records.set(record.$id, { ...record });
     },
-    async restore(input) {
+    async restore(input, options) {
       assertOpen();
-      const restored = parseRestoreInput(input);
+      const { write, skipped } = partitionRestore(
+        parseRestoreInput(input),
+        records,
+        options?.ifUpdatedAtIn,
+      );
       const next = new Map(records);
-      for (const record of restored) next.set(record.$id, { ...record });
+      for (const record of write) next.set(record.$id, { ...record });
       assertUniquePairs(next);
+      const released = write.flatMap((record) =>
+        ledgerEntriesAfter(
+          record,
+          [...ledger.values()].filter((entry) => entry.masteryId === record.$id),
+        ),
+      );
       records.clear();
       for (const [id, record] of next) records.set(id, record);
+      for (const entry of released) ledger.delete(entry.sessionId);
+      return { skipped, releasedSessions: released.map((entry) => entry.sessionId) };
     },
   };
 }

@@ -37,6 +37,7 @@ import type {
   CourseOutcomeStore,
   MasteryRecord,
   MasteryRepair,
+  MasteryRestoreResult,
 } from "../ports.js";
 import {
   StoreConflictError,
@@ -357,6 +358,7 @@ const RepairSchema = z.object({
   courseId: z.string().min(1),
   expectedUpdatedAt: z.string().min(1),
   emaByOutcome: z.record(z.string(), z.unknown()),
+  updatedAt: z.iso.datetime().optional(),
 });
 
 /** A repaired record to write, and the `updatedAt` the stored row must still have. */
@@ -425,10 +427,28 @@ export async function planRepairs(
       record: {
         ...current,
         emaByOutcome: serialized,
-        updatedAt: nextUpdatedAt(current.updatedAt, now),
+        updatedAt: repairUpdatedAt(repair, current, now),
       },
     };
   });
+}
+
+/** The repair's own `updatedAt` if it gives one (it must move forward), else the next one. */
+function repairUpdatedAt(
+  repair: z.infer<typeof RepairSchema>,
+  current: MasteryRecord,
+  now: number,
+): string {
+  if (repair.updatedAt === undefined) return nextUpdatedAt(current.updatedAt, now);
+  const previousMs = Date.parse(current.updatedAt);
+  if (!Number.isNaN(previousMs) && Date.parse(repair.updatedAt) <= previousMs) {
+    throw new StoreInputError("repair", "updatedAt must be later than the stored one", {
+      recordId: repair.$id,
+      updatedAt: repair.updatedAt,
+      storedUpdatedAt: current.updatedAt,
+    });
+  }
+  return repair.updatedAt;
 }
 
 function assertRepairTargets(repair: z.infer<typeof RepairSchema>, current: MasteryRecord): void {
@@ -530,6 +550,65 @@ export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRec
     pairs.add(pair);
   }
   return parsed;
+}
+
+/**
+ * Splits a restore batch by its condition: the records to put back, and those
+ * left alone because their stored row exists with an `updatedAt` that is not
+ * one of those `ifUpdatedAtIn` lists for it (see `MasteryStore.restore`).
+ */
+export function partitionRestore(
+  records: readonly MasteryRecord[],
+  stored: ReadonlyMap<string, MasteryRecord>,
+  ifUpdatedAtIn: ReadonlyMap<string, readonly string[]> | undefined,
+): { write: MasteryRecord[]; skipped: MasteryRestoreResult["skipped"] } {
+  const write: MasteryRecord[] = [];
+  const skipped: MasteryRestoreResult["skipped"] = [];
+  for (const record of records) {
+    const current = stored.get(record.$id);
+    const expected = ifUpdatedAtIn?.get(record.$id);
+    if (current !== undefined && expected !== undefined && !expected.includes(current.updatedAt))
+      skipped.push({ $id: record.$id, updatedAt: current.updatedAt });
+    else write.push(record);
+  }
+  return { write, skipped };
+}
+
+/**
+ * The lesson ledger entries a restore of `record` removes: those of lessons
+ * applied to it after the state put back. An apply's `appliedAt` is the
+ * `updatedAt` it wrote and `updatedAt` only grows, so these are exactly the
+ * lessons whose updates the restored map does not hold; left in place, they
+ * would keep those lessons from ever being applied again. A restored
+ * `updatedAt` that is not a timestamp cannot be ordered against them: with
+ * such entries present the restore is refused.
+ */
+export function ledgerEntriesAfter<T extends { appliedAt: string }>(
+  record: MasteryRecord,
+  entries: readonly T[],
+): T[] {
+  if (entries.length === 0) return [];
+  const restoredMs = Date.parse(record.updatedAt);
+  if (Number.isNaN(restoredMs)) {
+    throw new StoreDataError(
+      TABLES.mastery,
+      record.$id,
+      "cannot tell which lessons the restored record holds: its updatedAt is not a timestamp",
+      { operation: "restore", updatedAt: record.updatedAt, ledgerEntries: entries.length },
+    );
+  }
+  return entries.filter((entry) => {
+    const appliedMs = Date.parse(entry.appliedAt);
+    if (Number.isNaN(appliedMs)) {
+      throw new StoreDataError(
+        TABLES.masteryLedger,
+        record.$id,
+        "a ledger entry of this record has an appliedAt that is not a timestamp",
+        { operation: "restore", appliedAt: entry.appliedAt },
+      );
+    }
+    return appliedMs > restoredMs;
+  });
 }
 
 function assertUniqueIds(ids: readonly string[], operation: string): void {

@@ -8,12 +8,19 @@
 import type Database from "better-sqlite3";
 import { z } from "zod";
 import { StoreConflictError } from "../errors.js";
-import type { CourseOutcomeStore, MasteryRecord, MasteryStore } from "../ports.js";
+import type {
+  CourseOutcomeStore,
+  MasteryRecord,
+  MasteryRestoreResult,
+  MasteryStore,
+} from "../ports.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
   assertUnchanged,
+  ledgerEntriesAfter,
   parseRestoreInput,
+  partitionRestore,
   parseScanOptions,
   planRepairs,
   type MasteryApplyBackend,
@@ -57,6 +64,12 @@ export function createSqliteMasteryStore(
   );
   const deleteByIds = db.prepare<[string]>(
     `DELETE FROM MasteryV2 WHERE "$id" IN (SELECT value FROM json_each(?))`,
+  );
+  const ledgerByMasteryIds = db.prepare<[string], Row>(
+    `SELECT * FROM mastery_ledger WHERE masteryId IN (SELECT value FROM json_each(?))`,
+  );
+  const deleteLedgerByIds = db.prepare<[string]>(
+    `DELETE FROM mastery_ledger WHERE "$id" IN (SELECT value FROM json_each(?))`,
   );
   const setBypass = db.prepare(`INSERT INTO integrity_bypass (id, reason) VALUES (1, 'restore')`);
   const clearBypass = db.prepare(`DELETE FROM integrity_bypass`);
@@ -137,7 +150,31 @@ export function createSqliteMasteryStore(
     }
   });
 
-  const restoreAll = db.transaction((records: MasteryRecord[]) => {
+  /** Reads and writes in one transaction: the condition and the ledger are judged on what it replaces. */
+  const restoreAll = db.transaction(
+    (
+      input: MasteryRecord[],
+      ifUpdatedAtIn: ReadonlyMap<string, readonly string[]> | undefined,
+    ): MasteryRestoreResult => {
+      const ids = JSON.stringify(input.map((record) => record.$id));
+      const stored = new Map(byIds.all(ids).map((row) => [row.$id, recordOf(row)] as const));
+      const { write, skipped } = partitionRestore(input, stored, ifUpdatedAtIn);
+      const entries = ledgerByMasteryIds
+        .all(JSON.stringify(write.map((record) => record.$id)))
+        .map(ledgerEntryOf);
+      const released = write.flatMap((record) =>
+        ledgerEntriesAfter(
+          record,
+          entries.filter((entry) => entry.masteryId === record.$id),
+        ),
+      );
+      writeRestored(write);
+      deleteLedgerByIds.run(JSON.stringify(released.map((entry) => entry.sessionId)));
+      return { skipped, releasedSessions: released.map((entry) => entry.sessionId) };
+    },
+  );
+
+  const writeRestored = (records: MasteryRecord[]): void => {
     setBypass.run();
     // Delete first, so a batch that swaps student/course pairs between rows is judged by its final state.
     deleteByIds.run(JSON.stringify(records.map((record) => record.$id)));
@@ -160,7 +197,7 @@ export function createSqliteMasteryStore(
       }
     }
     clearBypass.run();
-  });
+  };
 
   const lock = new KeyedLock();
   return {
@@ -198,9 +235,9 @@ export function createSqliteMasteryStore(
       assertOpen();
       commitRepairs.immediate(planned);
     },
-    async restore(records) {
+    async restore(records, options) {
       assertOpen();
-      restoreAll.immediate(parseRestoreInput(records));
+      return restoreAll.immediate(parseRestoreInput(records), options?.ifUpdatedAtIn);
     },
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { auditMastery } from "../../../src/operator/audit.js";
-import { restoreFromBackup } from "../../../src/operator/backup.js";
+import { BACKUP_HEADER, restoreFromBackup } from "../../../src/operator/backup.js";
 import {
   cleanFoundProblems,
   cleanMastery,
@@ -30,12 +30,13 @@ import {
 } from "./expected.js";
 import { mapsById, seed, snapshot, withRepair, type StoreCase } from "./stores.js";
 
+/** The records of a backup's lines, after checking the file starts with the backup header. */
 async function readBackupLines(path: string): Promise<MasteryRecord[]> {
-  const text = await readFile(path, "utf8");
-  return text
+  const [header, ...lines] = (await readFile(path, "utf8"))
     .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as MasteryRecord);
+    .filter((line) => line !== "");
+  expect(JSON.parse(header!)).toEqual(BACKUP_HEADER);
+  return lines.map((line) => (JSON.parse(line) as { record: MasteryRecord }).record);
 }
 
 /** The clean behaviour every store must show; each store's test file calls it. */

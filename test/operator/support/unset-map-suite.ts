@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { auditMastery } from "../../../src/operator/audit.js";
-import { restoreFromBackup } from "../../../src/operator/backup.js";
+import { BACKUP_HEADER, restoreFromBackup } from "../../../src/operator/backup.js";
 import { cleanMastery, type CleanRecordResult } from "../../../src/operator/clean.js";
 import { StoreDataError } from "../../../src/stores/errors.js";
 import type { MasteryRecord, Stores } from "../../../src/stores/ports.js";
@@ -38,7 +38,11 @@ export interface UnsetMapSuiteOptions {
 
 export function describeUnsetMapSuite(
   storeCase: StoreCase,
-  { seedUnset = (stores, record) => stores.mastery.restore([record]) }: UnsetMapSuiteOptions = {},
+  {
+    seedUnset = async (stores, record) => {
+      await stores.mastery.restore([record]);
+    },
+  }: UnsetMapSuiteOptions = {},
 ): void {
   describe(`records with an unset emaByOutcome on ${storeCase.name}`, () => {
     const emptyKey = masteryRecord("a_empty_key", { "": 0, [O1_U0]: 0.5 });
@@ -117,12 +121,9 @@ export function describeUnsetMapSuite(
       expect(after.get("b_unset")).toEqual(unset);
       expect(JSON.parse(after.get("a_empty_key")!.emaByOutcome!)).toEqual({ [O1_U0]: 0.5 });
       const backup = await readFile(join(dir, "backup.jsonl"), "utf8");
-      expect(
-        backup
-          .trim()
-          .split("\n")
-          .map((line) => JSON.parse(line).$id),
-      ).toEqual(["a_empty_key"]);
+      const [header, ...lines] = backup.trim().split("\n");
+      expect(JSON.parse(header!)).toEqual(BACKUP_HEADER);
+      expect(lines.map((line) => JSON.parse(line).record.$id)).toEqual(["a_empty_key"]);
     });
 
     it("a dry run reports it skipped and writes nothing", async () => {
