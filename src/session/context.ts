@@ -39,11 +39,17 @@ export interface SessionContext {
   use_plain_text?: boolean;
 }
 
+/**
+ * A `session_context` the graph cannot start from, naming every bad field. The
+ * message starts with the code: a LangGraph server hands a run's error to its
+ * caller as name and message only, and callers branch on the code.
+ */
 export class SessionContextError extends TeachingGraphError {
   readonly fields: readonly string[];
 
   constructor(fields: readonly string[], context: Record<string, unknown> = {}) {
-    super("INVALID_SESSION_CONTEXT", `Invalid session_context: ${fields.join("; ")}`, {
+    const code = "INVALID_SESSION_CONTEXT";
+    super(code, `${code}: Invalid session_context: ${fields.join("; ")}`, {
       ...context,
       fields,
     });
