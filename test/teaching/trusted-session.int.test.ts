@@ -18,9 +18,6 @@
  * start of the message (the session errors and the auth refusals put it
  * there); the gzip bomb surfaces as the store's data error naming the cap.
  *
- * Not checked here: read permission for the student's Appwrite user on the
- * MasteryV2 row (the Appwrite adapter does not set `$permissions` yet).
- *
  * No model is configured: the lesson has the demo's deterministic cards only
  * (mcq and numeric).
  */
@@ -89,9 +86,9 @@ const SESSIONS = {
 const NO_SUCH_SESSION = "session_that_does_not_exist";
 
 /**
- * The demo numeric card with an answer no other text of the lesson contains:
- * the demo's stem gives "e.g., 4.00" as the format example, which is also its
- * answer, so a leak of 4.00 could not be told from the stem.
+ * The demo numeric card with an answer no other text of the lesson contains
+ * (a short number such as 4 also appears in stems, options and timestamps),
+ * so a leak of the answer can be told apart.
  */
 function withDistinctiveAnswer(card: Card): Card {
   if (card.cfu.type !== "numeric") return card;
@@ -481,6 +478,8 @@ describe("a lesson through the dev server with appwrite auth", () => {
       $id: summary.args.mastery_record.recordId,
       studentId: ADA.studentId,
       courseId: COURSE_ID,
+      // Ada's own Appwrite account may read the row; nobody else is granted anything.
+      $permissions: [`read("user:${ADA.userId}")`],
     });
     expect(JSON.parse(String(row?.emaByOutcome))).toEqual(expectedEma);
     expect(boundThreadOf(SESSIONS.lesson)).toBe(lessonThread);
