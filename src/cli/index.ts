@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { loadDotEnvFile } from "../config/env.js";
 import { isTypedError } from "../errors.js";
@@ -38,4 +39,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-process.exitCode = await main();
+/** Run as a program (the bin, `tsx src/cli/index.ts`), not when imported (tests, tools). */
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main();
+}

@@ -30,7 +30,7 @@ export type LangGraphTarget =
 export interface LessonStreamOptions {
   /** Default {@link DEFAULT_STREAM_MODE}. */
   streamMode?: StreamMode[];
-  /** Default true: the graph's cards come from a subgraph. */
+  /** Default true, as the platform's chat UI streams (events of any subgraph included). */
   streamSubgraphs?: boolean;
 }
 
