@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Every error this project raises on purpose carries a stable `code` and the
  * context needed to debug it. Callers (the CLI, the LangGraph server, tests)
@@ -23,6 +25,18 @@ export class TeachingGraphError extends Error implements TypedError {
     this.code = code;
     this.context = context;
   }
+}
+
+/**
+ * A zod error as one `path: message` line per issue, the path as zod writes
+ * it (`cards[0].cfu`) under `prefix` if given, `(root)` for the value itself:
+ * what typed errors list as their `fields` or `issues`.
+ */
+export function issueLines(error: z.ZodError, prefix?: string): string[] {
+  return error.issues.map((issue) => {
+    const path = z.core.toDotPath(prefix ? [prefix, ...issue.path] : issue.path);
+    return `${path || "(root)"}: ${issue.message}`;
+  });
 }
 
 export function isTypedError(error: unknown): error is TypedError {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { TeachingGraphError } from "../errors.js";
+import { issueLines, TeachingGraphError } from "../errors.js";
 
 export class ConfigurationError extends TeachingGraphError {
   constructor(message: string, context: Record<string, unknown>) {
@@ -77,7 +77,7 @@ export function loadDotEnvFile(path = ".env"): void {
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    const fields = issueLines(parsed.error);
     throw new ConfigurationError(`Invalid environment: ${fields.join("; ")}`, { fields });
   }
   return parsed.data;

@@ -4,6 +4,7 @@
  * already stored (same course and title) is reported as `existing` and left
  * as it is. Every file is read and checked before anything is written.
  */
+import { issueLines } from "../errors.js";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
@@ -151,19 +152,9 @@ export async function readSeedFile<T>(
   }
   const parsed = (typeof schema === "function" ? schema(json) : schema).safeParse(json);
   if (!parsed.success) {
-    throw new SeedFileError(
-      file,
-      parsed.error.issues.map((issue) => `${formatPath(issue.path) || "(root)"}: ${issue.message}`),
-    );
+    throw new SeedFileError(file, issueLines(parsed.error));
   }
   return parsed.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
-    .join("")
-    .replace(/^\./, "");
 }
 
 function placeLesson(lesson: SeedLessonTemplate, courseId: string | undefined): SeedLessonTemplate {

@@ -4,7 +4,7 @@
  * both sides share this one schema.
  */
 import { z } from "zod";
-import { TeachingGraphError } from "../errors.js";
+import { issueLines, TeachingGraphError } from "../errors.js";
 import { decodeJsonPayload, PayloadDecodeError } from "../lessons/codec.js";
 import { LessonSnapshotSchema, type LessonSnapshot } from "../lessons/schema.js";
 import { assertMasteryOutcomes } from "../mastery/outcomes.js";
@@ -57,12 +57,7 @@ export class SessionContextError extends TeachingGraphError {
   }
 }
 
-function issuesToFields(prefix: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-    return `${path}: ${issue.message}`;
-  });
-}
+const issuesToFields = (prefix: string, error: z.ZodError): string[] => issueLines(error, prefix);
 
 const ContextWithoutOutcomes = SessionContextSchema.omit({
   enriched_outcomes: true,

@@ -4,6 +4,7 @@
  * spec's Phase 2). The server derives a lesson this way from its own store;
  * nothing here comes from a caller.
  */
+import { issueLines } from "../errors.js";
 import { LessonSnapshotSchema, type LessonSnapshot } from "../lessons/schema.js";
 import { assertEnrichmentComplete, enrichOutcomeRefs } from "../outcomes/enrich.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
@@ -24,12 +25,7 @@ export interface EnrichedStoredLesson extends StoredLesson {
 export function lessonOfSession(session: LessonSession): LessonSnapshot {
   const parsed = LessonSnapshotSchema.safeParse(session.lessonSnapshot);
   if (!parsed.success) {
-    throw new InvalidLessonSnapshotError(
-      session.$id,
-      parsed.error.issues.map(
-        (issue) => `${["lessonSnapshot", ...issue.path.map(String)].join(".")}: ${issue.message}`,
-      ),
-    );
+    throw new InvalidLessonSnapshotError(session.$id, issueLines(parsed.error, "lessonSnapshot"));
   }
   if (parsed.data.courseId !== session.courseId) {
     throw new SessionCourseMismatchError(session.$id, session.courseId, parsed.data.courseId);

@@ -5,6 +5,7 @@
  * authentication (`none`: local development, Studio, graph tests) the full
  * `session_context` of earlier versions is accepted too.
  */
+import { issueLines } from "../errors.js";
 import { z } from "zod";
 import type { AuthSettings } from "../config/env.js";
 import { parseSessionContext, SessionContextError, type SessionContext } from "./context.js";
@@ -47,9 +48,7 @@ export function parseSessionRequest(
   }
   const parsed = SessionRequestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new SessionContextError(
-      parsed.error.issues.map((issue) => `${issue.path.map(String).join(".")}: ${issue.message}`),
-    );
+    throw new SessionContextError(issueLines(parsed.error));
   }
   return { kind: "stored", request: parsed.data };
 }

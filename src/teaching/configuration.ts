@@ -6,7 +6,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ConfigurationError, readEnv, type AuthSettings } from "../config/env.js";
-import { TeachingGraphError } from "../errors.js";
+import { issueLines, TeachingGraphError } from "../errors.js";
 import { DEFAULT_EMA_ALPHA } from "../mastery/ema.js";
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -75,7 +75,7 @@ export function ensureConfiguration(
     auth === "appwrite" ? {} : (config?.configurable ?? {}),
   );
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    const fields = issueLines(parsed.error);
     throw new ConfigurationError(`Invalid teaching graph configuration: ${fields.join("; ")}`, {
       fields,
     });

@@ -112,7 +112,7 @@ describe("parseSessionContext", () => {
             ],
           },
         },
-        prefix: "lesson_snapshot.cards.0.cfu: ",
+        prefix: "lesson_snapshot.cards[0].cfu: ",
       },
       {
         case: "a non-boolean use_plain_text",
@@ -153,7 +153,7 @@ describe("parseSessionContext", () => {
       }
       expect(thrown).toBeInstanceOf(SessionContextError);
       expect((thrown as SessionContextError).fields).toEqual([
-        expect.stringMatching(/^enriched_outcomes\.0\.outcomeTitle: /),
+        expect.stringMatching(/^enriched_outcomes\[0\]\.outcomeTitle: /),
       ]);
       expect((thrown as SessionContextError).context).toMatchObject({
         lessonTitle: fixture.lesson.title,

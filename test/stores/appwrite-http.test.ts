@@ -53,6 +53,9 @@ describe("node-appwrite internals that TimedClient relies on", () => {
     );
     expect(uri).toContain("queries%5B0%5D=q1");
     expect(options.method).toBe("GET");
-    expect(options.headers).toMatchObject({ "X-Appwrite-Key": "k", "content-type": "application/json" });
+    expect(options.headers).toMatchObject({
+      "X-Appwrite-Key": "k",
+      "content-type": "application/json",
+    });
   });
 });

@@ -4,6 +4,7 @@
  * this in one place is what makes the adapters behave the same.
  */
 import { z } from "zod";
+import { issueLines } from "../../errors.js";
 import { decodeJsonPayload, PayloadDecodeError } from "../../lessons/codec.js";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
 import type { LessonSession, LessonTemplate, Student } from "../ports.js";
@@ -65,11 +66,7 @@ export const StudentSchema = z.strictObject({
   name: z.string().optional(),
 });
 
-function issuesOf(error: z.ZodError): string[] {
-  return error.issues.map(
-    (issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`,
-  );
-}
+const issuesOf = (error: z.ZodError): string[] => issueLines(error);
 
 /** Parses a store operation's argument; a bad one is a StoreInputError naming the fields. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, operation: string): T {

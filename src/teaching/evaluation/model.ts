@@ -9,6 +9,7 @@
  * `CORRECT_PARTIAL_CREDIT`. A model talked into "full marks" by the answer
  * must still name each criterion and the points it awards for it.
  */
+import { issueLines } from "../../errors.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { OutputParserException } from "@langchain/core/output_parsers";
 import { z } from "zod";
@@ -92,9 +93,7 @@ async function askModel(cfu: RubricCfu, response: string, model: BaseChatModel):
 function parseJudgement(cfu: RubricCfu, response: string, output: unknown): ModelJudgement {
   const parsed = ValidJudgementSchema.safeParse(output);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map(
-    (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-  );
+  const issues = issueLines(parsed.error);
   throw new EvaluationError(
     "model_output_invalid",
     `The teacher model's judgement for CFU ${cfu.id} is invalid: ${issues.join("; ")}`,

@@ -318,7 +318,7 @@ describe("evaluateAnswer on rubric cards with the teacher model", () => {
     [
       "points as text",
       { rubric_breakdown: [{ ...fullMarks[0], points_awarded: "1" }] },
-      "rubric_breakdown.0.points_awarded",
+      "rubric_breakdown[0].points_awarded",
     ],
   ])("raises a typed error for %s", async (_label, overrides, field) => {
     const output = JSON.parse(judgement(overrides)) as unknown;

@@ -152,7 +152,7 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
       );
       expect(error).toBeInstanceOf(SessionContextError);
       expect((error as SessionContextError).fields.join("\n")).toContain(
-        "lesson_snapshot.cards.0.cfu",
+        "lesson_snapshot.cards[0].cfu",
       );
     });
 
@@ -174,7 +174,9 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
         }),
       );
       expect(error).toBeInstanceOf(SessionContextError);
-      expect((error as SessionContextError).fields[0]).toMatch(/^enriched_outcomes\.0\.unitCode: /);
+      expect((error as SessionContextError).fields[0]).toMatch(
+        /^enriched_outcomes\[0\]\.unitCode: /,
+      );
       expect((error as SessionContextError).context).toMatchObject(lessonFields);
     });
   });
