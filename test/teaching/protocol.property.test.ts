@@ -17,34 +17,43 @@ import { propertyParameters } from "../support/property.js";
 
 const expected = { cardId: "card_001", interactionId: "interaction-1" };
 
-/** A field value: the one that fits, or one that does not. */
+/** A field value: mostly one that fits, sometimes one that does not. */
 const field = (...fitting: unknown[]): fc.Arbitrary<unknown> =>
-  fc.oneof(fc.constantFrom(...fitting), fc.jsonValue({ maxDepth: 1 }));
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...fitting) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+  );
 
 /** Objects with the payload's fields, each right or wrong, some missing, plus stray keys. */
 const nearPayload: fc.Arbitrary<Record<string, unknown>> = fc
   .tuple(
     fc.record(
       {
-        action: field(...ANSWER_ACTIONS, "Submit_Answer"),
+        action: field(...ANSWER_ACTIONS, ...ANSWER_ACTIONS, "Submit_Answer"),
         student_response: fc.oneof(
           fc.string(),
           fc.constantFrom("  ", "1/4", 4, Number.NaN, "x".repeat(MAX_ANSWER_CHARS + 1)),
           fc.jsonValue({ maxDepth: 1 }),
         ),
-        card_id: field(expected.cardId, "card_002", ""),
+        card_id: field(expected.cardId, expected.cardId, "card_002", ""),
         interaction_id: field(expected.interactionId, "interaction-0", ""),
         timestamp: field("2025-11-12T15:00:00.000Z"),
       },
-      { requiredKeys: [] },
+      // The last two may be left out; the others are left out only by the generated JSON below.
+      { requiredKeys: ["action", "student_response", "card_id"] },
     ),
     fc.dictionary(fc.constantFrom("__proto__", "constructor", "toString", "extra"), fc.jsonValue()),
   )
   .map(([fields, extra]) => Object.assign(JSON.parse(JSON.stringify(extra)), fields));
 
 const resumeValue: fc.Arbitrary<unknown> = fc.oneof(
-  nearPayload,
+  { weight: 3, arbitrary: nearPayload },
   nearPayload.map((payload) => JSON.stringify(payload)),
+  nearPayload.chain((payload) =>
+    fc
+      .subarray(Object.keys(payload))
+      .map((kept) => Object.fromEntries(kept.map((key) => [key, payload[key]]))),
+  ),
   fc.jsonValue(),
   fc.json(),
   fc.string(),
