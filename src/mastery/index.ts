@@ -3,3 +3,4 @@ export * from "./ids.js";
 export * from "./score.js";
 export * from "./outcomes.js";
 export * from "./ema.js";
+export * from "./map.js";

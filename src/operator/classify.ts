@@ -14,12 +14,14 @@
  * and has no key or value classes.
  * A record whose stored `emaByOutcome` is longer than the column's 5000
  * characters is `oversize`, whether or not it parses.
+ * The rules themselves (and the parsing, which keeps `__proto__` and other
+ * inherited names as plain keys) are the mastery map's: ../mastery/map.ts.
  *
  * A record counts once in each category it shows, however many keys show it,
  * so one record can be in several categories.
  */
-import { EMA_BY_OUTCOME_MAX_CHARS, findEntryViolations } from "../mastery/ema.js";
 import { isStringRef } from "../mastery/ids.js";
+import { findEntryViolations, isOversize, parseEmaMap } from "../mastery/map.js";
 import type { MasteryRecord } from "../stores/ports.js";
 
 /** Every audit category, in report order. */
@@ -55,28 +57,6 @@ export const KEY_FORMAT_CATEGORIES: readonly AuditCategory[] = [
   "invalid_id_format",
 ];
 
-export type ParsedEmaMap = { ok: true; map: Record<string, unknown> } | { ok: false };
-
-/**
- * A guard rather than a zod record: zod rebuilds the object by assignment,
- * which silently drops an own `__proto__` key, and the audit must see every key.
- */
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Parses a stored `emaByOutcome`; anything but a JSON object (an unset map included) is unusable as a map. */
-export function parseEmaMap(raw: string | null): ParsedEmaMap {
-  if (raw === null) return { ok: false };
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return { ok: false };
-  }
-  return isJsonObject(value) ? { ok: true, map: value } : { ok: false };
-}
-
 /**
  * The categories `record` falls in (empty when it is clean).
  * `courseOutcomeIds` are the document IDs of the outcomes of the record's course.
@@ -87,8 +67,7 @@ export function classifyRecord(
 ): Set<AuditCategory> {
   const categories = new Set<AuditCategory>();
   // Measured on the stored text: the column limit applies to what is stored.
-  if (record.emaByOutcome !== null && record.emaByOutcome.length > EMA_BY_OUTCOME_MAX_CHARS)
-    categories.add("oversize");
+  if (record.emaByOutcome !== null && isOversize(record.emaByOutcome)) categories.add("oversize");
   const parsed = parseEmaMap(record.emaByOutcome);
   if (!parsed.ok) {
     categories.add("invalid_json");

@@ -11,7 +11,8 @@
  *   mastery is recorded per outcome;
  * - a ref no outcome of the course carries, or whose value is not a valid
  *   score, is left in place and reported as unmatched.
- * Every other key is left as it is (the audit reports it).
+ * Every other key is left as it is (the audit reports it), whatever its name:
+ * `__proto__` or `constructor` is a malformed key like any other.
  *
  * A record that would end up with no keys is skipped for manual review, as is a
  * record whose `emaByOutcome` is not a JSON object (unset, unparseable, or
@@ -19,8 +20,8 @@
  * planned result plans to no change: running clean twice changes nothing.
  */
 import { isStringRef } from "../mastery/ids.js";
+import { emaMapOf, isMasteryScore, parseEmaMap } from "../mastery/map.js";
 import type { MasteryRecord } from "../stores/ports.js";
-import { parseEmaMap } from "./classify.js";
 import type { CourseOutcomeIndex } from "./outcome-index.js";
 
 export interface RepairOptions {
@@ -59,10 +60,6 @@ function isAssessmentStandardRef(key: string): boolean {
   return isStringRef(key) && key.includes(".");
 }
 
-function isScore(value: unknown): boolean {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1;
-}
-
 /** `outcomes` is the index of the record's course; it is read only with `migrateRefs`. */
 export function planRepair(
   record: MasteryRecord,
@@ -84,7 +81,7 @@ export function planRepair(
   if (changes.keysRemoved.length === 0) return { kind: "unchanged", ...changes };
 
   const removed = new Set(changes.keysRemoved);
-  const emaByOutcome = Object.fromEntries([
+  const emaByOutcome = emaMapOf([
     ...Object.entries(original).filter(([key]) => !removed.has(key)),
     ...changes.keysAdded.map(({ key, value }) => [key, value] as const),
   ]);
@@ -109,7 +106,7 @@ function planRefMigration(
     changes.unmatchedRefs.push({ key, reason: "no_outcome" });
     return;
   }
-  if (!isScore(value)) {
+  if (!isMasteryScore(value)) {
     changes.unmatchedRefs.push({ key, reason: "invalid_value" });
     return;
   }

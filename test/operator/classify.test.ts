@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_CATEGORIES, classifyRecord, parseEmaMap } from "../../src/operator/classify.js";
+import { AUDIT_CATEGORIES, classifyRecord } from "../../src/operator/classify.js";
 import { indexCourseOutcomes } from "../../src/operator/outcome-index.js";
 import {
   COURSE_ID,
@@ -50,6 +50,15 @@ describe("classifyRecord", () => {
     }
   });
 
+  it("puts __proto__ and other inherited names in invalid_id_format, as plain keys", () => {
+    for (const name of ["__proto__", "constructor", "toString"]) {
+      const record = masteryRecord("r", `{"${name}": 0.5, "${O1_U0}": 0.7}`);
+      expect([...classifyRecord(record, courseIndex.documentIds)], name).toEqual([
+        "invalid_id_format",
+      ]);
+    }
+  });
+
   it("measures oversize on the stored text even when it does not parse", () => {
     const record = masteryRecord("r", `{"${"x".repeat(5000)}`);
     expect([...classifyRecord(record, courseIndex.documentIds)].sort()).toEqual([
@@ -73,18 +82,5 @@ describe("classifyRecord", () => {
       "invalid_json",
       "oversize",
     ]);
-  });
-});
-
-describe("parseEmaMap", () => {
-  it("accepts only JSON objects and keeps every own key", () => {
-    expect(parseEmaMap('{"__proto__": 1, "a": 2}')).toEqual({
-      ok: true,
-      map: JSON.parse('{"__proto__": 1, "a": 2}'),
-    });
-    const parsed = parseEmaMap('{"__proto__": 1}');
-    expect(parsed.ok && Object.keys(parsed.map)).toEqual(["__proto__"]);
-    for (const raw of [null, "", "null", "1", '"x"', "[]", "{", "undefined"])
-      expect(parseEmaMap(raw)).toEqual({ ok: false });
   });
 });

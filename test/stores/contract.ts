@@ -419,6 +419,17 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           expect(result.emaByOutcome).toEqual({ [A]: 0.727 });
         });
 
+        it("records an outcome whose document ID is also a name every object inherits", async () => {
+          // `propertyIsEnumerable` is 20 characters of the ID alphabet: a valid document ID.
+          const inherited = "propertyIsEnumerable";
+          await stores.outcomes.upsertMany([makeOutcome(courseId, inherited, "U99 74", "O1")]);
+          const result = await apply("sess_1", [update(inherited, 0.6)]);
+          expect(result.emaByOutcome).toEqual({ [inherited]: 0.6 });
+          expect((await stores.mastery.get(studentId, courseId))?.emaByOutcome).toBe(
+            `{"${inherited}":0.6}`,
+          );
+        });
+
         it("keeps one record per student and course", async () => {
           const mine = await apply("sess_1", [update(A, 1)]);
           const theirs = await apply("sess_2", [update(A, 0.5)], "student_other");
@@ -650,6 +661,14 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
           });
         });
 
+        it("carries a stored __proto__ key over as plain data", async () => {
+          await stores.mastery.restore([legacyRecord(`{"__proto__": 0.2, "${A}": 0.5}`)]);
+          await apply("sess_1", [update(A, 1)]);
+          expect((await stores.mastery.get(studentId, courseId))?.emaByOutcome).toBe(
+            `{"__proto__":0.2,"${A}":0.65}`,
+          );
+        });
+
         it("refuses to fold into a stored value that is not a score", async () => {
           const stored = legacyRecord(JSON.stringify({ [A]: "high" }));
           await stores.mastery.restore([stored]);
@@ -779,6 +798,13 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
             rule: "invalid_value",
             key: A,
           },
+          {
+            // JSON.parse makes `__proto__` an own key, as a map read from a store has it.
+            name: "adding a __proto__ key",
+            map: () => JSON.parse(`{"${A}": 0.5, "__proto__": 1}`) as Record<string, unknown>,
+            rule: "invalid_id_format",
+            key: "__proto__",
+          },
         ];
         for (const { name, map, rule, key } of refusals) {
           it(`refuses ${name}`, async () => {
@@ -791,6 +817,23 @@ export function describeStoreContract(name: string, makeStores: MakeStores): voi
             expect(await stores.mastery.get(studentId, courseId)).toEqual(corrupted());
           });
         }
+
+        it("keeps a stored __proto__ key like any other legacy key, and may remove it", async () => {
+          const stored: MasteryRecord = {
+            ...corrupted(),
+            emaByOutcome: `{"": 0.4, "__proto__": 0.5, "${A}": 0.7}`,
+          };
+          await stores.mastery.restore([stored]);
+          const kept = JSON.parse(`{"__proto__": 0.5, "${A}": 0.7}`) as Record<string, unknown>;
+          await stores.mastery.repair([repairOf(stored, kept)]);
+          const repaired = await stores.mastery.get(studentId, courseId);
+          expect(repaired?.emaByOutcome).toBe(`{"__proto__":0.5,"${A}":0.7}`);
+
+          await stores.mastery.repair([repairOf(repaired!, { [A]: 0.7 })]);
+          expect((await stores.mastery.get(studentId, courseId))?.emaByOutcome).toBe(
+            `{"${A}":0.7}`,
+          );
+        });
 
         it("refuses a repair computed from an older version of the record", async () => {
           await apply("sess_1", [update(B, 1)]);

@@ -79,6 +79,20 @@ describe("parseAnswerPayload", () => {
     { name: "a number", raw: 4, code: "RESUME_NOT_OBJECT", field: "resume", value: 4 },
     { name: "null", raw: null, code: "RESUME_NOT_OBJECT", field: "resume", value: null },
     {
+      name: "no payload",
+      raw: undefined,
+      code: "RESUME_NOT_OBJECT",
+      field: "resume",
+      value: undefined,
+    },
+    {
+      name: "a bare JSON number",
+      raw: "4.00",
+      code: "RESUME_NOT_OBJECT",
+      field: "resume",
+      value: 4,
+    },
+    {
       name: "an array",
       raw: [submit],
       code: "RESUME_NOT_OBJECT",

@@ -19,18 +19,23 @@
  * - the commit is conditional on the record being unchanged since it was read
  *   (or still absent), so concurrent applies re-read and fold again rather than
  *   overwrite each other.
+ * What a key, a value and a map's size may be, and how a stored map is parsed,
+ * are the mastery map's rules (../../mastery/map.ts); this module applies them.
  */
 import { z } from "zod";
 import { getLogger } from "../../logger.js";
-import {
-  EMA_BY_OUTCOME_MAX_CHARS,
-  findEmaViolations,
-  findEntryViolations,
-  foldMasteryUpdates,
-  type EmaByOutcome,
-} from "../../mastery/ema.js";
+import { foldMasteryUpdates, type EmaByOutcome } from "../../mastery/ema.js";
 import { InvalidMasteryRecordError, type MasteryViolation } from "../../mastery/errors.js";
 import { isDocumentId, uniqueId } from "../../mastery/ids.js";
+import {
+  emaMapOf,
+  findEmaViolations,
+  findEntryViolations,
+  findSizeViolations,
+  isEmaMapObject,
+  parseEmaMap,
+  type EmaMapEntries,
+} from "../../mastery/map.js";
 import type {
   ApplyLessonMasteryInput,
   ApplyLessonMasteryResult,
@@ -186,12 +191,10 @@ export function planLessonMastery(
     studentId: input.studentId,
     courseId: input.courseId,
   };
-  const stored = existing === null ? {} : parseStoredEmaMap(existing);
+  const stored = existing === null ? emaMapOf([]) : parseStoredEmaMap(existing);
   const touched = new Set(input.updates.map((update) => update.outcome_id));
-  const touchedStored = Object.fromEntries(
-    Object.entries(stored).filter(([key]) => touched.has(key)),
-  );
-  const untouched = Object.fromEntries(Object.entries(stored).filter(([key]) => !touched.has(key)));
+  const touchedStored = emaMapOf(Object.entries(stored).filter(([key]) => touched.has(key)));
+  const untouched = emaMapOf(Object.entries(stored).filter(([key]) => !touched.has(key)));
 
   // A stored value that is not a number in [0, 1] cannot be folded into, nor carried in a numeric map.
   const unusable = [
@@ -206,9 +209,8 @@ export function planLessonMastery(
   const folded = foldWithContext(touchedStored as EmaByOutcome, input, context);
   const emaByOutcome: EmaByOutcome = { ...(stored as EmaByOutcome), ...folded };
   const serialized = JSON.stringify(emaByOutcome);
-  if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS) {
-    throw new StoreWriteRefusedError([{ rule: "oversize", value: serialized.length }], context);
-  }
+  const oversize = findSizeViolations(serialized);
+  if (oversize.length > 0) throw new StoreWriteRefusedError(oversize, context);
 
   const updatedAt = nextUpdatedAt(existing?.updatedAt, now);
   const record: MasteryRecord = {
@@ -290,31 +292,23 @@ function warnAboutCarriedViolations(plan: PlannedApply): void {
  * empty: whether the student's history was lost or never written is for an
  * operator to find out, not for a lesson to paper over.
  */
-export function parseStoredEmaMap(record: MasteryRecord): Record<string, unknown> {
-  if (record.emaByOutcome === null) {
-    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is unset (null)", {
-      emaByOutcome: null,
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(record.emaByOutcome);
-  } catch (error) {
-    throw new StoreDataError(
-      TABLES.mastery,
-      record.$id,
-      "emaByOutcome is not valid JSON",
-      { emaByOutcome: record.emaByOutcome },
-      error,
-    );
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new StoreDataError(TABLES.mastery, record.$id, "emaByOutcome is not a JSON object", {
-      emaByOutcome: record.emaByOutcome,
-    });
-  }
-  return parsed as Record<string, unknown>;
+export function parseStoredEmaMap(record: MasteryRecord): EmaMapEntries {
+  const parsed = parseEmaMap(record.emaByOutcome);
+  if (parsed.ok) return parsed.map;
+  throw new StoreDataError(
+    TABLES.mastery,
+    record.$id,
+    STORED_MAP_PROBLEMS[parsed.reason],
+    { emaByOutcome: record.emaByOutcome },
+    parsed.cause,
+  );
 }
+
+const STORED_MAP_PROBLEMS = {
+  unset: "emaByOutcome is unset (null)",
+  not_json: "emaByOutcome is not valid JSON",
+  not_an_object: "emaByOutcome is not a JSON object",
+} as const;
 
 function numericEmaMap(record: MasteryRecord): EmaByOutcome {
   const map = parseStoredEmaMap(record);
@@ -324,7 +318,8 @@ function numericEmaMap(record: MasteryRecord): EmaByOutcome {
       keys: nonNumeric.map(([key]) => key),
     });
   }
-  return map as EmaByOutcome;
+  // A plain object, as the apply's other result: the spread keeps `__proto__` as an own key.
+  return { ...(map as EmaByOutcome) };
 }
 
 /**
@@ -357,7 +352,8 @@ const RepairSchema = z.object({
   studentId: z.string().min(1),
   courseId: z.string().min(1),
   expectedUpdatedAt: z.string().min(1),
-  emaByOutcome: z.record(z.string(), z.unknown()),
+  // Not `z.record`: it rebuilds the object by assignment and silently drops a `__proto__` key.
+  emaByOutcome: z.custom<Record<string, unknown>>(isEmaMapObject, { error: "expected an object" }),
   updatedAt: z.iso.datetime().optional(),
 });
 
@@ -395,10 +391,12 @@ export async function planRepairs(
     if (current === undefined)
       throw new StoreNotFoundError(TABLES.mastery, repair.$id, { operation: "repair" });
     assertRepairTargets(repair, current);
+    const written = emaMapOf(Object.entries(repair.emaByOutcome));
     return {
       repair,
       current,
-      changed: changedEntries(storedEntriesOrEmpty(current), repair.emaByOutcome),
+      written,
+      changed: changedEntries(storedEntriesOrEmpty(current), written),
     };
   });
 
@@ -406,12 +404,13 @@ export async function planRepairs(
     outcomes,
     changes.flatMap(({ changed }) => Object.keys(changed)),
   );
-  return changes.map(({ repair, current, changed }) => {
-    const serialized = JSON.stringify(repair.emaByOutcome);
+  return changes.map(({ repair, current, written, changed }) => {
+    const serialized = JSON.stringify(written);
     // The size rule applies to the whole map written, not to the entries that changed.
-    const violations = findEntryViolations(changed, known.get(repair.courseId) ?? new Set());
-    if (serialized.length > EMA_BY_OUTCOME_MAX_CHARS)
-      violations.push({ rule: "oversize", value: serialized.length });
+    const violations = [
+      ...findEntryViolations(changed, known.get(repair.courseId) ?? new Set()),
+      ...findSizeViolations(serialized),
+    ];
     if (violations.length > 0) {
       throw new StoreWriteRefusedError(violations, {
         table: TABLES.mastery,
@@ -487,21 +486,14 @@ export function assertUnchanged(
   }
 }
 
-function storedEntriesOrEmpty(record: MasteryRecord): Record<string, unknown> {
-  try {
-    return parseStoredEmaMap(record);
-  } catch (error) {
-    if (error instanceof StoreDataError) return {};
-    throw error;
-  }
+function storedEntriesOrEmpty(record: MasteryRecord): EmaMapEntries {
+  const parsed = parseEmaMap(record.emaByOutcome);
+  return parsed.ok ? parsed.map : emaMapOf([]);
 }
 
 /** Entries of `after` that are not in `before` with the same value. */
-function changedEntries(
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): Record<string, unknown> {
-  return Object.fromEntries(
+function changedEntries(before: EmaMapEntries, after: EmaMapEntries): EmaMapEntries {
+  return emaMapOf(
     Object.entries(after).filter(
       ([key, value]) =>
         !(Object.hasOwn(before, key) && JSON.stringify(before[key]) === JSON.stringify(value)),

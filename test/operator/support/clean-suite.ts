@@ -214,6 +214,31 @@ export function describeCleanSuite(storeCase: StoreCase): void {
       ).toBe(true);
     });
 
+    it("treats a __proto__ key as plain data: audited, kept and reported like any other malformed key", async () => {
+      const stored: MasteryRecord = {
+        ...masteryRecord("rec_16_proto_key", {}),
+        emaByOutcome: `{"": 0.4, "__proto__": 0.5, "${O1_U0}": 0.7}`,
+      };
+      await stores.mastery.restore([stored]);
+      const audit = await auditMastery(stores, { pageSize: 4, sampleSize: 20 });
+      expect(audit.categories.invalid_id_format.samples).toContain(stored.$id);
+
+      await cleanMastery(stores, options({ migrateRefs: true }));
+      expect(byId().get(stored.$id)).toMatchObject({
+        status: "cleaned",
+        keysRemoved: [""],
+        keysAdded: [],
+      });
+      const cleaned = await stores.mastery.get(stored.studentId, stored.courseId);
+      expect(cleaned?.emaByOutcome).toBe(`{"__proto__":0.5,"${O1_U0}":0.7}`);
+
+      await restoreFromBackup(stores.mastery, join(dir, "backup.jsonl"), {
+        batchSize: 2,
+        concurrency: 1,
+      });
+      expect(await stores.mastery.get(stored.studentId, stored.courseId)).toEqual(stored);
+    });
+
     it("re-reads a record that changed between backup and write, backs the new value up, and repairs that", async () => {
       const changedMeanwhile = masteryRecord("rec_02_empty_key", {
         "": 0,
