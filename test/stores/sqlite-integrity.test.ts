@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import type { Stores } from "../../src/stores/ports.js";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
+import { SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
 import { integrityViolationOf } from "../../src/stores/sqlite/database.js";
 import { makeOutcome, testId } from "./contract.js";
 
@@ -339,7 +340,7 @@ describe("SQLite store file", () => {
     }
     const check = new Database(v1Path);
     try {
-      expect(check.pragma("user_version", { simple: true })).toBe(2);
+      expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
       const error = refusal(() =>
         check
           .prepare(
