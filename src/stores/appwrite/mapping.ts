@@ -177,8 +177,16 @@ export function routineFromRow(table: string, row: AppwriteRow): RoutineRecord {
 
 /** The Routine columns of a record. */
 export function routineColumns(record: RoutineRecord): Record<string, unknown> {
-  const { $id: _id, ...columns } = record;
-  return columns;
+  return {
+    studentId: record.studentId,
+    courseId: record.courseId,
+    dueAtByOutcome: record.dueAtByOutcome,
+    fsrsByOutcome: record.fsrsByOutcome,
+    lastTaughtAt: record.lastTaughtAt,
+    spacingPolicyVersion: record.spacingPolicyVersion,
+    schema_version: record.schema_version,
+    updatedAt: record.updatedAt,
+  };
 }
 
 /** The `sessions` columns a completion reads. */

@@ -128,7 +128,10 @@ export function createAppwriteMasteryStore(
       (await gateway.listWhereIn(tables.mastery, "$id", ids)).map((row) => [row.$id, read(row)]),
     );
 
-  const readRoutine = async (studentId: string, courseId: string): Promise<RoutineRecord | null> => {
+  const readRoutine = async (
+    studentId: string,
+    courseId: string,
+  ): Promise<RoutineRecord | null> => {
     const rows = await gateway.listRows(tables.routine, [
       Query.equal("studentId", studentId),
       Query.equal("courseId", courseId),
@@ -450,9 +453,7 @@ export function createAppwriteMasteryStore(
       return readRoutine(studentId, courseId);
     },
     async listEvidence(sessionId) {
-      return (await evidenceOf(sessionId))
-        .sort(byEvidenceOrder)
-        .map(({ $id: _id, ...row }) => row);
+      return (await evidenceOf(sessionId)).sort(byEvidenceOrder).map(({ $id: _id, ...row }) => row);
     },
     async isSessionApplied(sessionId) {
       return (await gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId))) !== null;

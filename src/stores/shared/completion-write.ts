@@ -186,8 +186,12 @@ function assertFits(
   fsrsChars: number,
 ): void {
   const oversize = [
-    ...(dueChars > DUE_AT_BY_OUTCOME_MAX_CHARS ? [{ rule: "oversize" as const, value: dueChars }] : []),
-    ...(fsrsChars > FSRS_BY_OUTCOME_MAX_CHARS ? [{ rule: "oversize" as const, value: fsrsChars }] : []),
+    ...(dueChars > DUE_AT_BY_OUTCOME_MAX_CHARS
+      ? [{ rule: "oversize" as const, value: dueChars }]
+      : []),
+    ...(fsrsChars > FSRS_BY_OUTCOME_MAX_CHARS
+      ? [{ rule: "oversize" as const, value: fsrsChars }]
+      : []),
   ];
   if (oversize.length > 0) {
     throw new StoreWriteRefusedError(oversize, {

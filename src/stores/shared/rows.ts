@@ -157,9 +157,10 @@ export function parseOutcomesInput(outcomes: readonly CourseOutcome[]): CourseOu
 
 /** Ascending by `$id`: the order every adapter returns lists in. */
 /** Evidence in the order it was given: by time, then card, then attempt (attempts may share a timestamp). */
-export function byEvidenceOrder<
-  T extends { timestamp: string; cardId: string; attempts: number },
->(a: T, b: T): number {
+export function byEvidenceOrder<T extends { timestamp: string; cardId: string; attempts: number }>(
+  a: T,
+  b: T,
+): number {
   if (a.timestamp !== b.timestamp) return Date.parse(a.timestamp) - Date.parse(b.timestamp);
   if (a.cardId !== b.cardId) return a.cardId < b.cardId ? -1 : 1;
   return a.attempts - b.attempts;

@@ -8,12 +8,7 @@
 import type Database from "better-sqlite3";
 import { z } from "zod";
 import { StoreConflictError } from "../errors.js";
-import type {
-  CourseOutcomeStore,
-  MasteryRecord,
-  MasteryStore,
-  RoutineRecord,
-} from "../ports.js";
+import type { CourseOutcomeStore, MasteryRecord, MasteryStore, RoutineRecord } from "../ports.js";
 import type { PlannedCompletion, StoredSessionState } from "../shared/completion-write.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
@@ -104,9 +99,7 @@ export function createSqliteMasteryStore(
      VALUES (@$id, @sessionId, @itemId, @cardId, @interactionId, @response, @correct, @attempts,
        @confidence, @reasoning, @feedback, @timestamp, @partialCredit, @method)`,
   );
-  const evidenceBySession = db.prepare<[string], Row>(
-    `SELECT * FROM evidence WHERE sessionId = ?`,
-  );
+  const evidenceBySession = db.prepare<[string], Row>(`SELECT * FROM evidence WHERE sessionId = ?`);
   const countEvidence = db.prepare<[string], { n: number }>(
     `SELECT count(*) AS n FROM evidence WHERE sessionId = ?`,
   );

@@ -203,7 +203,12 @@ function changedEntries(column: string): string {
 }
 
 /** Layer 3 on a table with an outcome-keyed JSON map: INSERT and UPDATE triggers. */
-function integrityTriggers(table: string, prefix: string, column: string, value: ValueRule): string {
+function integrityTriggers(
+  table: string,
+  prefix: string,
+  column: string,
+  value: ValueRule,
+): string {
   return `
 CREATE TRIGGER IF NOT EXISTS ${prefix}_integrity_insert
 BEFORE INSERT ON ${table}
