@@ -52,6 +52,8 @@ const EnvSchema = z.object({
   APPWRITE_LESSON_TEMPLATES_TABLE_ID: optionalString.pipe(z.string().default("lesson_templates")),
   APPWRITE_STUDENTS_TABLE_ID: optionalString.pipe(z.string().default("students")),
   APPWRITE_SESSION_THREADS_TABLE_ID: optionalString.pipe(z.string().default("session_threads")),
+  APPWRITE_ROUTINE_TABLE_ID: optionalString.pipe(z.string().default("Routine")),
+  APPWRITE_EVIDENCE_TABLE_ID: optionalString.pipe(z.string().default("evidence")),
   /**
    * Who may call the LangGraph server: `appwrite` (an Appwrite account JWT per
    * request) or `none` (anyone; local development). Unset: `appwrite` on the
@@ -105,6 +107,8 @@ export interface AppwriteSettings {
     lessonTemplates: string;
     students: string;
     sessionThreads: string;
+    routine: string;
+    evidence: string;
   };
 }
 
@@ -141,6 +145,8 @@ export function storeSettings(env: Env = readEnv()): StoreSettings {
       lessonTemplates: env.APPWRITE_LESSON_TEMPLATES_TABLE_ID,
       students: env.APPWRITE_STUDENTS_TABLE_ID,
       sessionThreads: env.APPWRITE_SESSION_THREADS_TABLE_ID,
+      routine: env.APPWRITE_ROUTINE_TABLE_ID,
+      evidence: env.APPWRITE_EVIDENCE_TABLE_ID,
     },
   };
 }

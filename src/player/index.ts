@@ -25,7 +25,7 @@ import { createTeachingGraph } from "../teaching/graph.js";
 import { PlayerStateError } from "./errors.js";
 import { createLineReader } from "./lines.js";
 import { playLesson } from "./play-lesson.js";
-import { masteryReport, masteryRowText } from "./render.js";
+import { completionReport, masteryReport, masteryRowText } from "./render.js";
 
 export { PlayerInputEndedError, PlayerStateError } from "./errors.js";
 
@@ -82,6 +82,7 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
 
     const course = { courseId: snapshot.courseId, studentId: options.studentId };
     write(`\n${masteryReport(result, course)}`);
+    write(`\n${completionReport(result)}`);
     const row = await stores.mastery.get(course.studentId, course.courseId);
     if (row === null) {
       throw new PlayerStateError("The lesson finished but no MasteryV2 row exists", {

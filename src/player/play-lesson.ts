@@ -15,7 +15,11 @@ import {
   type AnswerPayloadInput,
   type AnswerRequest,
 } from "../teaching/protocol.js";
-import { MasteryRecordSchema, MasteryUpdateSchema } from "../teaching/state.js";
+import {
+  MasteryRecordSchema,
+  PersistedCompletionSchema,
+  MasteryUpdateSchema,
+} from "../teaching/state.js";
 import { PlayerInputEndedError, PlayerStateError } from "./errors.js";
 import type { LineReader } from "./lines.js";
 import { answerPrompt, messageText } from "./render.js";
@@ -40,6 +44,7 @@ const LessonResultSchema = z.object({
   mastery_updates: z.array(MasteryUpdateSchema),
   enriched_outcomes: z.array(CourseOutcomeSchema),
   mastery_record: MasteryRecordSchema,
+  persisted: PersistedCompletionSchema,
 });
 
 export type LessonResult = z.infer<typeof LessonResultSchema>;

@@ -53,6 +53,25 @@ export function masteryReport(
   return `${lines.join("\n")}\n`;
 }
 
+/** What else the completion stored: the evidence rows and the next review per outcome. */
+export function completionReport(result: LessonResult): string {
+  const { persisted } = result;
+  const lines = [
+    `Evidence rows stored: ${persisted.evidence_count} (session ${persisted.session_status})`,
+    "Next review (FSRS):",
+  ];
+  for (const outcome of result.enriched_outcomes) {
+    const due = persisted.due_at_by_outcome[outcome.$id];
+    if (due === undefined) {
+      throw new PlayerStateError(`The completion has no review date for outcome ${outcome.$id}`, {
+        outcomeId: outcome.$id,
+      });
+    }
+    lines.push(`  ${outcome.$id}  next review ${due}  ${outcomeLabel(outcome)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 /** The MasteryV2 row as the store holds it. */
 export function masteryRowText(row: MasteryRecord, where: string): string {
   return `MasteryV2 row in ${where}:\n${JSON.stringify(row, null, 2)}\n`;

@@ -42,6 +42,10 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
       get: async (studentId, courseId) => (await stores()).mastery.get(studentId, courseId),
       applyLessonMastery: async (input) => (await stores()).mastery.applyLessonMastery(input),
       isSessionApplied: async (sessionId) => (await stores()).mastery.isSessionApplied(sessionId),
+      completeLesson: async (input) => (await stores()).mastery.completeLesson(input),
+      getRoutine: async (studentId, courseId) =>
+        (await stores()).mastery.getRoutine(studentId, courseId),
+      listEvidence: async (sessionId) => (await stores()).mastery.listEvidence(sessionId),
       async *scan(options) {
         yield* (await stores()).mastery.scan(options);
       },

@@ -39,6 +39,10 @@ export interface LessonSession {
   status: string;
   threadId?: string;
   startedAt: string;
+  /** Set with `status: "completed"` by the lesson's completion. */
+  completedAt?: string;
+  /** The lesson's overall score in [0, 1], set at completion. */
+  score?: number;
 }
 
 export interface LessonStore {
@@ -97,6 +101,82 @@ export interface ApplyLessonMasteryResult {
   emaByOutcome: EmaByOutcome;
 }
 
+/** One evidence row: an attempt at (or skip of) a card, with the platform's columns and ours. */
+export interface EvidenceRow {
+  /** The CFU's id (the platform's `itemId`). */
+  itemId: string;
+  cardId: string;
+  interactionId: string;
+  /** The student's answer; null for a skip. */
+  response: string | null;
+  correct: boolean;
+  /** Attempts used on the card so far, this one included. */
+  attempts: number;
+  confidence: number;
+  reasoning: string;
+  feedback: string;
+  /** When the answer was given (ISO). */
+  timestamp: string;
+  partialCredit: number;
+  /** How the answer was judged; `skip` for a skip. */
+  method: string;
+}
+
+/**
+ * A lesson's whole completion: the mastery updates plus everything else a
+ * finished lesson leaves behind (evidence, review schedule, session row).
+ */
+export interface CompleteLessonInput extends ApplyLessonMasteryInput {
+  /** The LangGraph thread that taught the session (written to the sessions row). */
+  threadId: string;
+  /** The completion time (ISO): the review schedule is computed from it. */
+  completedAt: string;
+  /** One row per attempt and per skip; at most {@link MAX_EVIDENCE_ROWS}. */
+  evidence: readonly EvidenceRow[];
+  /** The lesson's overall score in [0, 1] (the mean of its card scores). */
+  score: number;
+}
+
+/** Evidence rows one completion may write: the lesson cap of 100 cards times at most 10 attempts. */
+export const MAX_EVIDENCE_ROWS = 1000;
+
+/** A `Routine` row as stored; the JSON maps stay raw, like MasteryV2's. */
+export interface RoutineRecord {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  /** JSON object: outcome document ID → ISO date of the next review. */
+  dueAtByOutcome: string | null;
+  /** JSON object: outcome document ID → its FSRS card (src/mastery/schedule.ts). */
+  fsrsByOutcome: string | null;
+  lastTaughtAt: string | null;
+  spacingPolicyVersion: number | null;
+  schema_version: number | null;
+  updatedAt: string;
+}
+
+/**
+ * What happened to the `sessions` row. `not_stored`: there is no row with the
+ * session's ID (a lesson started from an inline context without a stored
+ * session); the rest of the completion was still written.
+ */
+export type SessionCompletion =
+  | { status: "completed"; completedAt: string }
+  | { status: "not_stored" }
+  /** Only in an `already_applied` result: a session applied before completions were written. */
+  | { status: "left_as_is"; rowStatus: string };
+
+export interface CompleteLessonResult {
+  /** `already_applied` when this session was completed before; nothing changed. */
+  status: "applied" | "already_applied";
+  mastery: { recordId: string; emaByOutcome: EmaByOutcome };
+  /** Evidence rows stored for the session. */
+  evidenceCount: number;
+  /** The next review per outcome document ID of this lesson, as the Routine row holds it now. */
+  dueAtByOutcome: Record<string, string>;
+  session: SessionCompletion;
+}
+
 /** A repaired map for one record, written only if the record is unchanged since it was read. */
 export interface MasteryRepair {
   $id: string;
@@ -137,6 +217,18 @@ export interface MasteryStore {
    * the same student and course all land.
    */
   applyLessonMastery(input: ApplyLessonMasteryInput): Promise<ApplyLessonMasteryResult>;
+  /**
+   * `applyLessonMastery` plus the rest of the lesson's completion, in the same
+   * atomic unit and under the same ledger entry: the evidence rows, the
+   * student's Routine row for the course (next review per outcome, FSRS) and
+   * the session row set to `completed`. Routine keys are the updates' keys,
+   * checked like mastery keys. Exactly once per session.
+   */
+  completeLesson(input: CompleteLessonInput): Promise<CompleteLessonResult>;
+  /** The student's Routine row for the course; null when absent. */
+  getRoutine(studentId: string, courseId: string): Promise<RoutineRecord | null>;
+  /** The evidence rows of a session, in timestamp order. */
+  listEvidence(sessionId: string): Promise<(EvidenceRow & { sessionId: string })[]>;
   /** Whether this session's mastery was applied (its ledger entry exists). */
   isSessionApplied(sessionId: string): Promise<boolean>;
   /** Every record, in `$id` order, a page at a time, starting after `after`. */

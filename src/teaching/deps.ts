@@ -24,6 +24,12 @@ export interface TeachingGraphDeps {
   getChatModel?: () => Promise<BaseChatModel | undefined>;
   /** Who the callers are; default TEACHING_AUTH (see `authSettings`). */
   authMode?: AuthSettings["mode"];
+  /** The completion time of a lesson (its review schedule depends on it); default `() => new Date()`. */
+  clock?: () => Date;
+}
+
+export function resolveClock(deps: TeachingGraphDeps): () => Date {
+  return deps.clock ?? (() => new Date());
 }
 
 export function resolveAuthMode(deps: TeachingGraphDeps): AuthSettings["mode"] {

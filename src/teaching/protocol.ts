@@ -11,7 +11,7 @@ import type { MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
 import type { ApplyLessonMasteryResult } from "../stores/ports.js";
 import type { PerformanceAnalysis } from "./performance.js";
-import type { EvidenceEntry } from "./state.js";
+import type { EvidenceEntry, PersistedCompletion } from "./state.js";
 
 /** Tool call that renders a card in the frontend. */
 export const LESSON_CARD_PRESENTATION = "lesson_card_presentation";
@@ -292,5 +292,10 @@ export interface LessonCompletionSummaryArgs {
   course_id: string;
   /** The student's MasteryV2 record after this lesson was folded in. */
   mastery_record: ApplyLessonMasteryResult;
+  /**
+   * Present when the graph wrote the lesson's completion itself (MasteryV2,
+   * evidence, Routine, session row): a platform writer must then write nothing.
+   */
+  persisted: PersistedCompletion;
   timestamp: string;
 }

@@ -92,6 +92,20 @@ export const MasteryRecordSchema = z.object({
   emaByOutcome: z.record(z.string(), z.number()),
 });
 
+/** What `complete` persisted (the `persisted` block of the closing tool call). */
+export const PersistedCompletionSchema = z.object({
+  /** `already_applied`: this session was completed before and nothing was written now. */
+  status: z.enum(["applied", "already_applied"]),
+  mastery_record: MasteryRecordSchema,
+  /** Evidence rows stored for the session (one per attempt and per skip). */
+  evidence_count: z.int().nonnegative(),
+  /** Next review per outcome document ID of the lesson (ISO). */
+  due_at_by_outcome: z.record(z.string(), z.string()),
+  /** The `sessions` row: `completed`, `not_stored` (no row: an inline lesson), or `left_as_is`. */
+  session_status: z.enum(["completed", "not_stored", "left_as_is"]),
+});
+export type PersistedCompletion = z.infer<typeof PersistedCompletionSchema>;
+
 function appendOnly<T extends z.ZodType>(item: T) {
   return new ReducedValue(
     z.array(item).default(() => []),
@@ -145,6 +159,8 @@ export const TeachingState = new StateSchema({
   mastery_updates: appendOnly(MasteryUpdateSchema),
   /** The student's MasteryV2 record after complete persisted the lesson; null before. */
   mastery_record: MasteryRecordSchema.nullable(),
+  /** Everything complete persisted (mastery, evidence, schedule, session); null before. */
+  persisted: PersistedCompletionSchema.nullable(),
 });
 
 export type State = typeof TeachingState.State;

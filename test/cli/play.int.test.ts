@@ -136,6 +136,11 @@ describe("npm start (teaching-graph play)", () => {
       }
       expect(ema).toEqual(Object.fromEntries(o1Ids.map((id) => [id, 0.79])));
       expect(stdout).toContain('"studentId": "demo_student"');
+      // Two cards: a wrong and a right attempt, then a right one.
+      expect(stdout).toContain("Evidence rows stored: 3 (session completed)");
+      const reviews = [...stdout.matchAll(/^ {2}(\S+) {2}next review (\S+) {2}/gm)];
+      expect(reviews.map((match) => match[1]).sort()).toEqual(o1Ids);
+      for (const match of reviews) expect(Date.parse(match[2] ?? "")).toBeGreaterThan(Date.now());
     },
   );
 

@@ -48,6 +48,8 @@ describe("createStores", () => {
         lessonTemplates: "lt",
         students: "st",
         sessionThreads: "sth",
+        routine: "r",
+        evidence: "e",
       },
     });
     await stores.close();

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import type { Stores } from "../../src/stores/ports.js";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
+import { SCHEMA_VERSION } from "../../src/stores/sqlite/schema.js";
 import { integrityViolationOf } from "../../src/stores/sqlite/database.js";
 import { nextUpdatedAt } from "../../src/stores/shared/mastery-write.js";
 import { openDatabase } from "../../src/stores/sqlite/database.js";
@@ -80,6 +81,42 @@ function refusal(write: () => void): { code: string; message: string } {
   }
   return expect.fail("the database accepted the write");
 }
+
+describe("SQLite Routine integrity constraints (raw SQL)", () => {
+  const insertRoutine = (due: string, student = "student_routine"): void => {
+    raw
+      .prepare(
+        `INSERT INTO Routine ("$id", studentId, courseId, dueAtByOutcome, updatedAt)
+         VALUES (?, ?, ?, ?, '2025-11-12T15:00:00.000Z')`,
+      )
+      .run(`routine_${student}`, student, courseId, due);
+  };
+  const date = "2025-11-20T15:00:00.000Z";
+
+  it("accepts due dates keyed by this course's outcome document IDs", () => {
+    insertRoutine(JSON.stringify({ [A]: date }));
+    raw
+      .prepare(`UPDATE Routine SET dueAtByOutcome = ? WHERE studentId = 'student_routine'`)
+      .run(JSON.stringify({ [A]: date, [B]: date }));
+  });
+
+  for (const [name, map, message] of [
+    ["an outcome code", { O1: date }, "MASTERY_INTEGRITY:invalid_id_format"],
+    ["another course's outcome", { [foreign]: date }, "MASTERY_INTEGRITY:unknown_outcome"],
+    ["a value that is not a date", { [A]: "soon" }, "MASTERY_INTEGRITY:invalid_due_date"],
+  ] as const) {
+    it(`refuses ${name} on insert and on update`, () => {
+      expect(refusal(() => insertRoutine(JSON.stringify(map))).message).toBe(message);
+      insertRoutine(JSON.stringify({ [A]: date }), "student_other");
+      const error = refusal(() =>
+        raw
+          .prepare(`UPDATE Routine SET dueAtByOutcome = ? WHERE studentId = 'student_other'`)
+          .run(JSON.stringify({ [A]: date, ...map })),
+      );
+      expect(error.message).toBe(message);
+    });
+  }
+});
 
 describe("SQLite MasteryV2 integrity constraints (raw SQL)", () => {
   it("accepts a map of this course's outcome document IDs with scores in [0, 1]", () => {
@@ -345,7 +382,7 @@ describe("SQLite store file", () => {
     }
     const check = new Database(v1Path);
     try {
-      expect(check.pragma("user_version", { simple: true })).toBe(2);
+      expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
       const error = refusal(() =>
         check
           .prepare(

@@ -66,6 +66,7 @@ describe("the state", () => {
         "last_error",
         "lesson",
         "mastery_record",
+        "persisted",
         "mastery_updates",
         "max_attempts",
         "messages",

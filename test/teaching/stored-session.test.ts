@@ -148,9 +148,26 @@ describe("a stored session taught to its student", () => {
     for await (const checkpoint of testGraph.graph.getStateHistory(config)) {
       expect(secretKeysIn(checkpoint), `checkpoint ${checkpoint.metadata?.step}`).toEqual([]);
     }
-    expect((await testGraph.stores.lessons.getSession(SESSION_ID)).threadId).toBe(
-      config.configurable.thread_id,
+    const session = await testGraph.stores.lessons.getSession(SESSION_ID);
+    expect(session).toMatchObject({
+      threadId: config.configurable.thread_id,
+      status: "completed",
+      completedAt: expect.any(String),
+    });
+
+    // The whole completion: one evidence row per attempt, due dates keyed by document IDs only.
+    const evidence = await testGraph.stores.mastery.listEvidence(SESSION_ID);
+    expect(evidence).toHaveLength(stored.evidence.length);
+    expect(evidence.map((row) => [row.cardId, row.attempts])).toEqual(
+      stored.evidence.map((entry) => [entry.card_id, entry.attempts]),
     );
+    const outcomeIds = stored.enriched_outcomes.map((outcome) => outcome.$id).sort();
+    expect(Object.keys(stored.persisted?.due_at_by_outcome ?? {}).sort()).toEqual(outcomeIds);
+    expect(stored.persisted).toMatchObject({
+      status: "applied",
+      evidence_count: stored.evidence.length,
+      session_status: "completed",
+    });
 
     // The same answers on the inline path (the caller's own lesson, no authentication).
     const inlineGraph = await createTestGraph(fixture, {

@@ -3,7 +3,9 @@
  * Tables and columns are provisioned from the repository's `appwrite.json`
  * (Appwrite CLI: `appwrite push tables`), including the `mastery_ledger` table
  * and MasteryV2's `revision` column that make mastery writes idempotent and
- * race-free (see mastery.ts). No client exists until the first request.
+ * race-free (see mastery.ts), and the `Routine` and `evidence` tables a
+ * lesson's completion writes in the same transaction. No client exists until
+ * the first request.
  */
 import type { AppwriteSettings } from "../../config/env.js";
 import type { Stores } from "../ports.js";

@@ -39,7 +39,13 @@ export function createAppwriteLessonStore(
   return {
     async getSession(sessionId) {
       const columns = columnsOf(await mustGet(tables.sessions, sessionId));
-      return sessionFromRow({ ...columns, startedAt: isoDatetime(columns.startedAt) });
+      return sessionFromRow({
+        ...columns,
+        startedAt: isoDatetime(columns.startedAt),
+        ...(columns.completedAt === undefined
+          ? {}
+          : { completedAt: isoDatetime(columns.completedAt) }),
+      });
     },
     async putSession(session) {
       const parsed = parseInput(LessonSessionSchema, session, "putSession");
@@ -51,6 +57,8 @@ export function createAppwriteLessonStore(
         status: parsed.status,
         threadId: parsed.threadId ?? null,
         startedAt: parsed.startedAt,
+        completedAt: parsed.completedAt ?? null,
+        score: parsed.score ?? null,
       });
     },
     async bindSessionThread(sessionId, threadId) {

@@ -8,12 +8,16 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
 import { StoreDataError } from "../errors.js";
-import type { MasteryRecord } from "../ports.js";
+import type { MasteryRecord, RoutineRecord } from "../ports.js";
+import type { StoredEvidenceRow, StoredSessionState } from "../shared/completion-write.js";
 import type { MasteryLedgerEntry } from "../shared/mastery-write.js";
 import {
   MASTERY_ID_COLUMN_MAX_CHARS,
   MasteryRecordSchema,
   parseStoredRow,
+  RoutineRecordSchema,
+  SessionStateSchema,
+  StoredEvidenceRowSchema,
   toOutcomeRow,
 } from "../shared/rows.js";
 import type { AppwriteRow } from "./gateway.js";
@@ -154,4 +158,54 @@ export function ledgerEntryFromRow(
     );
   }
   return entry;
+}
+
+/** A Routine row; unset columns as null, datetimes as `toISOString()` gives them. */
+export function routineFromRow(table: string, row: AppwriteRow): RoutineRecord {
+  const columns = columnsOf(row);
+  return parseStoredRow(RoutineRecordSchema, table, row.$id, {
+    dueAtByOutcome: null,
+    fsrsByOutcome: null,
+    spacingPolicyVersion: null,
+    schema_version: null,
+    ...columns,
+    lastTaughtAt: columns.lastTaughtAt === undefined ? null : isoDatetime(columns.lastTaughtAt),
+    // A row the platform wrote has no `updatedAt` column: its system timestamp stands in.
+    updatedAt: isoDatetime(columns.updatedAt ?? row.$updatedAt),
+  });
+}
+
+/** The Routine columns of a record. */
+export function routineColumns(record: RoutineRecord): Record<string, unknown> {
+  return {
+    studentId: record.studentId,
+    courseId: record.courseId,
+    dueAtByOutcome: record.dueAtByOutcome,
+    fsrsByOutcome: record.fsrsByOutcome,
+    lastTaughtAt: record.lastTaughtAt,
+    spacingPolicyVersion: record.spacingPolicyVersion,
+    schema_version: record.schema_version,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** The `sessions` columns a completion reads. */
+export function sessionStateFromRow(table: string, row: AppwriteRow): StoredSessionState {
+  const columns = columnsOf(row);
+  return parseStoredRow(SessionStateSchema, table, row.$id, {
+    threadId: null,
+    completedAt: null,
+    ...columns,
+    ...(columns.completedAt === undefined ? {} : { completedAt: isoDatetime(columns.completedAt) }),
+  });
+}
+
+/** An `evidence` row as written. */
+export function evidenceFromRow(table: string, row: AppwriteRow): StoredEvidenceRow {
+  const columns = columnsOf(row);
+  return parseStoredRow(StoredEvidenceRowSchema, table, row.$id, {
+    response: null,
+    ...columns,
+    timestamp: isoDatetime(columns.timestamp),
+  });
 }

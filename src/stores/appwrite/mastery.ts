@@ -34,10 +34,12 @@ import type {
   MasteryRecord,
   MasteryRestoreResult,
   MasteryStore,
+  RoutineRecord,
 } from "../ports.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
+  completeLessonWith,
   ledgerEntriesAfter,
   MAX_APPLY_ATTEMPTS,
   parseRestoreInput,
@@ -46,7 +48,12 @@ import {
   planRepairs,
   type MasteryApplyBackend,
 } from "../shared/mastery-write.js";
-import { parseInput } from "../shared/rows.js";
+import type {
+  PlannedCompletion,
+  StoredEvidenceRow,
+  StoredSessionState,
+} from "../shared/completion-write.js";
+import { byEvidenceOrder, parseInput } from "../shared/rows.js";
 import {
   chunks,
   MAX_BULK_ROWS,
@@ -57,10 +64,14 @@ import {
   type TransactionOperation,
 } from "./gateway.js";
 import {
+  evidenceFromRow,
   ledgerEntryFromRow,
   masteryColumns,
   masteryFromRow,
+  routineColumns,
+  routineFromRow,
   sessionRowId,
+  sessionStateFromRow,
   type ReadMasteryRow,
 } from "./mapping.js";
 
@@ -103,7 +114,13 @@ export const ledgerRowId = sessionRowId;
 
 export function createAppwriteMasteryStore(
   gateway: AppwriteGateway,
-  tables: { mastery: string; masteryLedger: string },
+  tables: {
+    mastery: string;
+    masteryLedger: string;
+    routine: string;
+    evidence: string;
+    sessions: string;
+  },
   outcomes: CourseOutcomeStore,
   backoff: ConflictBackoff,
 ): MasteryStore {
@@ -135,6 +152,39 @@ export function createAppwriteMasteryStore(
   const readByIds = async (ids: readonly string[]): Promise<Map<string, ReadMasteryRow>> =>
     new Map(
       (await gateway.listWhereIn(tables.mastery, "$id", ids)).map((row) => [row.$id, read(row)]),
+    );
+
+  const readRoutine = async (
+    studentId: string,
+    courseId: string,
+  ): Promise<RoutineRecord | null> => {
+    const rows = await gateway.listRows(tables.routine, [
+      Query.equal("studentId", studentId),
+      Query.equal("courseId", courseId),
+      Query.limit(2),
+    ]);
+    if (rows.length > 1) {
+      throw new StoreDataError(
+        tables.routine,
+        rows.map((row) => row.$id).join(","),
+        "two rows for one student and course (is the unique index unique_student_course missing?)",
+        { studentId, courseId },
+      );
+    }
+    const [row] = rows;
+    return row === undefined ? null : routineFromRow(tables.routine, row);
+  };
+
+  const readSession = async (sessionId: string): Promise<StoredSessionState | null> => {
+    // A session ID Appwrite cannot hold as a row ID names no stored session.
+    if (sessionRowId(sessionId) !== sessionId) return null;
+    const row = await gateway.getRow(tables.sessions, sessionId);
+    return row === null ? null : sessionStateFromRow(tables.sessions, row);
+  };
+
+  const evidenceOf = async (sessionId: string): Promise<StoredEvidenceRow[]> =>
+    (await gateway.listAll(tables.evidence, [Query.equal("sessionId", sessionId)])).map((row) =>
+      evidenceFromRow(tables.evidence, row),
     );
 
   const committedBy = async (transactionId: string): Promise<boolean> =>
@@ -170,6 +220,53 @@ export function createAppwriteMasteryStore(
     appliedAt: claim.appliedAt,
   });
 
+  /**
+   * The completion's writes, staged in the apply's transaction: the Routine
+   * row (created, the unique index `unique_student_course` refusing a second
+   * one, or updated), the session row (update: a row gone meanwhile fails the
+   * transaction as stale) and the evidence rows as bulk creates of at most
+   * `MAX_BULK_ROWS` (a lesson's 1000 rows at most: 10 operations, well under
+   * the 100 a transaction may stage). Routine writes need no revision of
+   * their own: every one goes with a MasteryV2 write of the same student and
+   * course, whose revision claim already lets one of two concurrent commits through.
+   */
+  const completionOperations = (
+    completion: PlannedCompletion,
+    readerUserId: string | undefined,
+  ): TransactionOperation[] => {
+    const { expected, record } = completion.routine;
+    const routine: TransactionOperation = {
+      action: expected === null ? "create" : "update",
+      tableId: tables.routine,
+      rowId: record.$id,
+      data: {
+        ...routineColumns(record),
+        ...(expected === null && readerUserId !== undefined
+          ? { $permissions: [Permission.read(Role.user(readerUserId))] }
+          : {}),
+      },
+    };
+    const session: TransactionOperation[] =
+      completion.session === null
+        ? []
+        : [
+            {
+              action: "update",
+              tableId: tables.sessions,
+              rowId: completion.session.expected.$id,
+              data: { ...completion.session.update },
+            },
+          ];
+    const evidence = chunks(completion.evidence, MAX_BULK_ROWS).map(
+      (chunk): TransactionOperation => ({
+        action: "bulkCreate",
+        tableId: tables.evidence,
+        data: chunk.map((row) => ({ ...row })),
+      }),
+    );
+    return [routine, ...session, ...evidence];
+  };
+
   /** The backend of one apply: remembers the revision of the record it last read. */
   /** `readerUserId`: the Appwrite user who may read a record this apply creates. */
   const applyBackend = (readerUserId: string | undefined): MasteryApplyBackend => {
@@ -177,9 +274,11 @@ export function createAppwriteMasteryStore(
     let staleCommits = 0;
     return {
       async read({ sessionId, studentId, courseId }) {
-        const [ledgerRow, current] = await Promise.all([
+        const [ledgerRow, current, routine, session] = await Promise.all([
           gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId)),
           readOne(studentId, courseId),
+          readRoutine(studentId, courseId),
+          readSession(sessionId),
         ]);
         readRevision =
           current === null ? null : { recordId: current.record.$id, revision: current.revision };
@@ -189,7 +288,12 @@ export function createAppwriteMasteryStore(
               ? null
               : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
           record: current?.record ?? null,
+          routine,
+          session,
         };
+      },
+      async countEvidence(sessionId) {
+        return (await evidenceOf(sessionId)).length;
       },
       async commit(plan) {
         if ((plan.expected?.$id ?? null) !== (readRevision?.recordId ?? null)) {
@@ -224,7 +328,13 @@ export function createAppwriteMasteryStore(
                   : {}),
               },
             };
-            return [record, ledger];
+            return [
+              record,
+              ledger,
+              ...(plan.completion === null
+                ? []
+                : completionOperations(plan.completion, readerUserId)),
+            ];
           },
           committedBy,
         );
@@ -404,6 +514,18 @@ export function createAppwriteMasteryStore(
         { outcomes, backend: applyBackend(input.readerUserId), lock },
         input,
       );
+    },
+    completeLesson(input) {
+      return completeLessonWith(
+        { outcomes, backend: applyBackend(input.readerUserId), lock },
+        input,
+      );
+    },
+    getRoutine(studentId, courseId) {
+      return readRoutine(studentId, courseId);
+    },
+    async listEvidence(sessionId) {
+      return (await evidenceOf(sessionId)).sort(byEvidenceOrder).map(({ $id: _id, ...row }) => row);
     },
     async isSessionApplied(sessionId) {
       return (await gateway.getRow(tables.masteryLedger, ledgerRowId(sessionId))) !== null;

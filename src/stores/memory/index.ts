@@ -12,14 +12,21 @@ import type {
   LessonTemplate,
   MasteryRecord,
   MasteryStore,
+  RoutineRecord,
   Stores,
   StudentStore,
 } from "../ports.js";
+import type {
+  PlannedCompletion,
+  StoredEvidenceRow,
+  StoredSessionState,
+} from "../shared/completion-write.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
   assertUnchanged,
   ledgerEntriesAfter,
+  completeLessonWith,
   parseRestoreInput,
   partitionRestore,
   parseScanOptions,
@@ -30,6 +37,7 @@ import {
 import {
   ambiguousStudent,
   ambiguousTemplate,
+  byEvidenceOrder,
   byId,
   duplicateStudent,
   encodeSnapshot,
@@ -37,6 +45,8 @@ import {
   LessonTemplateSchema,
   parseInput,
   parseOutcomesInput,
+  parseStoredRow,
+  SessionStateSchema,
   parseStudentsInput,
   sessionFromRow,
   studentFromRow,
@@ -52,10 +62,12 @@ export function createMemoryStores(): Stores {
     if (!open) throw new StoreUnavailableError("memory", "the store was closed");
   };
   const outcomes = createOutcomeStore(assertOpen);
+  // Shared: a lesson's completion updates its session row in the same step as its mastery.
+  const sessions = new Map<string, Row>();
   return {
     outcomes,
-    lessons: createLessonStore(assertOpen),
-    mastery: createMasteryStore(outcomes, assertOpen),
+    lessons: createLessonStore(sessions, assertOpen),
+    mastery: createMasteryStore(outcomes, sessions, assertOpen),
     students: createStudentStore(assertOpen),
     async close() {
       open = false;
@@ -91,8 +103,7 @@ function createOutcomeStore(assertOpen: () => void): CourseOutcomeStore {
   };
 }
 
-function createLessonStore(assertOpen: () => void): LessonStore {
-  const sessions = new Map<string, Row>();
+function createLessonStore(sessions: Map<string, Row>, assertOpen: () => void): LessonStore {
   const templates = new Map<string, Row>();
   const getRow = (table: string, rows: Map<string, Row>, id: string): Row => {
     assertOpen();
@@ -177,10 +188,56 @@ function createStudentStore(assertOpen: () => void): StudentStore {
   };
 }
 
-function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void): MasteryStore {
+function createMasteryStore(
+  outcomes: CourseOutcomeStore,
+  sessions: Map<string, Row>,
+  assertOpen: () => void,
+): MasteryStore {
   const records = new Map<string, MasteryRecord>();
   const ledger = new Map<string, MasteryLedgerEntry>();
+  const routines = new Map<string, RoutineRecord>();
+  const evidence = new Map<string, StoredEvidenceRow>();
   const lock = new KeyedLock();
+
+  const findRoutine = (studentId: string, courseId: string): RoutineRecord | undefined =>
+    [...routines.values()].find(
+      (routine) => routine.studentId === studentId && routine.courseId === courseId,
+    );
+  const sessionState = (sessionId: string): StoredSessionState | null => {
+    const row = sessions.get(sessionId);
+    return row === undefined
+      ? null
+      : parseStoredRow(SessionStateSchema, TABLES.sessions, sessionId, {
+          threadId: null,
+          completedAt: null,
+          ...row,
+        });
+  };
+  /** Whether the completion's Routine and session rows are still what it was planned from. */
+  const completionUnchanged = (completion: PlannedCompletion | null): boolean => {
+    if (completion === null) return true;
+    const { expected, record } = completion.routine;
+    const routine = findRoutine(record.studentId, record.courseId);
+    const routineUnchanged =
+      expected === null
+        ? routine === undefined
+        : routine?.$id === expected.$id && routine.updatedAt === expected.updatedAt;
+    const session = completion.session;
+    const row = session === null ? undefined : sessions.get(session.expected.$id);
+    const sessionUnchanged =
+      session === null || (row !== undefined && row.status === session.expected.status);
+    return routineUnchanged && sessionUnchanged;
+  };
+  const writeCompletion = (completion: PlannedCompletion | null): void => {
+    if (completion === null) return;
+    routines.set(completion.routine.record.$id, { ...completion.routine.record });
+    for (const row of completion.evidence) evidence.set(row.$id, { ...row });
+    const session = completion.session;
+    if (session !== null) {
+      const row = sessions.get(session.expected.$id) as Row;
+      sessions.set(session.expected.$id, { ...row, ...session.update });
+    }
+  };
 
   const findByPair = (studentId: string, courseId: string): MasteryRecord | undefined =>
     [...records.values()].find(
@@ -192,10 +249,17 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
       assertOpen();
       const entry = ledger.get(sessionId);
       const record = findByPair(studentId, courseId);
+      const routine = findRoutine(studentId, courseId);
       return {
         ledger: entry === undefined ? null : { ...entry },
         record: record === undefined ? null : { ...record },
+        routine: routine === undefined ? null : { ...routine },
+        session: sessionState(sessionId),
       };
+    },
+    async countEvidence(sessionId) {
+      assertOpen();
+      return [...evidence.values()].filter((row) => row.sessionId === sessionId).length;
     },
     async commit(plan) {
       assertOpen();
@@ -204,9 +268,11 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
         plan.expected === null
           ? current === undefined && !records.has(plan.record.$id)
           : current?.$id === plan.expected.$id && current.updatedAt === plan.expected.updatedAt;
-      if (!unchanged || ledger.has(plan.ledger.sessionId)) return "stale";
+      if (!unchanged || !completionUnchanged(plan.completion) || ledger.has(plan.ledger.sessionId))
+        return "stale";
       records.set(plan.record.$id, { ...plan.record });
       ledger.set(plan.ledger.sessionId, { ...plan.ledger });
+      writeCompletion(plan.completion);
       return "committed";
     },
   };
@@ -219,6 +285,21 @@ function createMasteryStore(outcomes: CourseOutcomeStore, assertOpen: () => void
     },
     applyLessonMastery(input) {
       return applyLessonMasteryWith({ outcomes, backend, lock }, input);
+    },
+    completeLesson(input) {
+      return completeLessonWith({ outcomes, backend, lock }, input);
+    },
+    async getRoutine(studentId, courseId) {
+      assertOpen();
+      const routine = findRoutine(studentId, courseId);
+      return routine === undefined ? null : { ...routine };
+    },
+    async listEvidence(sessionId) {
+      assertOpen();
+      return [...evidence.values()]
+        .filter((row) => row.sessionId === sessionId)
+        .sort(byEvidenceOrder)
+        .map(({ $id: _id, ...row }) => ({ ...row }));
     },
     async isSessionApplied(sessionId) {
       assertOpen();

@@ -39,7 +39,10 @@ import {
 import type {
   ApplyLessonMasteryInput,
   ApplyLessonMasteryResult,
+  CompleteLessonInput,
+  CompleteLessonResult,
   CourseOutcomeStore,
+  RoutineRecord,
   MasteryRecord,
   MasteryRepair,
   MasteryRestoreResult,
@@ -51,6 +54,14 @@ import {
   StoreNotFoundError,
   StoreWriteRefusedError,
 } from "../errors.js";
+import {
+  alreadyCompleted,
+  completedNow,
+  parseCompletionInput,
+  planCompletion,
+  type PlannedCompletion,
+  type StoredSessionState,
+} from "./completion-write.js";
 import type { KeyedLock } from "./keyed-lock.js";
 import { MASTERY_ID_COLUMN_MAX_CHARS, MasteryRecordSchema, parseInput, TABLES } from "./rows.js";
 
@@ -74,22 +85,38 @@ export interface PlannedApply {
   emaByOutcome: EmaByOutcome;
   /** Entries carried over from the stored record that break the integrity rules. */
   carriedViolations: MasteryViolation[];
+  /**
+   * The rest of a lesson's completion (evidence, Routine, session), committed
+   * in the same atomic unit; null for a mastery-only apply.
+   */
+  completion: PlannedCompletion | null;
+}
+
+/** What the backend reads before an apply. */
+export interface ApplyRead {
+  ledger: MasteryLedgerEntry | null;
+  record: MasteryRecord | null;
+  /** The student's Routine row for the course. */
+  routine: RoutineRecord | null;
+  /** The `sessions` row of the session; null when there is none. */
+  session: StoredSessionState | null;
 }
 
 /** The backend-specific half of an apply. */
 export interface MasteryApplyBackend {
-  /** The session's ledger entry (if any) and the student's record for the course (if any). */
-  read(key: { sessionId: string; studentId: string; courseId: string }): Promise<{
-    ledger: MasteryLedgerEntry | null;
-    record: MasteryRecord | null;
-  }>;
+  /** The session's ledger entry, the student's record and Routine row for the course, the session row. */
+  read(key: { sessionId: string; studentId: string; courseId: string }): Promise<ApplyRead>;
   /**
-   * Writes `plan.record` and `plan.ledger` atomically, only if the record is
-   * still `plan.expected` (same `$id` and `updatedAt`, or still absent for the
-   * student and course) and the session has no ledger entry. Otherwise writes
+   * Writes `plan.record`, `plan.ledger` and `plan.completion` atomically, only
+   * if the record is still `plan.expected` (same `$id` and `updatedAt`, or
+   * still absent for the student and course), the Routine row still
+   * `plan.completion.routine.expected`, the session row still there (or
+   * absent) as planned, and the session has no ledger entry. Otherwise writes
    * nothing and returns `"stale"`, and the apply starts over from a fresh read.
    */
   commit(plan: PlannedApply): Promise<"committed" | "stale">;
+  /** Evidence rows stored for the session. */
+  countEvidence(sessionId: string): Promise<number>;
 }
 
 /** Re-reads allowed when other writers keep changing the record between read and commit. */
@@ -106,21 +133,77 @@ const ApplyInputSchema = z.object({
   alpha: z.number().gt(0).lte(1),
 });
 
+type ApplyDeps = { outcomes: CourseOutcomeStore; backend: MasteryApplyBackend; lock: KeyedLock };
+
 /** The whole apply: validation, idempotency, the optimistic loop, serialized per student and course in-process. */
 export async function applyLessonMasteryWith(
-  deps: { outcomes: CourseOutcomeStore; backend: MasteryApplyBackend; lock: KeyedLock },
+  deps: ApplyDeps,
   input: ApplyLessonMasteryInput,
 ): Promise<ApplyLessonMasteryResult> {
+  return applyLoop(deps, input, {
+    plan: (read) => planLessonMastery(input, read.record),
+    applied: (plan) => ({
+      status: "applied",
+      recordId: plan.record.$id,
+      emaByOutcome: plan.emaByOutcome,
+    }),
+    already: async (read, ledger) => alreadyApplied(input, ledger, read.record),
+  });
+}
+
+/**
+ * A lesson's whole completion: the MasteryV2 apply plus the evidence rows,
+ * the Routine row and the session row (completion-write.ts), one atomic
+ * commit under the session's ledger entry. The same loop as an apply.
+ */
+export async function completeLessonWith(
+  deps: ApplyDeps,
+  input: CompleteLessonInput,
+): Promise<CompleteLessonResult> {
+  parseCompletionInput(input);
+  const now = Date.parse(input.completedAt);
+  return applyLoop(deps, input, {
+    plan: (read) => ({
+      ...planLessonMastery(input, read.record, now),
+      completion: planCompletion(input, read.routine, read.session),
+    }),
+    applied: (plan) =>
+      completedNow(
+        { recordId: plan.record.$id, emaByOutcome: plan.emaByOutcome },
+        plan.completion as PlannedCompletion,
+      ),
+    already: async (read, ledger) => {
+      const mastery = alreadyApplied(input, ledger, read.record);
+      return alreadyCompleted(
+        input,
+        { recordId: mastery.recordId, emaByOutcome: mastery.emaByOutcome },
+        read.routine,
+        read.session,
+        await deps.backend.countEvidence(input.sessionId),
+      );
+    },
+  });
+}
+
+async function applyLoop<T>(
+  deps: ApplyDeps,
+  input: ApplyLessonMasteryInput,
+  steps: {
+    plan: (read: ApplyRead) => PlannedApply;
+    applied: (plan: PlannedApply) => T;
+    already: (read: ApplyRead, ledger: MasteryLedgerEntry) => Promise<T>;
+  },
+): Promise<T> {
   parseInput(ApplyInputSchema, input, "applyLessonMastery");
   await assertUpdatesValid(deps.outcomes, input);
   return deps.lock.run(`${input.studentId}\u0000${input.courseId}`, async () => {
     for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
-      const { ledger, record } = await deps.backend.read(input);
-      if (ledger !== null) return alreadyApplied(input, ledger, record);
-      const plan = planLessonMastery(input, record);
+      const read = await deps.backend.read(input);
+      if (read.ledger !== null) return steps.already(read, read.ledger);
+      const plan = steps.plan(read);
       if ((await deps.backend.commit(plan)) === "committed") {
         warnAboutCarriedViolations(plan);
-        return { status: "applied", recordId: plan.record.$id, emaByOutcome: plan.emaByOutcome };
+        return steps.applied(plan);
       }
     }
     throw new StoreConflictError(
@@ -232,6 +315,7 @@ export function planLessonMastery(
     },
     emaByOutcome,
     carriedViolations: findEmaViolations(untouched),
+    completion: null,
   };
 }
 

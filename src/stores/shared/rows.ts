@@ -19,6 +19,9 @@ export const TABLES = {
   lessonTemplates: "lesson_templates",
   students: "students",
   sessionThreads: "session_threads",
+  /** The platform's name, capital R included. */
+  routine: "Routine",
+  evidence: "evidence",
 } as const;
 
 /** Appwrite's `studentId` / `courseId` column size in MasteryV2. */
@@ -35,6 +38,47 @@ export const MasteryRecordSchema = z.object({
   updatedAt: requiredString,
 });
 
+/** A `Routine` row; its JSON maps kept raw like MasteryV2's. */
+export const RoutineRecordSchema = z.object({
+  $id: requiredString,
+  studentId: requiredString,
+  courseId: requiredString,
+  dueAtByOutcome: z.string().nullable(),
+  fsrsByOutcome: z.string().nullable(),
+  lastTaughtAt: z.string().nullable(),
+  spacingPolicyVersion: z.number().nullable(),
+  schema_version: z.number().nullable(),
+  updatedAt: requiredString,
+});
+
+/** The `sessions` columns a completion reads. */
+export const SessionStateSchema = z.object({
+  $id: requiredString,
+  studentId: requiredString,
+  courseId: requiredString,
+  status: requiredString,
+  threadId: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+
+/** An `evidence` row as stored. */
+export const StoredEvidenceRowSchema = z.object({
+  $id: requiredString,
+  sessionId: requiredString,
+  itemId: z.string(),
+  cardId: z.string(),
+  interactionId: z.string(),
+  response: z.string().nullable(),
+  correct: z.boolean(),
+  attempts: z.number(),
+  confidence: z.number(),
+  reasoning: z.string(),
+  feedback: z.string(),
+  timestamp: z.string(),
+  partialCredit: z.number(),
+  method: z.string(),
+});
+
 export const LessonSessionSchema = z.object({
   $id: requiredString,
   studentId: requiredString,
@@ -44,6 +88,8 @@ export const LessonSessionSchema = z.object({
   status: requiredString,
   threadId: z.string().optional(),
   startedAt: requiredString,
+  completedAt: z.string().optional(),
+  score: z.number().min(0).max(1).optional(),
 });
 
 export const LessonTemplateSchema = z.object({
@@ -107,6 +153,16 @@ export function parseOutcomesInput(outcomes: readonly CourseOutcome[]): CourseOu
 }
 
 /** Ascending by `$id`: the order every adapter returns lists in. */
+/** Evidence in the order it was given: by time, then card, then attempt (attempts may share a timestamp). */
+export function byEvidenceOrder<T extends { timestamp: string; cardId: string; attempts: number }>(
+  a: T,
+  b: T,
+): number {
+  if (a.timestamp !== b.timestamp) return Date.parse(a.timestamp) - Date.parse(b.timestamp);
+  if (a.cardId !== b.cardId) return a.cardId < b.cardId ? -1 : 1;
+  return a.attempts - b.attempts;
+}
+
 export function byId<T extends { $id: string }>(a: T, b: T): number {
   return a.$id < b.$id ? -1 : a.$id > b.$id ? 1 : 0;
 }

@@ -4,7 +4,12 @@ import Database from "better-sqlite3";
 import type { MasteryRule, MasteryViolation } from "../../mastery/errors.js";
 import { StoreUnavailableError, StoreWriteRefusedError } from "../errors.js";
 import { TABLES } from "../shared/rows.js";
-import { applySchema, INTEGRITY_ERROR_PREFIX, SIZE_CONSTRAINT } from "./schema.js";
+import {
+  applySchema,
+  DUE_SIZE_CONSTRAINT,
+  INTEGRITY_ERROR_PREFIX,
+  SIZE_CONSTRAINT,
+} from "./schema.js";
 
 /** How long a write waits for another process's transaction before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -41,6 +46,8 @@ const TRIGGER_RULES: Record<string, MasteryRule> = {
   invalid_id_format: "invalid_id_format",
   unknown_outcome: "unknown_outcome",
   invalid_value: "invalid_value",
+  // Routine.dueAtByOutcome: the value is not a date.
+  invalid_due_date: "invalid_value",
   // The map as a whole is not an object: no entry to name, so the value is what is invalid.
   not_json_object: "invalid_value",
 };
@@ -58,13 +65,19 @@ export function integrityViolationOf(error: unknown): MasteryViolation | undefin
     const rule = TRIGGER_RULES[error.message.slice(INTEGRITY_ERROR_PREFIX.length)];
     return rule === undefined ? undefined : { rule, value: error.message };
   }
-  if (error.code === "SQLITE_CONSTRAINT_CHECK" && error.message.includes(SIZE_CONSTRAINT)) {
+  if (
+    error.code === "SQLITE_CONSTRAINT_CHECK" &&
+    (error.message.includes(SIZE_CONSTRAINT) || error.message.includes(DUE_SIZE_CONSTRAINT))
+  ) {
     return { rule: "oversize", value: error.message };
   }
   return undefined;
 }
 
-/** Runs a MasteryV2 write; a refusal by the database becomes a StoreWriteRefusedError (layer `database`). */
+/**
+ * Runs a MasteryV2 (or Routine: pass `table` in `context`) write; a refusal by
+ * the database becomes a StoreWriteRefusedError (layer `database`).
+ */
 export function refusedByDatabase<T>(write: () => T, context: Record<string, unknown>): T {
   try {
     return write();

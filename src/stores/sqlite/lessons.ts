@@ -16,7 +16,7 @@ import { withoutNulls } from "./database.js";
 type Row = Record<string, unknown> & { $id: string };
 
 const sessionOf = (row: Row): ReturnType<typeof sessionFromRow> =>
-  sessionFromRow({ ...withoutNulls(row, ["threadId"]), $id: row.$id });
+  sessionFromRow({ ...withoutNulls(row, ["threadId", "completedAt", "score"]), $id: row.$id });
 const templateOf = (row: Row): ReturnType<typeof templateFromRow> =>
   templateFromRow({
     ...withoutNulls(row, ["lesson_type", "estMinutes", "sow_order"]),
@@ -29,11 +29,12 @@ export function createSqliteLessonStore(
 ): LessonStore {
   const sessionById = db.prepare<[string], Row>(`SELECT * FROM sessions WHERE "$id" = ?`);
   const upsertSession = db.prepare(
-    `INSERT INTO sessions ("$id", studentId, courseId, lessonTemplateId, lessonSnapshot, status, threadId, startedAt)
-     VALUES (@$id, @studentId, @courseId, @lessonTemplateId, @lessonSnapshot, @status, @threadId, @startedAt)
+    `INSERT INTO sessions ("$id", studentId, courseId, lessonTemplateId, lessonSnapshot, status, threadId, startedAt, completedAt, score)
+     VALUES (@$id, @studentId, @courseId, @lessonTemplateId, @lessonSnapshot, @status, @threadId, @startedAt, @completedAt, @score)
      ON CONFLICT ("$id") DO UPDATE SET studentId = excluded.studentId, courseId = excluded.courseId,
        lessonTemplateId = excluded.lessonTemplateId, lessonSnapshot = excluded.lessonSnapshot,
-       status = excluded.status, threadId = excluded.threadId, startedAt = excluded.startedAt`,
+       status = excluded.status, threadId = excluded.threadId, startedAt = excluded.startedAt,
+       completedAt = excluded.completedAt, score = excluded.score`,
   );
   // Binds only an unbound session: the first thread wins, atomically.
   const bindThread = db.prepare<[string, string]>(
@@ -64,6 +65,8 @@ export function createSqliteLessonStore(
       upsertSession.run({
         ...parsed,
         threadId: parsed.threadId ?? null,
+        completedAt: parsed.completedAt ?? null,
+        score: parsed.score ?? null,
         lessonSnapshot: encodeSnapshot(parsed.lessonSnapshot),
       });
     },

@@ -13,12 +13,15 @@ import type {
   MasteryRecord,
   MasteryRestoreResult,
   MasteryStore,
+  RoutineRecord,
 } from "../ports.js";
+import type { PlannedCompletion, StoredSessionState } from "../shared/completion-write.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
 import {
   applyLessonMasteryWith,
   assertUnchanged,
   ledgerEntriesAfter,
+  completeLessonWith,
   parseRestoreInput,
   partitionRestore,
   parseScanOptions,
@@ -27,10 +30,21 @@ import {
   type MasteryLedgerEntry,
   type PlannedApply,
 } from "../shared/mastery-write.js";
-import { MasteryRecordSchema, parseStoredRow, TABLES } from "../shared/rows.js";
+import {
+  byEvidenceOrder,
+  MasteryRecordSchema,
+  parseStoredRow,
+  RoutineRecordSchema,
+  SessionStateSchema,
+  StoredEvidenceRowSchema,
+  TABLES,
+} from "../shared/rows.js";
 import { isUniqueViolation, refusedByDatabase } from "./database.js";
 
 type Row = Record<string, unknown> & { $id: string };
+
+/** Thrown inside the apply transaction to roll back a completion whose rows moved since they were read. */
+class StaleCompletion extends Error {}
 
 const recordOf = (row: Row): MasteryRecord =>
   parseStoredRow(MasteryRecordSchema, TABLES.mastery, row.$id, row);
@@ -71,12 +85,94 @@ export function createSqliteMasteryStore(
   const deleteLedgerByIds = db.prepare<[string]>(
     `DELETE FROM mastery_ledger WHERE "$id" IN (SELECT value FROM json_each(?))`,
   );
+  const routineByPair = db.prepare<[string, string], Row>(
+    `SELECT * FROM Routine WHERE studentId = ? AND courseId = ?`,
+  );
+  const insertRoutine = db.prepare(
+    `INSERT INTO Routine ("$id", studentId, courseId, dueAtByOutcome, fsrsByOutcome, lastTaughtAt,
+       spacingPolicyVersion, schema_version, updatedAt)
+     VALUES (@$id, @studentId, @courseId, @dueAtByOutcome, @fsrsByOutcome, @lastTaughtAt,
+       @spacingPolicyVersion, @schema_version, @updatedAt)`,
+  );
+  const updateRoutineIfUnchanged = db.prepare(
+    `UPDATE Routine SET dueAtByOutcome = @dueAtByOutcome, fsrsByOutcome = @fsrsByOutcome,
+       lastTaughtAt = @lastTaughtAt, spacingPolicyVersion = @spacingPolicyVersion,
+       schema_version = @schema_version, updatedAt = @updatedAt
+     WHERE "$id" = @$id AND updatedAt = @expectedUpdatedAt`,
+  );
+  const sessionStateById = db.prepare<[string], Row>(
+    `SELECT "$id", studentId, courseId, status, threadId, completedAt FROM sessions WHERE "$id" = ?`,
+  );
+  const completeSession = db.prepare(
+    `UPDATE sessions SET status = @status, completedAt = @completedAt, score = @score, threadId = @threadId
+     WHERE "$id" = @$id AND status = @expectedStatus`,
+  );
+  const insertEvidence = db.prepare(
+    `INSERT INTO evidence ("$id", sessionId, itemId, cardId, interactionId, response, correct, attempts,
+       confidence, reasoning, feedback, timestamp, partialCredit, method)
+     VALUES (@$id, @sessionId, @itemId, @cardId, @interactionId, @response, @correct, @attempts,
+       @confidence, @reasoning, @feedback, @timestamp, @partialCredit, @method)`,
+  );
+  const evidenceBySession = db.prepare<[string], Row>(`SELECT * FROM evidence WHERE sessionId = ?`);
+  const countEvidence = db.prepare<[string], { n: number }>(
+    `SELECT count(*) AS n FROM evidence WHERE sessionId = ?`,
+  );
   const setBypass = db.prepare(`INSERT INTO integrity_bypass (id, reason) VALUES (1, 'restore')`);
   const clearBypass = db.prepare(`DELETE FROM integrity_bypass`);
 
   const readRecord = (studentId: string, courseId: string): MasteryRecord | null => {
     const row = byPair.get(studentId, courseId);
     return row === undefined ? null : recordOf(row);
+  };
+
+  const readRoutine = (studentId: string, courseId: string): RoutineRecord | null => {
+    const row = routineByPair.get(studentId, courseId);
+    return row === undefined
+      ? null
+      : parseStoredRow(RoutineRecordSchema, TABLES.routine, row.$id, row);
+  };
+  const readSession = (sessionId: string): StoredSessionState | null => {
+    const row = sessionStateById.get(sessionId);
+    return row === undefined
+      ? null
+      : parseStoredRow(SessionStateSchema, TABLES.sessions, sessionId, row);
+  };
+
+  /** The completion's writes, inside the apply's transaction; "stale" when its rows moved. */
+  const commitCompletion = (
+    completion: PlannedCompletion,
+    context: Record<string, unknown>,
+  ): "committed" | "stale" => {
+    const { expected, record } = completion.routine;
+    const routineContext = { ...context, table: TABLES.routine, recordId: record.$id };
+    if (expected === null) {
+      try {
+        refusedByDatabase(() => insertRoutine.run(record), routineContext);
+      } catch (error) {
+        if (isUniqueViolation(error)) return "stale";
+        throw error;
+      }
+    } else {
+      const { changes } = refusedByDatabase(
+        () => updateRoutineIfUnchanged.run({ ...record, expectedUpdatedAt: expected.updatedAt }),
+        routineContext,
+      );
+      if (changes === 0) return "stale";
+    }
+    const session = completion.session;
+    if (session === null) {
+      if (sessionStateById.get(context.sessionId as string) !== undefined) return "stale";
+    } else {
+      const { changes } = completeSession.run({
+        ...session.update,
+        $id: session.expected.$id,
+        expectedStatus: session.expected.status,
+      });
+      if (changes === 0) return "stale";
+    }
+    for (const row of completion.evidence)
+      insertEvidence.run({ ...row, correct: row.correct ? 1 : 0 });
+    return "committed";
   };
 
   const commitApply = db.transaction((plan: PlannedApply): "committed" | "stale" => {
@@ -108,6 +204,10 @@ export function createSqliteMasteryStore(
       );
       if (changes === 0) return "stale";
     }
+    if (plan.completion !== null && commitCompletion(plan.completion, context) === "stale") {
+      // Nothing of this attempt may stay: leave the transaction by throwing, then report stale.
+      throw new StaleCompletion();
+    }
     insertLedger.run(plan.ledger);
     return "committed";
   });
@@ -119,11 +219,22 @@ export function createSqliteMasteryStore(
       return {
         ledger: entry === undefined ? null : ledgerEntryOf(entry),
         record: readRecord(studentId, courseId),
+        routine: readRoutine(studentId, courseId),
+        session: readSession(sessionId),
       };
     },
     async commit(plan) {
       assertOpen();
-      return commitApply.immediate(plan);
+      try {
+        return commitApply.immediate(plan);
+      } catch (error) {
+        if (error instanceof StaleCompletion) return "stale";
+        throw error;
+      }
+    },
+    async countEvidence(sessionId) {
+      assertOpen();
+      return (countEvidence.get(sessionId) as { n: number }).n;
     },
   };
 
@@ -207,6 +318,27 @@ export function createSqliteMasteryStore(
     },
     applyLessonMastery(input) {
       return applyLessonMasteryWith({ outcomes, backend, lock }, input);
+    },
+    completeLesson(input) {
+      return completeLessonWith({ outcomes, backend, lock }, input);
+    },
+    async getRoutine(studentId, courseId) {
+      assertOpen();
+      return readRoutine(studentId, courseId);
+    },
+    async listEvidence(sessionId) {
+      assertOpen();
+      return evidenceBySession
+        .all(sessionId)
+        .map(({ $id, ...row }) =>
+          parseStoredRow(StoredEvidenceRowSchema, TABLES.evidence, $id, {
+            ...row,
+            $id,
+            correct: row.correct === 1,
+          }),
+        )
+        .sort(byEvidenceOrder)
+        .map(({ $id: _id, ...row }) => row);
     },
     async isSessionApplied(sessionId) {
       assertOpen();

@@ -2,16 +2,24 @@ import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { authenticatedStudent } from "../caller.js";
 import { ensureConfiguration } from "../configuration.js";
-import { resolveAuthMode, type TeachingGraphDeps } from "../deps.js";
+import type { MasteryUpdate } from "../../mastery/ema.js";
+import type { EvidenceRow } from "../../stores/ports.js";
+import { resolveAuthMode, resolveClock, type TeachingGraphDeps } from "../deps.js";
+import { TeachingStateError } from "../errors.js";
 import { analysePerformance } from "../performance.js";
 import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
-import type { State, Update } from "../state.js";
+import type { EvidenceEntry, PersistedCompletion, State, Update } from "../state.js";
 
 /**
- * Node 7. After the last card: folds the lesson's mastery updates into the
- * student's MasteryV2 record (idempotent per session, so a retried complete is
- * safe), then one closing message with the `lesson_completion_summary` tool call.
+ * Node 7. After the last card: writes the lesson's whole completion in one
+ * atomic store operation, exactly once per session (so a retried or replayed
+ * complete, e.g. after a crash between the store's commit and the checkpoint,
+ * writes nothing and reports `already_applied`): the mastery updates folded
+ * into MasteryV2, one evidence row per attempt and skip, the next review per
+ * outcome (Routine, FSRS at the injected clock's time) and the session row set
+ * to `completed`. Then one closing message with the `lesson_completion_summary`
+ * tool call, whose `persisted` block tells the frontend it must write nothing.
  */
 export function createComplete(deps: TeachingGraphDeps) {
   return async function complete(state: State, config: LangGraphRunnableConfig): Promise<Update> {
@@ -19,15 +27,27 @@ export function createComplete(deps: TeachingGraphDeps) {
     const { emaAlpha } = ensureConfiguration(config, auth);
     const lesson = state.lesson;
     const { mastery } = await deps.getStores();
-    const record = await mastery.applyLessonMastery({
+    const completion = await mastery.completeLesson({
       sessionId: state.session_id,
       studentId: state.student_id,
       courseId: lesson.courseId,
       updates: state.mastery_updates,
       alpha: emaAlpha,
-      // On Appwrite the student's own account may read the record it creates.
+      // On Appwrite the student's own account may read the records it creates.
       ...(auth === "appwrite" ? { readerUserId: authenticatedStudent(config).userId } : {}),
+      threadId: threadIdOf(config),
+      completedAt: resolveClock(deps)().toISOString(),
+      evidence: state.evidence.map(evidenceRow),
+      score: overallScore(state.mastery_updates),
     });
+    const record = { status: completion.status, ...completion.mastery };
+    const persisted: PersistedCompletion = {
+      status: completion.status,
+      mastery_record: record,
+      evidence_count: completion.evidenceCount,
+      due_at_by_outcome: completion.dueAtByOutcome,
+      session_status: completion.session.status,
+    };
     const performance = analysePerformance(lesson.cards, state.evidence);
     const summary = lessonSummaryText(lesson.title, performance);
     const args: LessonCompletionSummaryArgs = {
@@ -44,10 +64,12 @@ export function createComplete(deps: TeachingGraphDeps) {
       student_id: state.student_id,
       course_id: lesson.courseId,
       mastery_record: record,
+      persisted,
       timestamp: new Date().toISOString(),
     };
     return {
       mastery_record: record,
+      persisted,
       messages: [
         new AIMessage({
           content: summary,
@@ -63,4 +85,38 @@ export function createComplete(deps: TeachingGraphDeps) {
       ],
     };
   };
+}
+
+/** The LangGraph thread of this run (every checkpointed run has one). */
+function threadIdOf(config: LangGraphRunnableConfig): string {
+  const threadId: unknown = config.configurable?.thread_id;
+  if (typeof threadId !== "string" || threadId.length === 0) {
+    throw new TeachingStateError("complete needs the run's thread_id to record the session", {
+      threadId: threadId ?? null,
+    });
+  }
+  return threadId;
+}
+
+/** An evidence entry as an `evidence` row (the platform's columns and ours). */
+function evidenceRow(entry: EvidenceEntry): EvidenceRow {
+  return {
+    itemId: entry.item_id,
+    cardId: entry.card_id,
+    interactionId: entry.interaction_id,
+    response: entry.response,
+    correct: entry.correct,
+    attempts: entry.attempts,
+    confidence: entry.confidence,
+    reasoning: entry.reasoning,
+    feedback: entry.feedback,
+    timestamp: entry.timestamp,
+    partialCredit: entry.partial_credit,
+    method: entry.method,
+  };
+}
+
+/** The lesson's overall score: the mean of its card scores (every outcome of a card gets the same one). */
+function overallScore(updates: readonly MasteryUpdate[]): number {
+  return updates.reduce((sum, update) => sum + update.score, 0) / updates.length;
 }

@@ -78,6 +78,7 @@ export function createPrepareSession(deps: TeachingGraphDeps) {
       evidence: new Overwrite([]),
       mastery_updates: new Overwrite([]),
       mastery_record: null,
+      persisted: null,
     };
   };
 }

@@ -21,6 +21,8 @@ export function appwriteSettingsFor(
       lessonTemplates: "lesson_templates",
       students: "students",
       sessionThreads: "session_threads",
+      routine: "Routine",
+      evidence: "evidence",
     },
   };
 }

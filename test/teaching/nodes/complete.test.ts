@@ -54,21 +54,29 @@ beforeEach(async () => {
   await stores.outcomes.upsertMany(fixture.outcomes);
 });
 
+const NOW = new Date("2025-11-12T15:00:00.000Z");
+
 async function complete(state: State, configurable: Record<string, unknown> = {}) {
-  return createComplete({ getStores: () => stores, authMode: "none" })(state, { configurable });
+  return createComplete({ getStores: () => stores, authMode: "none", clock: () => NOW })(state, {
+    configurable: { thread_id: "thread_complete", ...configurable },
+  });
 }
 
 describe("complete", () => {
   it("folds the lesson's updates into the student's MasteryV2 record with the EMA", async () => {
-    const apply = vi.spyOn(stores.mastery, "applyLessonMastery");
+    const apply = vi.spyOn(stores.mastery, "completeLesson");
     const update = await complete(finished);
-    expect(apply).toHaveBeenCalledWith({
-      sessionId: fixture.sessionContext.session_id,
-      studentId: fixture.sessionContext.student_id,
-      courseId: "course_c84774",
-      updates: finished.mastery_updates,
-      alpha: 0.3,
-    });
+    expect(apply).toHaveBeenCalledWith(
+      expect.objectContaining({
+        sessionId: fixture.sessionContext.session_id,
+        studentId: fixture.sessionContext.student_id,
+        courseId: "course_c84774",
+        updates: finished.mastery_updates,
+        alpha: 0.3,
+        threadId: "thread_complete",
+        completedAt: NOW.toISOString(),
+      }),
+    );
     // First score 1.0, then 0.3 * 0.7 + 0.7 * 1.0.
     const expected = { [outcomeA!]: 0.91, [outcomeB!]: 0.91, [outcomeC!]: 0.91 };
     expect(update.mastery_record).toMatchObject({ status: "applied", emaByOutcome: expected });
@@ -77,15 +85,52 @@ describe("complete", () => {
   });
 
   it("with authenticated callers, names the student's Appwrite user as the record's reader and refuses a caller's alpha", async () => {
-    const apply = vi.spyOn(stores.mastery, "applyLessonMastery");
+    const apply = vi.spyOn(stores.mastery, "completeLesson");
     const node = createComplete({ getStores: () => stores, authMode: "appwrite" });
     const caller = { identity: fixture.sessionContext.student_id, userId: "user_ada" };
     await expect(
       node(finished, { configurable: { langgraph_auth_user: caller, emaAlpha: 1 } }),
     ).rejects.toMatchObject({ code: "CONFIGURATION_NOT_ALLOWED" });
     expect(apply).not.toHaveBeenCalled();
-    await node(finished, { configurable: { langgraph_auth_user: caller } });
+    await node(finished, { configurable: { langgraph_auth_user: caller, thread_id: "t" } });
     expect(apply).toHaveBeenCalledWith(expect.objectContaining({ readerUserId: "user_ada" }));
+  });
+
+  it("persists evidence, the review schedule at the clock's time, and says so in the persisted block", async () => {
+    const update = await complete(finished);
+    const evidence = await stores.mastery.listEvidence(fixture.sessionContext.session_id);
+    expect(evidence).toHaveLength(finished.evidence.length);
+    expect(evidence.map((row) => row.cardId)).toEqual(finished.evidence.map((e) => e.card_id));
+    const routine = await stores.mastery.getRoutine(
+      fixture.sessionContext.student_id,
+      "course_c84774",
+    );
+    const due = JSON.parse(routine!.dueAtByOutcome!) as Record<string, string>;
+    expect(Object.keys(due).sort()).toEqual([outcomeA, outcomeB, outcomeC].sort());
+    expect(routine!.lastTaughtAt).toBe(NOW.toISOString());
+    expect(update.persisted).toEqual({
+      status: "applied",
+      mastery_record: update.mastery_record,
+      evidence_count: finished.evidence.length,
+      due_at_by_outcome: due,
+      // The fixture's session is inline: no sessions row.
+      session_status: "not_stored",
+    });
+    const [toolCall] = (update.messages as AIMessage[])[0]!.tool_calls ?? [];
+    expect(toolCall?.args.persisted).toEqual(update.persisted);
+    expect((await complete(finished)).persisted).toEqual({
+      ...update.persisted,
+      status: "already_applied",
+      mastery_record: { ...update.mastery_record, status: "already_applied" },
+    });
+  });
+
+  it("refuses to complete without the run's thread, writing nothing", async () => {
+    const node = createComplete({ getStores: () => stores, authMode: "none" });
+    await expect(node(finished, { configurable: {} })).rejects.toMatchObject({
+      code: "INVALID_TEACHING_STATE",
+    });
+    expect(await stores.mastery.isSessionApplied(fixture.sessionContext.session_id)).toBe(false);
   });
 
   it("uses the configured EMA alpha", async () => {
@@ -148,6 +193,7 @@ describe("complete", () => {
       student_id: fixture.sessionContext.student_id,
       course_id: "course_c84774",
       mastery_record: update.mastery_record,
+      persisted: update.persisted,
       timestamp: expect.any(String),
     });
   });

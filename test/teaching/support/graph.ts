@@ -42,6 +42,7 @@ export async function createTestGraph(
     checkpointer?: BaseCheckpointSaver;
     stores?: Stores;
     authMode?: "appwrite" | "none";
+    clock?: () => Date;
   } = {},
 ): Promise<TestGraph> {
   const stores = options.stores ?? createMemoryStores();
@@ -50,6 +51,7 @@ export async function createTestGraph(
     getStores: () => stores,
     authMode: options.authMode ?? "none",
     getChatModel: async () => options.model,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   }).compile({ checkpointer: options.checkpointer ?? new MemorySaver() });
   return {
     graph,

@@ -30,6 +30,7 @@ export function lessonState(fixture: LessonFixture, overrides: Partial<State> = 
     evidence: [],
     mastery_updates: [],
     mastery_record: null,
+    persisted: null,
     ...overrides,
   };
 }
