@@ -6,13 +6,14 @@
  * a user who is not one. Lessons are not run here: every refusal happens
  * before the graph starts.
  */
-import { Client } from "@langchain/langgraph-sdk";
+import type { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   startAppwriteTestServer,
   type AppwriteTestServer,
 } from "../support/appwrite-server/index.js";
 import { appwriteEnvFor } from "../support/appwrite-server/settings.js";
+import { clientWithToken, refusalOf } from "../support/sdk.js";
 import { startLangGraphServer, type LangGraphServer } from "../support/langgraphServer.js";
 
 const ASSISTANT_ID = "teaching";
@@ -54,26 +55,7 @@ afterAll(async () => {
   await appwrite?.close();
 });
 
-/** A client that sends `token` (none: no Authorization header) and never retries. */
-function clientWith(token?: string): Client {
-  return new Client({
-    apiUrl: server.url,
-    defaultHeaders: token === undefined ? {} : { Authorization: `Bearer ${token}` },
-    callerOptions: { maxRetries: 0 },
-  });
-}
-
-/** The HTTP status and body of the SDK's error for a refused request. */
-async function refusalOf(request: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await request;
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    expect(typeof status).toBe("number");
-    return { status: status as number, message: (error as Error).message };
-  }
-  return expect.fail("the request succeeded");
-}
+const clientWith = (token?: string): Client => clientWithToken(server.url, token);
 
 describe("authentication", () => {
   it("logs the mode on start", () => {

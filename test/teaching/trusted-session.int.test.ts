@@ -21,7 +21,7 @@
  * No model is configured: the lesson has the demo's deterministic cards only
  * (mcq and numeric).
  */
-import { Client, type ThreadState } from "@langchain/langgraph-sdk";
+import type { Client, ThreadState } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MAX_GUNZIPPED_BYTES } from "../../src/lessons/codec.js";
@@ -46,6 +46,7 @@ import {
 import { appwriteEnvFor, appwriteSettingsFor } from "../support/appwrite-server/settings.js";
 import { gzipBomb } from "../support/gzip-bomb.js";
 import { startLangGraphServer, type LangGraphServer } from "../support/langgraphServer.js";
+import { clientWithToken, refusalOf } from "../support/sdk.js";
 import { secretKeysIn } from "../lessons/secrets.js";
 import {
   COURSE_ID,
@@ -181,14 +182,7 @@ async function seedLessons(): Promise<void> {
   ]);
 }
 
-/** A client that sends the student's token and never retries. */
-function clientOf(token: string): Client {
-  return new Client({
-    apiUrl: server.url,
-    defaultHeaders: { Authorization: `Bearer ${token}` },
-    callerOptions: { maxRetries: 0 },
-  });
-}
+const clientOf = (token: string): Client => clientWithToken(server.url, token);
 const ada = () => clientOf(tokens.ada);
 const ben = () => clientOf(tokens.ben);
 
@@ -238,18 +232,6 @@ function runError(events: readonly StreamEvent[]): z.infer<typeof RunErrorSchema
 
 function expectNoError(events: readonly StreamEvent[]): void {
   expect(events.filter((event) => event.event === "error")).toEqual([]);
-}
-
-/** The HTTP status and message of a refused SDK request. */
-async function refusalOf(request: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await request;
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    expect(typeof status).toBe("number");
-    return { status: status as number, message: (error as Error).message };
-  }
-  return expect.fail("the request succeeded");
 }
 
 /** The answer request the thread waits at, or undefined when it waits at none. */
