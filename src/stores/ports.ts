@@ -3,7 +3,7 @@
  * use. One adapter per backend implements them (`memory`, `sqlite`, `appwrite`);
  * nothing outside `src/stores/` imports a database client.
  */
-import type { EmaByOutcome, MasteryUpdate } from "../mastery/ema.js";
+import type { MasteryApplyResult, MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
 
 export interface CourseOutcomeStore {
@@ -94,13 +94,6 @@ export interface ApplyLessonMasteryInput {
   readerUserId?: string;
 }
 
-export interface ApplyLessonMasteryResult {
-  /** `already_applied` when this session's updates were written before; nothing changed. */
-  status: "applied" | "already_applied";
-  recordId: string;
-  emaByOutcome: EmaByOutcome;
-}
-
 /** One evidence row: an attempt at (or skip of) a card, with the platform's columns and ours. */
 export interface EvidenceRow {
   /** The CFU's id (the platform's `itemId`). */
@@ -169,7 +162,7 @@ export type SessionCompletion =
 export interface CompleteLessonResult {
   /** `already_applied` when this session was completed before; nothing changed. */
   status: "applied" | "already_applied";
-  mastery: { recordId: string; emaByOutcome: EmaByOutcome };
+  mastery: Omit<MasteryApplyResult, "status">;
   /** Evidence rows stored for the session. */
   evidenceCount: number;
   /** The next review per outcome document ID of this lesson, as the Routine row holds it now. */
@@ -216,7 +209,7 @@ export interface MasteryStore {
    * values and size validated; idempotent per session; concurrent applies for
    * the same student and course all land.
    */
-  applyLessonMastery(input: ApplyLessonMasteryInput): Promise<ApplyLessonMasteryResult>;
+  applyLessonMastery(input: ApplyLessonMasteryInput): Promise<MasteryApplyResult>;
   /**
    * `applyLessonMastery` plus the rest of the lesson's completion, in the same
    * atomic unit and under the same ledger entry: the evidence rows, the

@@ -29,7 +29,8 @@ export const MASTERY_ID_COLUMN_MAX_CHARS = 50;
 
 const requiredString = z.string().min(1);
 
-export const MasteryRecordSchema = z.object({
+/** A `MasteryV2` row as stored (the port's `MasteryRecord`), not the result of applying a lesson. */
+export const StoredMasteryRowSchema = z.object({
   $id: requiredString,
   studentId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
   courseId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
