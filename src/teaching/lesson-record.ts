@@ -35,7 +35,7 @@ export type EvidenceEntry = z.infer<typeof EvidenceEntrySchema>;
 /** What `complete` persisted (the `persisted` block of the closing tool call). */
 export const PersistedCompletionSchema = z.object({
   /** `already_applied`: this session was completed before and nothing was written now. */
-  status: z.enum(["applied", "already_applied"]),
+  status: MasteryApplyResultSchema.shape.status,
   mastery_record: MasteryApplyResultSchema,
   /** Evidence rows stored for the session (one per attempt and per skip). */
   evidence_count: z.int().nonnegative(),
