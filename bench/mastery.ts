@@ -40,7 +40,6 @@
  * request costs what it costs against a real Appwrite. The loopback figures
  * are printed too, with that ceiling, as diagnostics.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +53,7 @@ import {
   type AppwriteTestServer,
 } from "../test/support/appwrite-server/index.js";
 import { appwriteEnvFor } from "../test/support/appwrite-server/settings.js";
+import { runChild } from "../test/support/child-process.js";
 
 const SIZES = [10_000, 100_000] as const;
 const CORRUPTED_SHARE = 0.1;
@@ -194,7 +194,7 @@ async function measure(
   const dir = await mkdtemp(join(tmpdir(), "mastery-bench-"));
   try {
     const result = await withServer(warmupData, 0, (warmup) =>
-      runChild(operation, server, warmup, dir),
+      measureInChild(operation, server, warmup, dir),
     );
     if (result.records !== size)
       throw new Error(`${operation} saw ${result.records} records, expected ${size}`);
@@ -219,40 +219,29 @@ function assertEmptyKeysRemoved(server: AppwriteTestServer): void {
     throw new Error(`${left.length} records still have an empty key after cleaning`);
 }
 
-function runChild(
+async function measureInChild(
   operation: Operation,
   server: AppwriteTestServer,
   warmup: AppwriteTestServer,
   dir: string,
 ): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", THIS_FILE, CHILD_FLAG, operation, dir],
-      {
-        env: {
-          ...process.env,
-          ...appwriteEnvFor(server),
-          [WARMUP_ENV]: JSON.stringify(appwriteEnvFor(warmup)),
-          LOG_LEVEL: "error",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+  const run = await runChild(
+    process.execPath,
+    ["--import", "tsx", THIS_FILE, CHILD_FLAG, operation, dir],
+    {
+      env: {
+        ...process.env,
+        ...appwriteEnvFor(server),
+        [WARMUP_ENV]: JSON.stringify(appwriteEnvFor(warmup)),
+        LOG_LEVEL: "error",
       },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const lastLine = stdout.trim().split("\n").at(-1);
-      if (code !== 0 || lastLine === undefined) {
-        reject(new Error(`bench child "${operation}" exited with ${code}:\n${stderr}`));
-        return;
-      }
-      resolve(ChildResultSchema.parse(JSON.parse(lastLine)));
-    });
-  });
+    },
+  );
+  const lastLine = run.stdout.trim().split("\n").at(-1);
+  if (run.code !== 0 || lastLine === undefined) {
+    throw new Error(`bench child "${operation}" exited with ${run.code}:\n${run.stderr}`);
+  }
+  return ChildResultSchema.parse(JSON.parse(lastLine));
 }
 
 // ---------------------------------------------------------------- child process

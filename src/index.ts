@@ -5,17 +5,16 @@
 export { createTeachingGraph, defaultDeps, graph } from "./teaching/graph.js";
 export type { TeachingGraphDeps } from "./teaching/deps.js";
 export {
-  EvidenceEntrySchema,
-  MasteryRecordSchema,
-  MasteryUpdateSchema,
   SessionContextField,
   TeachingInput,
   TeachingState,
-  type EvidenceEntry,
   type Input,
   type State,
   type Update,
 } from "./teaching/state.js";
+export { EvidenceEntrySchema, type EvidenceEntry } from "./teaching/lesson-record.js";
+/** `MasteryApplyResultSchema` was exported as `MasteryRecordSchema` (the name of the stored row's shape). */
+export { MasteryApplyResultSchema, MasteryUpdateSchema } from "./mastery/ema.js";
 export {
   ConfigurationSchema,
   DEFAULT_MAX_ATTEMPTS,

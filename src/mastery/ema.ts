@@ -1,16 +1,30 @@
+import { z } from "zod";
 import { InvalidMasteryRecordError } from "./errors.js";
 import { assertValidEmaMap } from "./map.js";
 
 /** One card's contribution to one outcome, as the graph records it. */
-export interface MasteryUpdate {
+export const MasteryUpdateSchema = z.object({
   /** CourseOutcome document ID. */
-  outcome_id: string;
-  score: number;
+  outcome_id: z.string(),
+  score: z.number(),
   /** ISO timestamp of the card's end. */
-  timestamp: string;
-}
+  timestamp: z.string(),
+});
+export type MasteryUpdate = z.infer<typeof MasteryUpdateSchema>;
 
 export type EmaByOutcome = Record<string, number>;
+
+/**
+ * What applying a lesson's updates left in the student's MasteryV2 record:
+ * the store's answer to `applyLessonMastery`, and the graph's `mastery_record`.
+ */
+export const MasteryApplyResultSchema = z.object({
+  /** `already_applied` when this session's updates were written before; nothing changed. */
+  status: z.enum(["applied", "already_applied"]),
+  recordId: z.string(),
+  emaByOutcome: z.record(z.string(), z.number()),
+});
+export type MasteryApplyResult = z.infer<typeof MasteryApplyResultSchema>;
 
 export const DEFAULT_EMA_ALPHA = 0.3;
 

@@ -7,7 +7,6 @@
 import { isAIMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import { z } from "zod";
-import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import type { SessionRequest } from "../session/request.js";
 import type { createTeachingGraph } from "../teaching/graph.js";
 import {
@@ -15,14 +14,10 @@ import {
   type AnswerPayloadInput,
   type AnswerRequest,
 } from "../teaching/protocol.js";
-import {
-  MasteryRecordSchema,
-  PersistedCompletionSchema,
-  MasteryUpdateSchema,
-} from "../teaching/state.js";
 import { PlayerInputEndedError, PlayerStateError } from "./errors.js";
 import type { LineReader } from "./lines.js";
 import { answerPrompt, messageText } from "./render.js";
+import { LessonResultSchema, type LessonResult } from "./result.js";
 
 export type CompiledTeachingGraph = ReturnType<ReturnType<typeof createTeachingGraph>["compile"]>;
 
@@ -38,16 +33,6 @@ export interface PlayLessonOptions {
   /** Print each answer after its prompt (when input is piped, nobody sees it typed). */
   echoAnswers: boolean;
 }
-
-/** What a finished lesson recorded: the per-card updates, their outcomes, and the stored record. */
-const LessonResultSchema = z.object({
-  mastery_updates: z.array(MasteryUpdateSchema),
-  enriched_outcomes: z.array(CourseOutcomeSchema),
-  mastery_record: MasteryRecordSchema,
-  persisted: PersistedCompletionSchema,
-});
-
-export type LessonResult = z.infer<typeof LessonResultSchema>;
 
 export async function playLesson(options: PlayLessonOptions): Promise<LessonResult> {
   const { graph, answers, write } = options;

@@ -4,7 +4,7 @@ import type { CourseOutcome } from "../outcomes/schema.js";
 import type { MasteryRecord } from "../stores/ports.js";
 import type { AnswerRequest } from "../teaching/protocol.js";
 import { PlayerStateError } from "./errors.js";
-import type { LessonResult } from "./play-lesson.js";
+import type { LessonResult } from "./result.js";
 
 export function messageText(message: AIMessage): string {
   return message.text.replace(/\*\*(.+?)\*\*/g, "$1");

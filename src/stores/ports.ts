@@ -3,8 +3,17 @@
  * use. One adapter per backend implements them (`memory`, `sqlite`, `appwrite`);
  * nothing outside `src/stores/` imports a database client.
  */
-import type { EmaByOutcome, MasteryUpdate } from "../mastery/ema.js";
+import type { z } from "zod";
+import type { MasteryApplyResult, MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
+import type {
+  EvidenceRowSchema,
+  LessonSessionSchema,
+  LessonTemplateSchema,
+  RoutineRecordSchema,
+  StoredMasteryRowSchema,
+  StudentSchema,
+} from "./shared/rows.js";
 
 export interface CourseOutcomeStore {
   /** Every outcome of `courseId` whose `outcomeId` is one of `outcomeIds` (all pages). */
@@ -18,32 +27,10 @@ export interface CourseOutcomeStore {
 }
 
 /** A `lesson_templates` row; `outcomeRefs` and `cards` decoded. */
-export interface LessonTemplate {
-  $id: string;
-  courseId: string;
-  title: string;
-  outcomeRefs: string[];
-  cards: unknown[];
-  lesson_type?: string;
-  estMinutes?: number;
-  sow_order?: number;
-}
+export type LessonTemplate = z.infer<typeof LessonTemplateSchema>;
 
 /** A `sessions` row; `lessonSnapshot` decoded from JSON or `gzip:`+base64. */
-export interface LessonSession {
-  $id: string;
-  studentId: string;
-  courseId: string;
-  lessonTemplateId: string;
-  lessonSnapshot: unknown;
-  status: string;
-  threadId?: string;
-  startedAt: string;
-  /** Set with `status: "completed"` by the lesson's completion. */
-  completedAt?: string;
-  /** The lesson's overall score in [0, 1], set at completion. */
-  score?: number;
-}
+export type LessonSession = z.infer<typeof LessonSessionSchema>;
 
 export interface LessonStore {
   /** Throws a typed not-found error when the session does not exist. */
@@ -65,19 +52,7 @@ export interface LessonStore {
 }
 
 /** A MasteryV2 row as stored. `emaByOutcome` stays raw: operator tools must see corrupt data as it is. */
-export interface MasteryRecord {
-  $id: string;
-  studentId: string;
-  courseId: string;
-  /**
-   * The serialized map, exactly as stored. `null` when the row holds none:
-   * Appwrite's column is not required, so legacy rows may have it unset (an
-   * unset column read back absent counts the same). No adapter write produces
-   * it; only a restore puts it back, and reads report it as data.
-   */
-  emaByOutcome: string | null;
-  updatedAt: string;
-}
+export type MasteryRecord = z.infer<typeof StoredMasteryRowSchema>;
 
 export interface ApplyLessonMasteryInput {
   /** The lesson session: a session's updates are applied at most once. */
@@ -94,33 +69,8 @@ export interface ApplyLessonMasteryInput {
   readerUserId?: string;
 }
 
-export interface ApplyLessonMasteryResult {
-  /** `already_applied` when this session's updates were written before; nothing changed. */
-  status: "applied" | "already_applied";
-  recordId: string;
-  emaByOutcome: EmaByOutcome;
-}
-
 /** One evidence row: an attempt at (or skip of) a card, with the platform's columns and ours. */
-export interface EvidenceRow {
-  /** The CFU's id (the platform's `itemId`). */
-  itemId: string;
-  cardId: string;
-  interactionId: string;
-  /** The student's answer; null for a skip. */
-  response: string | null;
-  correct: boolean;
-  /** Attempts used on the card so far, this one included. */
-  attempts: number;
-  confidence: number;
-  reasoning: string;
-  feedback: string;
-  /** When the answer was given (ISO). */
-  timestamp: string;
-  partialCredit: number;
-  /** How the answer was judged; `skip` for a skip. */
-  method: string;
-}
+export type EvidenceRow = z.infer<typeof EvidenceRowSchema>;
 
 /**
  * A lesson's whole completion: the mastery updates plus everything else a
@@ -141,19 +91,7 @@ export interface CompleteLessonInput extends ApplyLessonMasteryInput {
 export const MAX_EVIDENCE_ROWS = 1000;
 
 /** A `Routine` row as stored; the JSON maps stay raw, like MasteryV2's. */
-export interface RoutineRecord {
-  $id: string;
-  studentId: string;
-  courseId: string;
-  /** JSON object: outcome document ID → ISO date of the next review. */
-  dueAtByOutcome: string | null;
-  /** JSON object: outcome document ID → its FSRS card (src/mastery/schedule.ts). */
-  fsrsByOutcome: string | null;
-  lastTaughtAt: string | null;
-  spacingPolicyVersion: number | null;
-  schema_version: number | null;
-  updatedAt: string;
-}
+export type RoutineRecord = z.infer<typeof RoutineRecordSchema>;
 
 /**
  * What happened to the `sessions` row. `not_stored`: there is no row with the
@@ -168,8 +106,8 @@ export type SessionCompletion =
 
 export interface CompleteLessonResult {
   /** `already_applied` when this session was completed before; nothing changed. */
-  status: "applied" | "already_applied";
-  mastery: { recordId: string; emaByOutcome: EmaByOutcome };
+  status: MasteryApplyResult["status"];
+  mastery: Omit<MasteryApplyResult, "status">;
   /** Evidence rows stored for the session. */
   evidenceCount: number;
   /** The next review per outcome document ID of this lesson, as the Routine row holds it now. */
@@ -216,7 +154,7 @@ export interface MasteryStore {
    * values and size validated; idempotent per session; concurrent applies for
    * the same student and course all land.
    */
-  applyLessonMastery(input: ApplyLessonMasteryInput): Promise<ApplyLessonMasteryResult>;
+  applyLessonMastery(input: ApplyLessonMasteryInput): Promise<MasteryApplyResult>;
   /**
    * `applyLessonMastery` plus the rest of the lesson's completion, in the same
    * atomic unit and under the same ledger entry: the evidence rows, the
@@ -258,11 +196,7 @@ export interface MasteryStore {
  * A `students` row: the platform's learner. `userId` is the Appwrite account
  * user's `$id`; every other table's `studentId` is a `students.$id`.
  */
-export interface Student {
-  $id: string;
-  userId: string;
-  name?: string;
-}
+export type Student = z.infer<typeof StudentSchema>;
 
 export interface StudentStore {
   /**

@@ -3,7 +3,7 @@
  * once, with its final verdict and the attempts it took.
  */
 import type { Card } from "../lessons/schema.js";
-import type { EvidenceEntry } from "./state.js";
+import type { EvidenceEntry } from "./lesson-record.js";
 
 /** The platform's rule for recommending the lesson again. */
 const RETRY_BELOW_ACCURACY = 0.7;

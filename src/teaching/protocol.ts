@@ -7,11 +7,10 @@
 import { z } from "zod";
 import { TeachingGraphError, describeValue, echoValue } from "../errors.js";
 import type { PublicCard } from "../lessons/public.js";
-import type { MasteryUpdate } from "../mastery/ema.js";
+import type { MasteryApplyResult, MasteryUpdate } from "../mastery/ema.js";
 import type { CourseOutcome } from "../outcomes/schema.js";
-import type { ApplyLessonMasteryResult } from "../stores/ports.js";
 import type { PerformanceAnalysis } from "./performance.js";
-import type { EvidenceEntry, PersistedCompletion } from "./state.js";
+import type { EvidenceEntry, PersistedCompletion } from "./lesson-record.js";
 
 /** Tool call that renders a card in the frontend. */
 export const LESSON_CARD_PRESENTATION = "lesson_card_presentation";
@@ -291,7 +290,7 @@ export interface LessonCompletionSummaryArgs {
   student_id: string;
   course_id: string;
   /** The student's MasteryV2 record after this lesson was folded in. */
-  mastery_record: ApplyLessonMasteryResult;
+  mastery_record: MasteryApplyResult;
   /**
    * Present when the graph wrote the lesson's completion itself (MasteryV2,
    * evidence, Routine, session row): a platform writer must then write nothing.

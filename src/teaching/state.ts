@@ -9,7 +9,8 @@ import { LessonSnapshotSchema } from "../lessons/schema.js";
 import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
-import { RubricScoreSchema } from "./evaluation/types.js";
+import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
+import { EvidenceEntrySchema, PersistedCompletionSchema } from "./lesson-record.js";
 import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
 
 /** `{ session_id }`, or (without authentication) the full session context. */
@@ -53,58 +54,6 @@ function sessionContextJsonSchema(): Record<string, unknown> {
   });
   return cachedJsonSchema;
 }
-
-/** One attempt at (or skip of) a card, as the frontend's summary expects it. */
-export const EvidenceEntrySchema = z.object({
-  timestamp: z.string(),
-  card_id: z.string(),
-  /** The CFU's id. */
-  item_id: z.string(),
-  interaction_id: z.string(),
-  /** The student's answer; null for a skip. */
-  response: z.string().nullable(),
-  correct: z.boolean(),
-  skipped: z.boolean(),
-  /** Attempts used on the card so far, this one included (a skip adds none). */
-  attempts: z.int().nonnegative(),
-  partial_credit: z.number(),
-  confidence: z.number(),
-  feedback: z.string(),
-  reasoning: z.string(),
-  /** How the answer was judged; `skip` when it was not. */
-  method: z.enum(["numeric", "mcq", "model", "skip"]),
-  rubric_breakdown: z.array(RubricScoreSchema),
-  /** The card ended here without a correct answer because attempts ran out. */
-  max_attempts_reached: z.boolean(),
-});
-export type EvidenceEntry = z.infer<typeof EvidenceEntrySchema>;
-
-export const MasteryUpdateSchema = z.object({
-  /** CourseOutcome document ID. */
-  outcome_id: z.string(),
-  score: z.number(),
-  timestamp: z.string(),
-});
-
-export const MasteryRecordSchema = z.object({
-  status: z.enum(["applied", "already_applied"]),
-  recordId: z.string(),
-  emaByOutcome: z.record(z.string(), z.number()),
-});
-
-/** What `complete` persisted (the `persisted` block of the closing tool call). */
-export const PersistedCompletionSchema = z.object({
-  /** `already_applied`: this session was completed before and nothing was written now. */
-  status: z.enum(["applied", "already_applied"]),
-  mastery_record: MasteryRecordSchema,
-  /** Evidence rows stored for the session (one per attempt and per skip). */
-  evidence_count: z.int().nonnegative(),
-  /** Next review per outcome document ID of the lesson (ISO). */
-  due_at_by_outcome: z.record(z.string(), z.string()),
-  /** The `sessions` row: `completed`, `not_stored` (no row: an inline lesson), or `left_as_is`. */
-  session_status: z.enum(["completed", "not_stored", "left_as_is"]),
-});
-export type PersistedCompletion = z.infer<typeof PersistedCompletionSchema>;
 
 function appendOnly<T extends z.ZodType>(item: T) {
   return new ReducedValue(
@@ -158,7 +107,7 @@ export const TeachingState = new StateSchema({
   /** One `{outcome_id, score, timestamp}` per enriched outcome per finished card. */
   mastery_updates: appendOnly(MasteryUpdateSchema),
   /** The student's MasteryV2 record after complete persisted the lesson; null before. */
-  mastery_record: MasteryRecordSchema.nullable(),
+  mastery_record: MasteryApplyResultSchema.nullable(),
   /** Everything complete persisted (mastery, evidence, schedule, session); null before. */
   persisted: PersistedCompletionSchema.nullable(),
 });

@@ -3,7 +3,6 @@
  * from the environment (APPWRITE_ENDPOINT set) exactly as for the graph; and
  * a clean that rides out transient server errors through the adapter's retries.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,31 +23,16 @@ import {
 import { corruptedDataset } from "../operator/support/dataset.js";
 import { EXPECTED_COUNTS, EXPECTED_MIGRATE_CLEAN } from "../operator/support/expected.js";
 import { mapsById, seed, snapshot } from "../operator/support/stores.js";
+import { runChild, type ChildRun } from "../support/child-process.js";
 
 const BIN = fileURLToPath(new URL("../../bin/teaching-graph.js", import.meta.url));
 const DATASET = corruptedDataset({ withOversize: false });
 /** A 429's reset is in whole epoch seconds: allow waiting up to that. */
 const OPTIONS = { ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, maxDelayMs: 1500 } };
 
-function runCli(
-  server: AppwriteTestServer,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "mastery", ...args], {
-      env: {
-        ...process.env,
-        ...appwriteEnvFor(server),
-        LOG_LEVEL: "silent",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function runCli(server: AppwriteTestServer, args: string[]): Promise<ChildRun> {
+  return runChild(process.execPath, [BIN, "mastery", ...args], {
+    env: { ...process.env, ...appwriteEnvFor(server), LOG_LEVEL: "silent" },
   });
 }
 

@@ -4,7 +4,6 @@
  * uninterrupted run on a copy ends; a second run changes nothing; and restore
  * from the (appended) backup gives back the original records exactly.
  */
-import { spawn } from "node:child_process";
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +24,7 @@ import {
   ORIGINAL_UPDATED_AT,
 } from "../operator/support/dataset.js";
 import { seed, snapshot } from "../operator/support/stores.js";
+import { runChild, type ChildRun } from "../support/child-process.js";
 
 const BIN = fileURLToPath(new URL("../../bin/teaching-graph.js", import.meta.url));
 const RECORDS = 3000;
@@ -35,13 +35,6 @@ const REPAIRABLE = DATASET.filter(
   (record) => planRepair(record, COURSE_INDEX, { migrateRefs: true }).kind === "change",
 ).length;
 
-interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cliEnv(dbPath: string): NodeJS.ProcessEnv {
   return { ...process.env, SQLITE_PATH: dbPath, APPWRITE_ENDPOINT: "", LOG_LEVEL: "silent" };
 }
@@ -51,22 +44,8 @@ function runCli(
   dbPath: string,
   args: string[],
   onStderr?: (text: string, kill: () => void) => void,
-): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "mastery", ...args], {
-      env: cliEnv(dbPath),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      onStderr?.(stderr, () => child.kill("SIGKILL"));
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+): Promise<ChildRun> {
+  return runChild(process.execPath, [BIN, "mastery", ...args], { env: cliEnv(dbPath), onStderr });
 }
 
 async function recordsOf(dbPath: string): Promise<Map<string, MasteryRecord>> {

@@ -3,13 +3,13 @@
  * stdin, a fresh embedded store per test file; the printed mastery is checked
  * against what the store holds.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
+import { runChild, type ChildRun } from "../support/child-process.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TSX = join(REPO_ROOT, "node_modules", ".bin", "tsx");
@@ -20,19 +20,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Played {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `tsx src/cli/index.ts play` with `lines` piped to stdin, no teacher model. */
 async function play(
   sqlitePath: string,
   lines: readonly string[],
   args: readonly string[] = [],
-): Promise<Played> {
-  const child = spawn(TSX, ["src/cli/index.ts", "play", ...args], {
+): Promise<ChildRun> {
+  return runChild(TSX, ["src/cli/index.ts", "play", ...args], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -41,15 +35,8 @@ async function play(
       APPWRITE_ENDPOINT: "",
       LOG_LEVEL: "error",
     },
-    stdio: ["pipe", "pipe", "pipe"],
+    input: lines.map((line) => `${line}\n`).join(""),
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(lines.map((line) => `${line}\n`).join(""));
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  return { code, stdout, stderr };
 }
 
 interface MasteryLine {

@@ -1,5 +1,4 @@
 /** The real bin, as `npm run dev` runs it: `teaching-graph seed --demo` against the SQLite file named by SQLITE_PATH. */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { SeedReport } from "../../src/seed/index.js";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
+import { runChild, type ChildRun } from "../support/child-process.js";
 
 const BIN = fileURLToPath(new URL("../../bin/teaching-graph.js", import.meta.url));
 
@@ -19,21 +19,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function runSeed(
-  sqlitePath: string,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "seed", ...args], {
-      env: { ...process.env, SQLITE_PATH: sqlitePath, APPWRITE_ENDPOINT: "", LOG_LEVEL: "silent" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function runSeed(sqlitePath: string, ...args: string[]): Promise<ChildRun> {
+  return runChild(process.execPath, [BIN, "seed", ...args], {
+    env: { ...process.env, SQLITE_PATH: sqlitePath, APPWRITE_ENDPOINT: "", LOG_LEVEL: "silent" },
   });
 }
 

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runChild, type ChildRun } from "../support/child-process.js";
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,9 +31,9 @@ async function copyRepository(target: string): Promise<void> {
   await symlink(await realpath(join(REPO_ROOT, "node_modules")), join(target, "node_modules"));
 }
 
-/** `npm <args>` in the clone with `input` piped to stdin; rejects (with the output) on a non-zero exit. */
-async function npm(cwd: string, args: readonly string[], input = "") {
-  const run = execFileAsync("npm", args, {
+/** `npm <args>` in the clone with `input` piped to stdin; fails (with the output) on a non-zero exit. */
+async function npm(cwd: string, args: readonly string[], input = ""): Promise<ChildRun> {
+  const run = await runChild("npm", args, {
     cwd,
     env: {
       ...process.env,
@@ -41,8 +42,9 @@ async function npm(cwd: string, args: readonly string[], input = "") {
       APPWRITE_ENDPOINT: "",
       LOG_LEVEL: "error",
     },
+    input,
   });
-  run.child.stdin?.end(input);
+  expect(run.code, `npm ${args.join(" ")}:\n${run.stdout}\n${run.stderr}`).toBe(0);
   return run;
 }
 

@@ -23,7 +23,8 @@ import {
   createAppwriteStores,
   type AppwriteStoreOptions,
 } from "../../src/stores/appwrite/index.js";
-import { ledgerRowId, RECORDS_PER_TRANSACTION } from "../../src/stores/appwrite/mastery.js";
+import { ledgerRowId } from "../../src/stores/appwrite/mastery-ledger.js";
+import { RECORDS_PER_TRANSACTION } from "../../src/stores/appwrite/mastery-records.js";
 import type { Stores } from "../../src/stores/ports.js";
 import {
   startAppwriteTestServer,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analysePerformance } from "../../src/teaching/performance.js";
-import type { EvidenceEntry } from "../../src/teaching/state.js";
+import type { EvidenceEntry } from "../../src/teaching/lesson-record.js";
 import { lessonFixture } from "./support/fixtures.js";
 
 const cards = lessonFixture().lesson.cards;

@@ -13,7 +13,7 @@ import type { StoredEvidenceRow, StoredSessionState } from "../shared/completion
 import type { MasteryLedgerEntry } from "../shared/mastery-write.js";
 import {
   MASTERY_ID_COLUMN_MAX_CHARS,
-  MasteryRecordSchema,
+  StoredMasteryRowSchema,
   parseStoredRow,
   RoutineRecordSchema,
   SessionStateSchema,
@@ -73,7 +73,7 @@ export interface ReadMasteryRow {
 /**
  * A MasteryV2 row as a record. This runs once per row of every scan, so the
  * shape is checked by hand first; a row the check does not accept goes
- * through `MasteryRecordSchema`, which either raises the StoreDataError or
+ * through `StoredMasteryRowSchema`, which either raises the StoreDataError or
  * (were the check ever stricter than the schema) returns the record.
  */
 export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow {
@@ -87,7 +87,7 @@ export function masteryFromRow(table: string, row: AppwriteRow): ReadMasteryRow 
   };
   const record = isMasteryRecord(candidate)
     ? candidate
-    : parseStoredRow(MasteryRecordSchema, table, row.$id, candidate);
+    : parseStoredRow(StoredMasteryRowSchema, table, row.$id, candidate);
   // A row no adapter write has touched yet has no revision; its system timestamp stands in.
   const revision = typeof row.revision === "string" ? row.revision : `legacy:${row.$updatedAt}`;
   return { record, revision };
@@ -97,7 +97,7 @@ function isMasteryIdColumn(id: unknown): boolean {
   return typeof id === "string" && id.length >= 1 && id.length <= MASTERY_ID_COLUMN_MAX_CHARS;
 }
 
-/** What `MasteryRecordSchema` accepts, or less. */
+/** What `StoredMasteryRowSchema` accepts, or less. */
 function isMasteryRecord(value: {
   $id: unknown;
   studentId: unknown;

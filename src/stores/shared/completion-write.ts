@@ -33,11 +33,10 @@ import {
   MAX_EVIDENCE_ROWS,
   type CompleteLessonInput,
   type CompleteLessonResult,
-  type EvidenceRow,
   type RoutineRecord,
   type SessionCompletion,
 } from "../ports.js";
-import { parseInput, TABLES } from "./rows.js";
+import { parseInput, SessionStateSchema, StoredEvidenceRowSchema, TABLES } from "./rows.js";
 
 /** `Routine.dueAtByOutcome` column size: about 100 outcomes of a course. */
 export const DUE_AT_BY_OUTCOME_MAX_CHARS = 10_000;
@@ -51,17 +50,10 @@ export const EVIDENCE_TEXT_MAX_CHARS = 10_000;
 export const THREAD_ID_MAX_CHARS = 100;
 
 /** An evidence row as written: the session and a row ID added. */
-export type StoredEvidenceRow = EvidenceRow & { $id: string; sessionId: string };
+export type StoredEvidenceRow = z.infer<typeof StoredEvidenceRowSchema>;
 
 /** What a completion needs to know about the `sessions` row; null when there is none. */
-export interface StoredSessionState {
-  $id: string;
-  studentId: string;
-  courseId: string;
-  status: string;
-  threadId: string | null;
-  completedAt: string | null;
-}
+export type StoredSessionState = z.infer<typeof SessionStateSchema>;
 
 /** The `sessions` columns a completion sets. */
 export interface SessionCompletionUpdate {
@@ -81,7 +73,8 @@ export interface PlannedCompletion {
 }
 
 const text = z.string().max(EVIDENCE_TEXT_MAX_CHARS);
-const EvidenceRowSchema = z.strictObject({
+/** What a completion accepts as an evidence row: the columns' sizes and ranges. */
+const EvidenceInputSchema = z.strictObject({
   itemId: z.string().min(1).max(100),
   cardId: z.string().min(1).max(100),
   interactionId: z.string().min(1).max(100),
@@ -99,7 +92,7 @@ const EvidenceRowSchema = z.strictObject({
 const CompletionInputSchema = z.object({
   threadId: z.string().min(1).max(THREAD_ID_MAX_CHARS),
   completedAt: z.iso.datetime(),
-  evidence: z.array(EvidenceRowSchema).max(MAX_EVIDENCE_ROWS),
+  evidence: z.array(EvidenceInputSchema).max(MAX_EVIDENCE_ROWS),
   score: z.number().min(0).max(1),
 });
 

@@ -24,7 +24,11 @@
  */
 import { z } from "zod";
 import { getLogger } from "../../logger.js";
-import { foldMasteryUpdates, type EmaByOutcome } from "../../mastery/ema.js";
+import {
+  foldMasteryUpdates,
+  type EmaByOutcome,
+  type MasteryApplyResult,
+} from "../../mastery/ema.js";
 import { InvalidMasteryRecordError, type MasteryViolation } from "../../mastery/errors.js";
 import { isDocumentId, uniqueId } from "../../mastery/ids.js";
 import {
@@ -38,7 +42,6 @@ import {
 } from "../../mastery/map.js";
 import type {
   ApplyLessonMasteryInput,
-  ApplyLessonMasteryResult,
   CompleteLessonInput,
   CompleteLessonResult,
   CourseOutcomeStore,
@@ -63,7 +66,7 @@ import {
   type StoredSessionState,
 } from "./completion-write.js";
 import type { KeyedLock } from "./keyed-lock.js";
-import { MASTERY_ID_COLUMN_MAX_CHARS, MasteryRecordSchema, parseInput, TABLES } from "./rows.js";
+import { MASTERY_ID_COLUMN_MAX_CHARS, StoredMasteryRowSchema, parseInput, TABLES } from "./rows.js";
 
 /** A row of the idempotency ledger: this session's updates are in this MasteryV2 row. */
 export interface MasteryLedgerEntry {
@@ -139,7 +142,7 @@ type ApplyDeps = { outcomes: CourseOutcomeStore; backend: MasteryApplyBackend; l
 export async function applyLessonMasteryWith(
   deps: ApplyDeps,
   input: ApplyLessonMasteryInput,
-): Promise<ApplyLessonMasteryResult> {
+): Promise<MasteryApplyResult> {
   return applyLoop(deps, input, {
     plan: (read) => planLessonMastery(input, read.record),
     applied: (plan) => ({
@@ -338,7 +341,7 @@ function alreadyApplied(
   input: ApplyLessonMasteryInput,
   ledger: MasteryLedgerEntry,
   record: MasteryRecord | null,
-): ApplyLessonMasteryResult {
+): MasteryApplyResult {
   if (ledger.studentId !== input.studentId || ledger.courseId !== input.courseId) {
     throw new StoreConflictError(
       TABLES.masteryLedger,
@@ -609,7 +612,7 @@ async function knownOutcomeIdsByCourse(
  * course twice (the unique index).
  */
 export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRecord[] {
-  const parsed = parseInput(z.array(MasteryRecordSchema), records, "restore");
+  const parsed = parseInput(z.array(StoredMasteryRowSchema), records, "restore");
   assertUniqueIds(
     parsed.map((record) => record.$id),
     "restore",

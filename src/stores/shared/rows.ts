@@ -7,7 +7,6 @@ import { z } from "zod";
 import { issueLines } from "../../errors.js";
 import { decodeJsonPayload, PayloadDecodeError } from "../../lessons/codec.js";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
-import type { LessonSession, LessonTemplate, Student } from "../ports.js";
 import { StoreConflictError, StoreDataError, StoreInputError } from "../errors.js";
 
 /** Logical table names (Appwrite's defaults; the SQLite schema uses them as they are). */
@@ -29,21 +28,34 @@ export const MASTERY_ID_COLUMN_MAX_CHARS = 50;
 
 const requiredString = z.string().min(1);
 
-export const MasteryRecordSchema = z.object({
+/**
+ * A `MasteryV2` row as stored (the port's `MasteryRecord`), not the result of
+ * applying a lesson. `emaByOutcome` stays raw: operator tools must see corrupt
+ * data as it is.
+ */
+export const StoredMasteryRowSchema = z.object({
   $id: requiredString,
   studentId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
   courseId: requiredString.max(MASTERY_ID_COLUMN_MAX_CHARS),
-  /** Kept raw: a restore puts back even a corrupt or unset (`null`) map exactly. */
+  /**
+   * The serialized map, exactly as stored. `null` when the row holds none:
+   * Appwrite's column is not required, so legacy rows may have it unset (an
+   * unset column read back absent counts the same). No adapter write produces
+   * it; only a restore puts it back (even a corrupt map, exactly), and reads
+   * report it as data.
+   */
   emaByOutcome: z.string().nullable(),
   updatedAt: requiredString,
 });
 
-/** A `Routine` row; its JSON maps kept raw like MasteryV2's. */
+/** A `Routine` row as stored (the port's `RoutineRecord`); its JSON maps kept raw like MasteryV2's. */
 export const RoutineRecordSchema = z.object({
   $id: requiredString,
   studentId: requiredString,
   courseId: requiredString,
+  /** JSON object: outcome document ID → ISO date of the next review. */
   dueAtByOutcome: z.string().nullable(),
+  /** JSON object: outcome document ID → its FSRS card (src/mastery/schedule.ts). */
   fsrsByOutcome: z.string().nullable(),
   lastTaughtAt: z.string().nullable(),
   spacingPolicyVersion: z.number().nullable(),
@@ -61,24 +73,38 @@ export const SessionStateSchema = z.object({
   completedAt: z.string().nullable(),
 });
 
-/** An `evidence` row as stored. */
-export const StoredEvidenceRowSchema = z.object({
-  $id: requiredString,
-  sessionId: requiredString,
+/**
+ * An `evidence` row's columns (the port's `EvidenceRow`): an attempt at (or
+ * skip of) a card, with the platform's columns and ours. What a completion
+ * accepts is checked more strictly (completion-write.ts).
+ */
+export const EvidenceRowSchema = z.object({
+  /** The CFU's id (the platform's `itemId`). */
   itemId: z.string(),
   cardId: z.string(),
   interactionId: z.string(),
+  /** The student's answer; null for a skip. */
   response: z.string().nullable(),
   correct: z.boolean(),
+  /** Attempts used on the card so far, this one included. */
   attempts: z.number(),
   confidence: z.number(),
   reasoning: z.string(),
   feedback: z.string(),
+  /** When the answer was given (ISO). */
   timestamp: z.string(),
   partialCredit: z.number(),
+  /** How the answer was judged; `skip` for a skip. */
   method: z.string(),
 });
 
+/** An `evidence` row as stored: the session and a row ID added. */
+export const StoredEvidenceRowSchema = EvidenceRowSchema.extend({
+  $id: requiredString,
+  sessionId: requiredString,
+});
+
+/** A `sessions` row (the port's `LessonSession`); `lessonSnapshot` decoded from JSON or `gzip:`+base64. */
 export const LessonSessionSchema = z.object({
   $id: requiredString,
   studentId: requiredString,
@@ -88,10 +114,13 @@ export const LessonSessionSchema = z.object({
   status: requiredString,
   threadId: z.string().optional(),
   startedAt: requiredString,
+  /** Set with `status: "completed"` by the lesson's completion. */
   completedAt: z.string().optional(),
+  /** The lesson's overall score in [0, 1], set at completion. */
   score: z.number().min(0).max(1).optional(),
 });
 
+/** A `lesson_templates` row (the port's `LessonTemplate`); `outcomeRefs` and `cards` decoded. */
 export const LessonTemplateSchema = z.object({
   $id: requiredString,
   courseId: requiredString,
@@ -106,11 +135,17 @@ export const LessonTemplateSchema = z.object({
 /** Appwrite's `students.userId` column size (an Appwrite user `$id` is at most 36 characters). */
 export const STUDENT_USER_ID_MAX_CHARS = 50;
 
+/**
+ * A `students` row (the port's `Student`): the platform's learner. `userId`
+ * is the Appwrite account user's `$id`; every other table's `studentId` is a
+ * `students.$id`.
+ */
 export const StudentSchema = z.strictObject({
   $id: requiredString,
   userId: requiredString.max(STUDENT_USER_ID_MAX_CHARS),
   name: z.string().optional(),
 });
+type StoredStudent = z.infer<typeof StudentSchema>;
 
 const issuesOf = (error: z.ZodError): string[] => issueLines(error);
 
@@ -203,7 +238,9 @@ export function parseStoredRow<T>(
 }
 
 /** Builds a session from its stored columns, decoding the snapshot. */
-export function sessionFromRow(row: Record<string, unknown> & { $id: string }): LessonSession {
+export function sessionFromRow(
+  row: Record<string, unknown> & { $id: string },
+): z.infer<typeof LessonSessionSchema> {
   const decoded = {
     ...row,
     lessonSnapshot: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", row.lessonSnapshot),
@@ -212,7 +249,9 @@ export function sessionFromRow(row: Record<string, unknown> & { $id: string }): 
 }
 
 /** Builds a lesson template from its stored columns, decoding `outcomeRefs` and `cards`. */
-export function templateFromRow(row: Record<string, unknown> & { $id: string }): LessonTemplate {
+export function templateFromRow(
+  row: Record<string, unknown> & { $id: string },
+): z.infer<typeof LessonTemplateSchema> {
   const decoded = {
     ...row,
     outcomeRefs: decodeColumn(TABLES.lessonTemplates, row.$id, "outcomeRefs", row.outcomeRefs),
@@ -243,7 +282,7 @@ export function ambiguousTemplate(
 export function studentFromRow(
   table: string,
   row: Record<string, unknown> & { $id: string },
-): Student {
+): StoredStudent {
   const { $id, userId, name } = row;
   return parseStoredRow(
     StudentSchema,
@@ -254,7 +293,10 @@ export function studentFromRow(
 }
 
 /** Parses `put`/`upsertMany` input; the batch itself must not give one user two students. */
-export function parseStudentsInput(students: readonly Student[], operation: string): Student[] {
+export function parseStudentsInput(
+  students: readonly StoredStudent[],
+  operation: string,
+): StoredStudent[] {
   const parsed = students.map((student, index) =>
     parseInput(StudentSchema, student, `${operation}[${index}]`),
   );
@@ -268,7 +310,7 @@ export function parseStudentsInput(students: readonly Student[], operation: stri
 }
 
 /** The unique `userId` index of `students`: one student per Appwrite user. */
-export function duplicateStudent(student: Student, otherId: string): StoreConflictError {
+export function duplicateStudent(student: StoredStudent, otherId: string): StoreConflictError {
   return new StoreConflictError(
     TABLES.students,
     student.$id,

@@ -32,7 +32,7 @@ import {
 } from "../shared/mastery-write.js";
 import {
   byEvidenceOrder,
-  MasteryRecordSchema,
+  StoredMasteryRowSchema,
   parseStoredRow,
   RoutineRecordSchema,
   SessionStateSchema,
@@ -47,7 +47,7 @@ type Row = Record<string, unknown> & { $id: string };
 class StaleCompletion extends Error {}
 
 const recordOf = (row: Row): MasteryRecord =>
-  parseStoredRow(MasteryRecordSchema, TABLES.mastery, row.$id, row);
+  parseStoredRow(StoredMasteryRowSchema, TABLES.mastery, row.$id, row);
 
 export function createSqliteMasteryStore(
   db: Database.Database,

@@ -11,11 +11,8 @@ import { evaluateWithModel } from "./model.js";
 import { evaluateNumeric, formatExpectedNumber } from "./numeric.js";
 import type { Evaluation } from "./types.js";
 
-export type { Evaluation, RubricScore } from "./types.js";
-export { EvaluationError, EvaluatorUnavailableError, type EvaluationFailure } from "./errors.js";
-export { CORRECT_PARTIAL_CREDIT } from "./model.js";
-export { DEFAULT_NUMERIC_TOLERANCE, readNumericAnswer } from "./numeric.js";
-export { readChoice } from "./mcq.js";
+export type { Evaluation } from "./types.js";
+export { EvaluationError, EvaluatorUnavailableError } from "./errors.js";
 
 export interface EvaluationDeps {
   /** The teacher model; required only for cards that `needsModel`. */

@@ -19,7 +19,7 @@
  * An unreadable answer is the student's answer, not a data error: it is judged
  * not correct (it uses an attempt like any wrong answer) with feedback that says
  * which formats are understood. A blank answer is different: there is nothing to
- * judge, so the caller gets an `EvaluationError` (see `assertReadableResponse`).
+ * judge, so the caller gets an `EvaluationError` (see `evaluateAnswer` in ./index.ts).
  *
  * Comparison: with `money2dp` the student's value is rounded to pennies first;
  * the answer is correct when |value - expected| <= tolerance (default 0.01),

@@ -9,7 +9,8 @@ import { TeachingStateError } from "../errors.js";
 import { analysePerformance } from "../performance.js";
 import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
-import type { EvidenceEntry, PersistedCompletion, State, Update } from "../state.js";
+import type { EvidenceEntry, PersistedCompletion } from "../lesson-record.js";
+import type { State, Update } from "../state.js";
 
 /**
  * Node 7. After the last card: writes the lesson's whole completion in one

@@ -8,7 +8,8 @@ import { evaluateAnswer } from "../evaluation/index.js";
 import type { RubricScore } from "../evaluation/types.js";
 import { feedbackText, skippedText } from "../prompts.js";
 import { answerKeyCard } from "../selectors.js";
-import type { EvidenceEntry, State, Update } from "../state.js";
+import type { EvidenceEntry } from "../lesson-record.js";
+import type { State, Update } from "../state.js";
 
 /**
  * Node 4. Judges the accepted answer (deterministically for `mcq` and

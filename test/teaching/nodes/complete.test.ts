@@ -4,7 +4,8 @@ import { StoreWriteRefusedError } from "../../../src/stores/errors.js";
 import { createMemoryStores } from "../../../src/stores/memory/index.js";
 import type { Stores } from "../../../src/stores/ports.js";
 import { createComplete } from "../../../src/teaching/nodes/complete.js";
-import type { EvidenceEntry, State } from "../../../src/teaching/state.js";
+import type { EvidenceEntry } from "../../../src/teaching/lesson-record.js";
+import type { State } from "../../../src/teaching/state.js";
 import { lessonFixture } from "../support/fixtures.js";
 import { lessonState } from "../support/state.js";
 
