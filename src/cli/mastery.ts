@@ -255,7 +255,7 @@ writes: restore refuses every record such a clean changed unless --force.`,
         concurrency: number;
       }) => {
         const summary = await withStores(deps, (stores) =>
-          restoreFromBackup(stores.mastery, options.from, {
+          restoreFromBackup(stores, options.from, {
             batchSize: options.batchSize,
             concurrency: options.concurrency,
             force: options.force === true,

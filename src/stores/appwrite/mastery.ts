@@ -74,6 +74,7 @@ import {
   sessionStateFromRow,
   type ReadMasteryRow,
 } from "./mapping.js";
+import { routineClaim, routineRevisionOf } from "./routine.js";
 
 /**
  * Records one repair or restore transaction writes: every `MAX_BULK_ROWS` of
@@ -157,7 +158,7 @@ export function createAppwriteMasteryStore(
   const readRoutine = async (
     studentId: string,
     courseId: string,
-  ): Promise<RoutineRecord | null> => {
+  ): Promise<{ record: RoutineRecord; revision: string } | null> => {
     const rows = await gateway.listRows(tables.routine, [
       Query.equal("studentId", studentId),
       Query.equal("courseId", courseId),
@@ -172,7 +173,9 @@ export function createAppwriteMasteryStore(
       );
     }
     const [row] = rows;
-    return row === undefined ? null : routineFromRow(tables.routine, row);
+    return row === undefined
+      ? null
+      : { record: routineFromRow(tables.routine, row), revision: routineRevisionOf(row) };
   };
 
   const readSession = async (sessionId: string): Promise<StoredSessionState | null> => {
@@ -226,21 +229,36 @@ export function createAppwriteMasteryStore(
    * one, or updated), the session row (update: a row gone meanwhile fails the
    * transaction as stale) and the evidence rows as bulk creates of at most
    * `MAX_BULK_ROWS` (a lesson's 1000 rows at most: 10 operations, well under
-   * the 100 a transaction may stage). Routine writes need no revision of
-   * their own: every one goes with a MasteryV2 write of the same student and
-   * course, whose revision claim already lets one of two concurrent commits through.
+   * the 100 a transaction may stage). The Routine row gets a new revision and
+   * its read revision is claimed in the ledger, as operator repairs of it do
+   * (./routine.ts): of a lesson and a repair computed from one state, one commits.
    */
   const completionOperations = (
     completion: PlannedCompletion,
     readerUserId: string | undefined,
+    claim: { transactionId: string; baseRevision: string | null },
   ): TransactionOperation[] => {
     const { expected, record } = completion.routine;
+    const revision = uniqueId();
+    const routineClaimRow: TransactionOperation = {
+      action: "bulkCreate",
+      tableId: tables.masteryLedger,
+      data: [
+        routineClaim(tables.masteryLedger, record, {
+          operation: "lesson_routine",
+          baseRevision: claim.baseRevision ?? `new:${revision}`,
+          transactionId: claim.transactionId,
+          appliedAt: record.updatedAt,
+        }),
+      ],
+    };
     const routine: TransactionOperation = {
       action: expected === null ? "create" : "update",
       tableId: tables.routine,
       rowId: record.$id,
       data: {
         ...routineColumns(record),
+        revision,
         ...(expected === null && readerUserId !== undefined
           ? { $permissions: [Permission.read(Role.user(readerUserId))] }
           : {}),
@@ -264,13 +282,14 @@ export function createAppwriteMasteryStore(
         data: chunk.map((row) => ({ ...row })),
       }),
     );
-    return [routine, ...session, ...evidence];
+    return [routine, routineClaimRow, ...session, ...evidence];
   };
 
   /** The backend of one apply: remembers the revision of the record it last read. */
   /** `readerUserId`: the Appwrite user who may read a record this apply creates. */
   const applyBackend = (readerUserId: string | undefined): MasteryApplyBackend => {
     let readRevision: { recordId: string; revision: string } | null = null;
+    let routineRevision: string | null = null;
     let staleCommits = 0;
     return {
       async read({ sessionId, studentId, courseId }) {
@@ -282,13 +301,14 @@ export function createAppwriteMasteryStore(
         ]);
         readRevision =
           current === null ? null : { recordId: current.record.$id, revision: current.revision };
+        routineRevision = routine?.revision ?? null;
         return {
           ledger:
             ledgerRow === null
               ? null
               : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
           record: current?.record ?? null,
-          routine,
+          routine: routine?.record ?? null,
           session,
         };
       },
@@ -333,7 +353,10 @@ export function createAppwriteMasteryStore(
               ledger,
               ...(plan.completion === null
                 ? []
-                : completionOperations(plan.completion, readerUserId)),
+                : completionOperations(plan.completion, readerUserId, {
+                    transactionId,
+                    baseRevision: routineRevision,
+                  })),
             ];
           },
           committedBy,
@@ -521,8 +544,8 @@ export function createAppwriteMasteryStore(
         input,
       );
     },
-    getRoutine(studentId, courseId) {
-      return readRoutine(studentId, courseId);
+    async getRoutine(studentId, courseId) {
+      return (await readRoutine(studentId, courseId))?.record ?? null;
     },
     async listEvidence(sessionId) {
       return (await evidenceOf(sessionId)).sort(byEvidenceOrder).map(({ $id: _id, ...row }) => row);
