@@ -11,12 +11,18 @@ import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { isTypedError } from "../errors.js";
 import { getLogger } from "../logger.js";
-import { auditFoundProblems, auditMastery, type AuditReport } from "../operator/audit.js";
+import {
+  auditFoundProblems,
+  auditMastery,
+  auditRoutines,
+  type AuditReport,
+} from "../operator/audit.js";
 import { restoreFromBackup, type RestoreSummary } from "../operator/backup.js";
 import { AUDIT_CATEGORIES } from "../operator/classify.js";
 import {
   cleanFoundProblems,
   cleanMastery,
+  cleanRoutines,
   type CleanRecordResult,
   type CleanSummary,
 } from "../operator/clean.js";
@@ -128,17 +134,25 @@ category it shows. Targets: empty-key rate 0 %; document-ID format 100 % (record
 with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
     )
     .action(async (options: { json?: boolean; pageSize: number; samples: number }) => {
-      const report = await withStores(deps, (stores) =>
-        auditMastery(stores, {
+      const { report, routine } = await withStores(deps, async (stores) => {
+        const auditOptions = (label: string) => ({
           pageSize: options.pageSize,
           sampleSize: options.samples,
-          progress: createProgressReporter(deps.stderr, { label: "mastery audit" }),
-        }),
-      );
+          progress: createProgressReporter(deps.stderr, { label }),
+        });
+        return {
+          report: await auditMastery(stores, auditOptions("mastery audit")),
+          routine: await auditRoutines(stores, auditOptions("routine audit")),
+        };
+      });
       deps.stdout.write(
-        options.json === true ? `${JSON.stringify(report)}\n` : formatAudit(report),
+        options.json === true
+          ? `${JSON.stringify({ ...report, routine })}\n`
+          : formatAudit("MasteryV2", report) + formatAudit("Routine dueAtByOutcome", routine),
       );
-      deps.setExitCode(auditFoundProblems(report) ? EXIT_PROBLEMS : EXIT_OK);
+      deps.setExitCode(
+        auditFoundProblems(report) || auditFoundProblems(routine) ? EXIT_PROBLEMS : EXIT_OK,
+      );
     });
 
   mastery
@@ -179,36 +193,45 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
         const json = options.json === true;
         const dryRun = options.dryRun === true;
         const output = json ? new JsonRecordsWriter(deps.stdout) : undefined;
-        const summary = await withStores(deps, (stores) =>
-          cleanMastery(stores, {
-            dryRun,
-            migrateRefs: options.migrateRefs === true,
-            backupPath: dryRun
-              ? undefined
-              : resolve(options.backup ?? defaultBackupPath(deps.now())),
-            pageSize: options.pageSize,
-            batchSize: options.batchSize,
-            concurrency: options.concurrency,
-            progress: createProgressReporter(deps.stderr, { label: "mastery clean" }),
-            onRecord: (result) => {
-              if (result.status === "error") logRecordError(result);
-              if (output !== undefined) output.record(result);
-              else deps.stdout.write(formatCleanRecord(result));
-            },
-            onBackupReady: ({ path, records }) => {
-              deps.stderr.write(
-                `Backup of ${records} record(s) written to ${path}\n` +
-                  `  undo with: teaching-graph mastery restore --from ${JSON.stringify(path)}\n`,
-              );
-            },
-          }),
-        ).catch((error: unknown) => {
+        const backupPath = dryRun
+          ? undefined
+          : resolve(options.backup ?? defaultBackupPath(deps.now()));
+        const cleanOptions = (label: string) => ({
+          dryRun,
+          migrateRefs: options.migrateRefs === true,
+          backupPath,
+          pageSize: options.pageSize,
+          batchSize: options.batchSize,
+          concurrency: options.concurrency,
+          progress: createProgressReporter(deps.stderr, { label }),
+          onRecord: (result: CleanRecordResult) => {
+            if (result.status === "error") logRecordError(result);
+            if (output !== undefined) output.record(result);
+            else deps.stdout.write(formatCleanRecord(result));
+          },
+          onBackupReady: ({ path, records }: { path: string; records: number }) => {
+            deps.stderr.write(
+              `Backup of ${records} record(s) written to ${path}\n` +
+                `  undo with: teaching-graph mastery restore --from ${JSON.stringify(path)}\n`,
+            );
+          },
+        });
+        // MasteryV2 first, then Routine, into the same backup file (its lines say their table).
+        const { summary, routine } = await withStores(deps, async (stores) => ({
+          summary: await cleanMastery(stores, cleanOptions("mastery clean")),
+          routine: await cleanRoutines(stores, cleanOptions("routine clean")),
+        })).catch((error: unknown) => {
           output?.abort(error);
           throw error;
         });
-        if (output !== undefined) output.end(summary);
-        else deps.stdout.write(formatCleanSummary(summary));
-        deps.setExitCode(cleanFoundProblems(summary) ? EXIT_PROBLEMS : EXIT_OK);
+        if (output !== undefined) output.end(summary, routine);
+        else
+          deps.stdout.write(
+            formatCleanSummary("MasteryV2", summary) + formatCleanSummary("Routine", routine),
+          );
+        deps.setExitCode(
+          cleanFoundProblems(summary) || cleanFoundProblems(routine) ? EXIT_PROBLEMS : EXIT_OK,
+        );
       },
     );
 
@@ -255,7 +278,7 @@ writes: restore refuses every record such a clean changed unless --force.`,
         concurrency: number;
       }) => {
         const summary = await withStores(deps, (stores) =>
-          restoreFromBackup(stores.mastery, options.from, {
+          restoreFromBackup(stores, options.from, {
             batchSize: options.batchSize,
             concurrency: options.concurrency,
             force: options.force === true,
@@ -265,7 +288,11 @@ writes: restore refuses every record such a clean changed unless --force.`,
         deps.stdout.write(
           options.json === true ? `${JSON.stringify(summary)}\n` : formatRestore(summary),
         );
-        deps.setExitCode(summary.refused.length > 0 ? EXIT_PROBLEMS : EXIT_OK);
+        deps.setExitCode(
+          summary.refused.length > 0 || summary.routine.refused.length > 0
+            ? EXIT_PROBLEMS
+            : EXIT_OK,
+        );
       },
     );
 }
@@ -299,8 +326,11 @@ class JsonRecordsWriter {
     this.count += 1;
   }
 
-  end(summary: CleanSummary): void {
-    this.out.write(`${this.count === 0 ? "" : "\n"}],"summary":${JSON.stringify(summary)}}\n`);
+  /** `summary` is MasteryV2's (as before Routine rows were cleaned); `routineSummary` Routine's. */
+  end(summary: CleanSummary, routine: CleanSummary): void {
+    this.out.write(
+      `${this.count === 0 ? "" : "\n"}],"summary":${JSON.stringify(summary)},"routineSummary":${JSON.stringify(routine)}}\n`,
+    );
   }
 
   abort(error: unknown): void {
@@ -315,8 +345,8 @@ class JsonRecordsWriter {
 
 const percent = (rate: number) => `${(rate * 100).toFixed(2)} %`;
 
-function formatAudit(report: AuditReport): string {
-  const lines = [`MasteryV2 audit: ${report.total} record(s)`, ""];
+function formatAudit(title: string, report: AuditReport): string {
+  const lines = [`${title} audit: ${report.total} record(s)`, ""];
   lines.push(`  ${"category".padEnd(18)} ${"records".padStart(8)} ${"rate".padStart(9)}  samples`);
   for (const category of AUDIT_CATEGORIES) {
     const { count, rate, samples } = report.categories[category];
@@ -337,7 +367,7 @@ function formatAudit(report: AuditReport): string {
 
 function formatCleanRecord(result: CleanRecordResult): string {
   const parts = [
-    `${result.status.padEnd(11)} ${result.recordId} (student ${result.studentId}, course ${result.courseId})`,
+    `${result.status.padEnd(11)} ${result.table} ${result.recordId} (student ${result.studentId}, course ${result.courseId})`,
   ];
   if (result.reason !== undefined) parts.push(`reason: ${result.reason}`);
   if (result.keysRemoved.length > 0)
@@ -357,10 +387,10 @@ function formatCleanRecord(result: CleanRecordResult): string {
   return `${parts.join("; ")}\n`;
 }
 
-function formatCleanSummary(summary: CleanSummary): string {
+function formatCleanSummary(table: string, summary: CleanSummary): string {
   const lines = [
     "",
-    `MasteryV2 clean${summary.dryRun ? " (dry run: nothing written)" : ""}${summary.migrateRefs ? " with --migrate-refs" : ""}`,
+    `${table} clean${summary.dryRun ? " (dry run: nothing written)" : ""}${summary.migrateRefs ? " with --migrate-refs" : ""}`,
     `  records scanned:          ${summary.scanned}`,
     `  ${summary.dryRun ? "would be cleaned:       " : "records cleaned:        "}  ${summary.cleaned}`,
     `  skipped (manual review):  ${summary.skipped}`,
@@ -393,6 +423,18 @@ function formatRestore(summary: RestoreSummary): string {
     lines.push(
       `  refused ${summary.refused.length} record(s) changed since the clean (left as they are; --force puts them back):`,
       ...summary.refused.map(
+        ({ recordId, updatedAt }) => `    ${recordId} (updatedAt ${updatedAt})`,
+      ),
+    );
+  }
+  const { routine } = summary;
+  lines.push(
+    `Routine: restored ${routine.restored} row(s); later lines of the same row ignored: ${routine.duplicatesIgnored}`,
+  );
+  if (routine.refused.length > 0) {
+    lines.push(
+      `  refused ${routine.refused.length} Routine row(s) changed since the clean (left as they are; --force puts them back):`,
+      ...routine.refused.map(
         ({ recordId, updatedAt }) => `    ${recordId} (updatedAt ${updatedAt})`,
       ),
     );

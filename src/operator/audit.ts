@@ -1,13 +1,15 @@
 /**
- * `mastery audit`: the spec's monitoring metrics over every MasteryV2 record.
+ * `mastery audit`: the spec's monitoring metrics over every MasteryV2 record,
+ * and the same over every Routine row's `dueAtByOutcome`.
  * One streaming pass in `$id` order; memory holds two pages, the per-course
  * outcome indexes and the category tallies, never all records.
  */
-import type { CourseOutcomeStore, MasteryStore } from "../stores/ports.js";
+import type { CourseOutcomeStore, MasteryStore, RoutineStore } from "../stores/ports.js";
 import {
   AUDIT_CATEGORIES,
   KEY_FORMAT_CATEGORIES,
   classifyRecord,
+  classifyRoutine,
   perCategory,
   type AuditCategory,
 } from "./classify.js";
@@ -56,16 +58,39 @@ export async function auditMastery(
   stores: { mastery: MasteryStore; outcomes: CourseOutcomeStore },
   options: AuditOptions,
 ): Promise<AuditReport> {
+  return auditTable(stores.mastery.scan({ pageSize: options.pageSize }), classifyRecord, {
+    outcomes: stores.outcomes,
+    options,
+  });
+}
+
+/**
+ * The same metrics over every Routine row's `dueAtByOutcome` (see
+ * `classifyRoutine`): a section of its own, as its rows are not MasteryV2's.
+ */
+export async function auditRoutines(
+  stores: { routines: RoutineStore; outcomes: CourseOutcomeStore },
+  options: AuditOptions,
+): Promise<AuditReport> {
+  return auditTable(stores.routines.scan({ pageSize: options.pageSize }), classifyRoutine, {
+    outcomes: stores.outcomes,
+    options,
+  });
+}
+
+async function auditTable<R extends { $id: string; courseId: string }>(
+  scan: AsyncIterable<R[]>,
+  classify: (record: R, courseOutcomeIds: ReadonlySet<string>) => ReadonlySet<AuditCategory>,
+  { outcomes: store, options }: { outcomes: CourseOutcomeStore; options: AuditOptions },
+): Promise<AuditReport> {
   const progress = options.progress ?? silentProgress;
-  const outcomes = new CourseOutcomeCache(stores.outcomes);
+  const outcomes = new CourseOutcomeCache(store);
   const tally = new AuditTally(options.sampleSize);
   progress.phase("scan");
-  const pages = readAhead(stores.mastery.scan({ pageSize: options.pageSize }), (page) =>
-    outcomes.load(page.map((record) => record.courseId)),
-  );
+  const pages = readAhead(scan, (page) => outcomes.load(page.map((record) => record.courseId)));
   for await (const page of pages) {
     for (const record of page) {
-      tally.add(record.$id, classifyRecord(record, outcomes.get(record.courseId).documentIds));
+      tally.add(record.$id, classify(record, outcomes.get(record.courseId).documentIds));
     }
     progress.advance(page.length);
   }

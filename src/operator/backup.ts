@@ -25,7 +25,7 @@ import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import type { MasteryRecord, MasteryStore } from "../stores/ports.js";
+import type { MasteryRecord, MasteryStore, RoutineRecord, RoutineStore } from "../stores/ports.js";
 import { BackupFileError } from "./errors.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { TaskWindow } from "./task-window.js";
@@ -47,17 +47,52 @@ const MasteryRecordLineSchema = z.strictObject({
   emaByOutcome: z.string().nullable(),
   updatedAt: z.string(),
 });
-/** A line of a current backup: the record as read, and the `updatedAt` the clean writes. */
-const BackupEntrySchema = z.strictObject({
-  record: MasteryRecordLineSchema,
-  cleanedUpdatedAt: z.string().min(1),
+const RoutineRecordLineSchema = z.strictObject({
+  $id: z.string().min(1),
+  studentId: z.string(),
+  courseId: z.string(),
+  dueAtByOutcome: z.string().nullable(),
+  fsrsByOutcome: z.string().nullable(),
+  lastTaughtAt: z.string().nullable(),
+  spacingPolicyVersion: z.number().nullable(),
+  schema_version: z.number().nullable(),
+  updatedAt: z.string(),
 });
+/**
+ * A line of a current backup: the record as read, and the `updatedAt` the
+ * clean writes. A MasteryV2 line has no `table` (as every line had before
+ * Routine rows were cleaned, so older files read the same); a Routine line
+ * says `"table": "Routine"`.
+ */
+const BackupEntrySchema = z.union([
+  z
+    .strictObject({ record: MasteryRecordLineSchema, cleanedUpdatedAt: z.string().min(1) })
+    .transform((line) => ({ table: "MasteryV2" as const, ...line })),
+  z.strictObject({
+    table: z.literal("Routine"),
+    record: RoutineRecordLineSchema,
+    cleanedUpdatedAt: z.string().min(1),
+  }),
+]);
+
+/** The tables a backup holds rows of. */
+export type BackupTable = "MasteryV2" | "Routine";
 
 /** One record a clean is about to change, as its backup line holds it. */
-export interface BackupEntry {
-  record: MasteryRecord;
-  /** The `updatedAt` the clean writes the record with; null in a backup written before it was recorded. */
-  cleanedUpdatedAt: string | null;
+export type BackupEntry =
+  | {
+      table: "MasteryV2";
+      record: MasteryRecord;
+      /** The `updatedAt` the clean writes the record with; null in a backup written before it was recorded. */
+      cleanedUpdatedAt: string | null;
+    }
+  | { table: "Routine"; record: RoutineRecord; cleanedUpdatedAt: string | null };
+
+/** The text of an entry's line (see `BackupEntrySchema`). */
+function backupLineText({ table, record, cleanedUpdatedAt }: BackupEntry): string {
+  return table === "MasteryV2"
+    ? JSON.stringify({ record, cleanedUpdatedAt })
+    : JSON.stringify({ table, record, cleanedUpdatedAt });
 }
 
 /** Version 1: record lines without a header (older backups); version 2: `BACKUP_HEADER`. */
@@ -153,12 +188,10 @@ export class BackupWriter {
   }
 
   /** Appends whole lines (after any append still in progress). */
-  append(entries: readonly { record: MasteryRecord; cleanedUpdatedAt: string }[]): Promise<void> {
+  append(entries: readonly BackupEntry[]): Promise<void> {
     if (entries.length === 0) return this.tail;
     const bytes = Buffer.from(
-      entries
-        .map(({ record, cleanedUpdatedAt }) => `${JSON.stringify({ record, cleanedUpdatedAt })}\n`)
-        .join(""),
+      entries.map((entry) => `${backupLineText(entry)}\n`).join(""),
       "utf8",
     );
     return this.enqueue(async () => {
@@ -237,9 +270,7 @@ async function backupLayout(path: string): Promise<{ version: BackupVersion; sta
 }
 
 /** One record read back from a backup, with its 1-based line number in the file. */
-export interface BackupLine extends BackupEntry {
-  line: number;
-}
+export type BackupLine = BackupEntry & { line: number };
 
 /**
  * The records of `path` between byte offsets `start` and `end` (complete lines
@@ -297,13 +328,14 @@ function parseBackupLine(
     version === 2
       ? BackupEntrySchema.safeParse(value)
       : MasteryRecordLineSchema.transform((record) => ({
+          table: "MasteryV2" as const,
           record,
           cleanedUpdatedAt: null,
         })).safeParse(value);
   if (!parsed.success) {
     throw new BackupFileError(
       path,
-      `line ${line} is not a MasteryV2 record: ${parsed.error.message}`,
+      `line ${line} is not a MasteryV2 or Routine record: ${parsed.error.message}`,
       {
         line,
         text: text.slice(0, 200),
@@ -313,28 +345,34 @@ function parseBackupLine(
   return parsed.data;
 }
 
-export interface RestoreSummary {
-  path: string;
-  /** Complete record lines in the file (the header not counted). */
-  lines: number;
+/** What a restore did to one table's rows. */
+export interface TableRestore {
   /** Records put back (the first line of each record). */
   restored: number;
   /** Later lines of records already read from an earlier line. */
   duplicatesIgnored: number;
-  /** Bytes of a partial last line left by an interrupted run (its record was never changed). */
-  ignoredPartialLineBytes: number;
   /**
    * Records not put back: they changed since the backup (a lesson applied
    * after the clean, say), and `force` was not given. Each with the
    * `updatedAt` it has now.
    */
   refused: { recordId: string; updatedAt: string }[];
+}
+
+/** The MasteryV2 figures at the top level (as before Routine rows were backed up), Routine's in `routine`. */
+export interface RestoreSummary extends TableRestore {
+  path: string;
+  /** Complete record lines in the file, of both tables (the header not counted). */
+  lines: number;
+  /** Bytes of a partial last line left by an interrupted run (its record was never changed). */
+  ignoredPartialLineBytes: number;
   /**
    * Lesson sessions whose ledger entries went with a record put back: they
    * were applied after the state restored, so their updates are gone and the
    * lesson may be applied again (only with `force`).
    */
   releasedSessions: string[];
+  routine: TableRestore;
 }
 
 /** What a record's lines say it may hold now if nothing but a clean wrote it since its first line. */
@@ -353,20 +391,48 @@ function expectAfter(previous: Expected | undefined, entry: BackupEntry): Expect
     : [entry.record.updatedAt, entry.cleanedUpdatedAt];
 }
 
+/** One table's conditions and tallies during a restore. */
+class TableRestoreState {
+  readonly expected = new Map<string, Expected>();
+  readonly seen = new Set<string>();
+  lines = 0;
+  readonly refused: TableRestore["refused"] = [];
+
+  ifUpdatedAtIn(force: boolean): ReadonlyMap<string, readonly string[]> | undefined {
+    if (force) return undefined;
+    return new Map(
+      [...this.expected].map(([id, states]) => [id, states === "changed" ? [] : states] as const),
+    );
+  }
+
+  summary(): TableRestore {
+    return {
+      restored: this.seen.size - this.refused.length,
+      duplicatesIgnored: this.lines - this.seen.size,
+      refused: this.refused,
+    };
+  }
+}
+
 /**
  * Puts every record of a backup back as it was backed up (the first line of
- * each record wins). The whole file is validated before anything is written.
+ * each record wins), MasteryV2 and Routine rows alike. The whole file is
+ * validated before anything is written.
  *
  * A record is put back only if it is absent or stored as a clean left it (a
  * state its lines name); any other record changed since (a lesson was
  * applied, another tool wrote), so putting it back would lose that change: it
  * is left as it is and reported in `refused`. With `force` every record is put
- * back, and the store removes the ledger entries of the lessons it undoes
- * (`releasedSessions`), so those lessons can be applied again rather than be
- * blocked for ever. The check and the write are one conditional store commit.
+ * back. For MasteryV2 the store then removes the ledger entries of the lessons
+ * it undoes (`releasedSessions`), so those lessons can be applied again rather
+ * than be blocked for ever. A Routine row releases nothing: a lesson's ledger
+ * entry stands for its mastery, which the MasteryV2 row still holds, so
+ * applying it again would count it twice; the undone review dates are
+ * scheduled again when the outcome is next taught. The check and the write
+ * are one conditional store commit.
  */
 export async function restoreFromBackup(
-  mastery: MasteryStore,
+  stores: { mastery: MasteryStore; routines: RoutineStore },
   path: string,
   options: {
     batchSize: number;
@@ -387,50 +453,70 @@ export async function restoreFromBackup(
     readBackup(absolute, { batchSize, start, end, version, firstLine: version === 2 ? 2 : 1 });
 
   // First pass: validate every line and follow each record, so nothing is written from a bad file.
-  const expected = new Map<string, Expected>();
+  const tables = { MasteryV2: new TableRestoreState(), Routine: new TableRestoreState() };
   let lines = 0;
   for await (const batch of read(1000)) {
     lines += batch.length;
-    for (const entry of batch)
-      expected.set(entry.record.$id, expectAfter(expected.get(entry.record.$id), entry));
+    for (const entry of batch) {
+      const table = tables[entry.table];
+      table.lines += 1;
+      table.expected.set(
+        entry.record.$id,
+        expectAfter(table.expected.get(entry.record.$id), entry),
+      );
+    }
   }
-  const ifUpdatedAtIn =
-    options.force === true
-      ? undefined
-      : new Map(
-          [...expected].map(([id, states]) => [id, states === "changed" ? [] : states] as const),
-        );
-
-  progress.phase("restore", expected.size);
-  const seen = new Set<string>();
-  const result: Pick<RestoreSummary, "refused" | "releasedSessions"> = {
-    refused: [],
-    releasedSessions: [],
+  const force = options.force === true;
+  const conditions = {
+    MasteryV2: tables.MasteryV2.ifUpdatedAtIn(force),
+    Routine: tables.Routine.ifUpdatedAtIn(force),
   };
+
+  progress.phase("restore", tables.MasteryV2.expected.size + tables.Routine.expected.size);
+  const releasedSessions: string[] = [];
   const window = new TaskWindow(options.concurrency);
   for await (const batch of read(options.batchSize)) {
-    const firsts: MasteryRecord[] = [];
-    for (const { record } of batch) {
-      if (seen.has(record.$id)) continue;
-      seen.add(record.$id);
-      firsts.push(record);
+    const masteryFirsts: MasteryRecord[] = [];
+    const routineFirsts: RoutineRecord[] = [];
+    for (const entry of batch) {
+      const table = tables[entry.table];
+      if (table.seen.has(entry.record.$id)) continue;
+      table.seen.add(entry.record.$id);
+      if (entry.table === "MasteryV2") masteryFirsts.push(entry.record);
+      else routineFirsts.push(entry.record);
     }
-    if (firsts.length === 0) continue;
-    await window.submit(async () => {
-      const { skipped, releasedSessions } = await mastery.restore(firsts, { ifUpdatedAtIn });
-      result.refused.push(...skipped.map(({ $id, updatedAt }) => ({ recordId: $id, updatedAt })));
-      result.releasedSessions.push(...releasedSessions);
-      progress.advance(firsts.length);
-    });
+    if (masteryFirsts.length > 0) {
+      await window.submit(async () => {
+        const result = await stores.mastery.restore(masteryFirsts, {
+          ifUpdatedAtIn: conditions.MasteryV2,
+        });
+        tables.MasteryV2.refused.push(...result.skipped.map(refusal));
+        releasedSessions.push(...result.releasedSessions);
+        progress.advance(masteryFirsts.length);
+      });
+    }
+    if (routineFirsts.length > 0) {
+      await window.submit(async () => {
+        const result = await stores.routines.restore(routineFirsts, {
+          ifUpdatedAtIn: conditions.Routine,
+        });
+        tables.Routine.refused.push(...result.skipped.map(refusal));
+        progress.advance(routineFirsts.length);
+      });
+    }
   }
   await window.drain();
   progress.finish();
   return {
     path: absolute,
     lines,
-    restored: seen.size - result.refused.length,
-    duplicatesIgnored: lines - seen.size,
+    ...tables.MasteryV2.summary(),
     ignoredPartialLineBytes: size - end,
-    ...result,
+    releasedSessions,
+    routine: tables.Routine.summary(),
   };
+}
+
+function refusal({ $id, updatedAt }: { $id: string; updatedAt: string }) {
+  return { recordId: $id, updatedAt };
 }

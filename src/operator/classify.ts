@@ -20,9 +20,11 @@
  * A record counts once in each category it shows, however many keys show it,
  * so one record can be in several categories.
  */
+import { findDueEntryViolations, isDueMapOversize } from "../mastery/due-map.js";
+import type { MasteryViolation } from "../mastery/errors.js";
 import { isStringRef } from "../mastery/ids.js";
 import { findEntryViolations, isOversize, parseEmaMap } from "../mastery/map.js";
-import type { MasteryRecord } from "../stores/ports.js";
+import type { MasteryRecord, RoutineRecord } from "../stores/ports.js";
 
 /** Every audit category, in report order. */
 export const AUDIT_CATEGORIES = [
@@ -65,15 +67,51 @@ export function classifyRecord(
   record: MasteryRecord,
   courseOutcomeIds: ReadonlySet<string>,
 ): Set<AuditCategory> {
+  return classifyMap(record.emaByOutcome, courseOutcomeIds, {
+    isOversize,
+    findEntryViolations,
+  });
+}
+
+/**
+ * The categories of a Routine row, from its `dueAtByOutcome`: the same key
+ * classes, `invalid_value` for a value that is not a due date, `oversize`
+ * over the column's 10 000 characters (../mastery/due-map.ts). `fsrsByOutcome`
+ * is not audited: it follows `dueAtByOutcome` (see ./repair.ts).
+ */
+export function classifyRoutine(
+  record: RoutineRecord,
+  courseOutcomeIds: ReadonlySet<string>,
+): Set<AuditCategory> {
+  return classifyMap(record.dueAtByOutcome, courseOutcomeIds, {
+    isOversize: isDueMapOversize,
+    findEntryViolations: findDueEntryViolations,
+  });
+}
+
+/** What differs between the maps: their size limit and their value rule. */
+interface MapRules {
+  isOversize(text: string): boolean;
+  findEntryViolations(
+    map: Readonly<Record<string, unknown>>,
+    knownOutcomeIds: ReadonlySet<string>,
+  ): MasteryViolation[];
+}
+
+function classifyMap(
+  raw: string | null,
+  courseOutcomeIds: ReadonlySet<string>,
+  rules: MapRules,
+): Set<AuditCategory> {
   const categories = new Set<AuditCategory>();
   // Measured on the stored text: the column limit applies to what is stored.
-  if (record.emaByOutcome !== null && isOversize(record.emaByOutcome)) categories.add("oversize");
-  const parsed = parseEmaMap(record.emaByOutcome);
+  if (raw !== null && rules.isOversize(raw)) categories.add("oversize");
+  const parsed = parseEmaMap(raw);
   if (!parsed.ok) {
     categories.add("invalid_json");
     return categories;
   }
-  for (const violation of findEntryViolations(parsed.map, courseOutcomeIds)) {
+  for (const violation of rules.findEntryViolations(parsed.map, courseOutcomeIds)) {
     switch (violation.rule) {
       case "invalid_id_format":
         categories.add(

@@ -29,8 +29,9 @@
 import type {
   CourseOutcomeStore,
   MasteryRecord,
-  MasteryRepair,
   MasteryStore,
+  RoutineRecord,
+  RoutineStore,
 } from "../stores/ports.js";
 import {
   StoreConflictError,
@@ -38,12 +39,20 @@ import {
   StoreWriteRefusedError,
 } from "../stores/errors.js";
 import { nextUpdatedAt } from "../stores/shared/mastery-write.js";
-import { BackupWriter, readBackup } from "./backup.js";
+import { BackupWriter, readBackup, type BackupEntry, type BackupTable } from "./backup.js";
 import { OperatorStateError } from "./errors.js";
-import { CourseOutcomeCache } from "./outcome-index.js";
+import { CourseOutcomeCache, type CourseOutcomeIndex } from "./outcome-index.js";
 import { readAhead } from "./pages.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
-import { planRepair, type AddedKey, type RepairPlan, type UnmatchedRef } from "./repair.js";
+import {
+  planRepair,
+  planRoutineRepair,
+  type AddedKey,
+  type MapRepairPlan,
+  type RepairOptions,
+  type SkipReason,
+  type UnmatchedRef,
+} from "./repair.js";
 import { TaskWindow } from "./task-window.js";
 
 export interface CleanOptions {
@@ -68,6 +77,7 @@ export interface CleanOptions {
 export type CleanRecordStatus = "would_clean" | "cleaned" | "skipped" | "unchanged" | "error";
 
 export interface CleanRecordResult {
+  table: BackupTable;
   recordId: string;
   studentId: string;
   courseId: string;
@@ -76,7 +86,7 @@ export interface CleanRecordResult {
   keysAdded: AddedKey[];
   unmatchedRefs: UnmatchedRef[];
   /** Why a record was skipped. */
-  reason?: "would_be_empty" | "invalid_json";
+  reason?: "would_be_empty" | SkipReason;
   /** Why a write was refused. */
   error?: { code: string; message: string };
 }
@@ -110,31 +120,152 @@ export function cleanFoundProblems(summary: CleanSummary): boolean {
   );
 }
 
+/** Cleans MasteryV2's `emaByOutcome`. */
 export async function cleanMastery(
   stores: { mastery: MasteryStore; outcomes: CourseOutcomeStore },
   options: CleanOptions,
 ): Promise<CleanSummary> {
-  const run = new CleanRun(stores, options);
+  return runClean(masteryTable(stores.mastery), stores.outcomes, options);
+}
+
+/**
+ * Cleans Routine's `dueAtByOutcome` by the same rules, `fsrsByOutcome`
+ * following it (./repair.ts), with the same backup, resumability and
+ * conditional writes. Its lines go to the same kind of backup file (a
+ * `mastery clean` writes both tables' lines to one file).
+ */
+export async function cleanRoutines(
+  stores: { routines: RoutineStore; outcomes: CourseOutcomeStore },
+  options: CleanOptions,
+): Promise<CleanSummary> {
+  return runClean(routineTable(stores.routines), stores.outcomes, options);
+}
+
+function runClean<R extends OperatorRecord, W>(
+  table: CleanTable<R, W>,
+  outcomes: CourseOutcomeStore,
+  options: CleanOptions,
+): Promise<CleanSummary> {
+  const run = new CleanRun(table, outcomes, options);
   return options.dryRun ? run.dryRun() : run.clean();
 }
 
-type ChangePlan = Extract<RepairPlan, { kind: "change" }>;
-
-interface PlannedChange {
-  record: MasteryRecord;
-  plan: ChangePlan;
+/** What every row a clean handles has. */
+interface OperatorRecord {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  updatedAt: string;
 }
 
-class CleanRun {
+type ChangeOf<W> = Extract<MapRepairPlan<W>, { kind: "change" }>;
+
+/** A record this run will change, and the `updatedAt` its repair writes. */
+interface CleanEntry<R> {
+  record: R;
+  cleanedUpdatedAt: string;
+}
+
+/** What differs between the tables a clean handles; the rest is `CleanRun`'s. */
+interface CleanTable<R extends OperatorRecord, W> {
+  name: BackupTable;
+  scan(options: { pageSize: number }): AsyncIterable<R[]>;
+  get(studentId: string, courseId: string): Promise<R | null>;
+  /** Writes the repairs, conditional on each record being unchanged (the store's `repair`). */
+  repair(changes: readonly { entry: CleanEntry<R>; plan: ChangeOf<W> }[]): Promise<void>;
+  plan(record: R, outcomes: CourseOutcomeIndex, options: RepairOptions): MapRepairPlan<W>;
+  /** True when `record` already holds what `plan` writes. */
+  holds(record: R, plan: ChangeOf<W>): boolean;
+  backupEntry(entry: CleanEntry<R>): BackupEntry;
+  /** The record of one of this run's backup lines; a line of the other table is an error. */
+  fromBackup(entry: BackupEntry): R;
+}
+
+function masteryTable(mastery: MasteryStore): CleanTable<MasteryRecord, MasteryWrite> {
+  return {
+    name: "MasteryV2",
+    scan: (options) => mastery.scan(options),
+    get: (studentId, courseId) => mastery.get(studentId, courseId),
+    repair: (changes) =>
+      mastery.repair(
+        changes.map(({ entry: { record, cleanedUpdatedAt }, plan }) => ({
+          $id: record.$id,
+          studentId: record.studentId,
+          courseId: record.courseId,
+          expectedUpdatedAt: record.updatedAt,
+          emaByOutcome: plan.emaByOutcome,
+          updatedAt: cleanedUpdatedAt,
+        })),
+      ),
+    plan: planRepair,
+    holds: (record, plan) => record.emaByOutcome === JSON.stringify(plan.emaByOutcome),
+    backupEntry: (entry) => ({ table: "MasteryV2", ...entry }),
+    fromBackup: (entry) => {
+      if (entry.table !== "MasteryV2") throw wrongTable(entry, "MasteryV2");
+      return entry.record;
+    },
+  };
+}
+
+function routineTable(routines: RoutineStore): CleanTable<RoutineRecord, RoutineWrite> {
+  return {
+    name: "Routine",
+    scan: (options) => routines.scan(options),
+    get: (studentId, courseId) => routines.get(studentId, courseId),
+    repair: (changes) =>
+      routines.repair(
+        changes.map(({ entry: { record, cleanedUpdatedAt }, plan }) => ({
+          $id: record.$id,
+          studentId: record.studentId,
+          courseId: record.courseId,
+          expectedUpdatedAt: record.updatedAt,
+          dueAtByOutcome: plan.dueAtByOutcome,
+          fsrsByOutcome: plan.fsrsByOutcome,
+          updatedAt: cleanedUpdatedAt,
+        })),
+      ),
+    plan: planRoutineRepair,
+    holds: (record, plan) =>
+      record.dueAtByOutcome === JSON.stringify(plan.dueAtByOutcome) &&
+      record.fsrsByOutcome ===
+        (plan.fsrsByOutcome === null ? null : JSON.stringify(plan.fsrsByOutcome)),
+    backupEntry: (entry) => ({ table: "Routine", ...entry }),
+    fromBackup: (entry) => {
+      if (entry.table !== "Routine") throw wrongTable(entry, "Routine");
+      return entry.record;
+    },
+  };
+}
+
+type MasteryWrite = { emaByOutcome: Record<string, unknown> };
+type RoutineWrite = {
+  dueAtByOutcome: Record<string, unknown>;
+  fsrsByOutcome: Record<string, unknown> | null;
+};
+
+function wrongTable(entry: BackupEntry, expected: BackupTable): OperatorStateError {
+  return new OperatorStateError(`this run's backup line is not a ${expected} record`, {
+    recordId: entry.record.$id,
+    table: entry.table,
+  });
+}
+
+interface PlannedChange<R, W> {
+  record: R;
+  plan: ChangeOf<W>;
+}
+
+class CleanRun<R extends OperatorRecord, W> {
   private readonly outcomes: CourseOutcomeCache;
   private readonly progress: ProgressReporter;
   private readonly summary: CleanSummary;
 
   constructor(
-    private readonly stores: { mastery: MasteryStore; outcomes: CourseOutcomeStore },
+    private readonly table: CleanTable<R, W>,
+    outcomes: CourseOutcomeStore,
     private readonly options: CleanOptions,
   ) {
-    this.outcomes = new CourseOutcomeCache(stores.outcomes);
+    this.outcomes = new CourseOutcomeCache(outcomes);
     this.progress = options.progress ?? silentProgress;
     this.summary = {
       dryRun: options.dryRun,
@@ -168,7 +299,7 @@ class CleanRun {
     try {
       await this.scan(async (changes) => {
         backup ??= await BackupWriter.open(backupPath);
-        await backup.append(changes.map(({ record }) => toBackupEntry(record)));
+        await backup.append(changes.map(({ record }) => this.backupEntry(record)));
       });
       if (backup === undefined) return this.summary;
       this.summary.backupPath = backup.path;
@@ -185,13 +316,15 @@ class CleanRun {
   }
 
   /** Pass 1: plans every record; `onChanges` gets each page's records that change, the rest are reported here. */
-  private async scan(onChanges: (changes: PlannedChange[]) => Promise<void> | void): Promise<void> {
+  private async scan(
+    onChanges: (changes: PlannedChange<R, W>[]) => Promise<void> | void,
+  ): Promise<void> {
     this.progress.phase("scan");
-    const pages = readAhead(this.stores.mastery.scan({ pageSize: this.options.pageSize }), (page) =>
+    const pages = readAhead(this.table.scan({ pageSize: this.options.pageSize }), (page) =>
       this.outcomes.load(page.map((record) => record.courseId)),
     );
     for await (const page of pages) {
-      const changes: PlannedChange[] = [];
+      const changes: PlannedChange<R, W>[] = [];
       for (const record of page) {
         this.summary.scanned += 1;
         const plan = this.plan(record);
@@ -214,13 +347,13 @@ class CleanRun {
       end,
     });
     for await (const lines of batches) {
-      const entries = lines.map(({ record, cleanedUpdatedAt }) => {
-        if (cleanedUpdatedAt === null) {
+      const entries = lines.map((line): CleanEntry<R> => {
+        if (line.cleanedUpdatedAt === null) {
           throw new OperatorStateError("this run's backup line has no cleanedUpdatedAt", {
-            recordId: record.$id,
+            recordId: line.record.$id,
           });
         }
-        return { record, cleanedUpdatedAt };
+        return { record: this.table.fromBackup(line), cleanedUpdatedAt: line.cleanedUpdatedAt };
       });
       await window.submit(async () => {
         await this.writeBatch(backup, entries);
@@ -231,10 +364,10 @@ class CleanRun {
     this.progress.finish();
   }
 
-  private async writeBatch(backup: BackupWriter, entries: readonly CleanEntry[]): Promise<void> {
+  private async writeBatch(backup: BackupWriter, entries: readonly CleanEntry<R>[]): Promise<void> {
     const planned = entries.map((entry) => ({ entry, plan: this.plannedChange(entry.record) }));
     try {
-      await this.stores.mastery.repair(planned.map(({ entry, plan }) => toRepair(entry, plan)));
+      await this.table.repair(planned);
     } catch (error) {
       if (!isRecordRefusal(error)) throw error;
       // Find out which record the store refused by writing them one by one. A
@@ -249,13 +382,13 @@ class CleanRun {
 
   private async writeOne(
     backup: BackupWriter,
-    entry: CleanEntry,
-    plan: ChangePlan,
+    entry: CleanEntry<R>,
+    plan: ChangeOf<W>,
     conflicts: number,
   ): Promise<void> {
     const { record } = entry;
     try {
-      await this.stores.mastery.repair([toRepair(entry, plan)]);
+      await this.table.repair([{ entry, plan }]);
       this.report(record, plan, "cleaned");
     } catch (error) {
       if (
@@ -277,11 +410,11 @@ class CleanRun {
    */
   private async replanChanged(
     backup: BackupWriter,
-    stale: MasteryRecord,
-    stalePlan: ChangePlan,
+    stale: R,
+    stalePlan: ChangeOf<W>,
     conflicts: number,
   ): Promise<void> {
-    const current = await this.stores.mastery.get(stale.studentId, stale.courseId);
+    const current = await this.table.get(stale.studentId, stale.courseId);
     if (current === null || current.$id !== stale.$id) {
       const reason = current === null ? "no longer exists" : `was replaced by ${current.$id}`;
       this.reportError(stale, undefined, {
@@ -290,7 +423,7 @@ class CleanRun {
       });
       return;
     }
-    if (current.emaByOutcome === JSON.stringify(stalePlan.emaByOutcome)) {
+    if (this.table.holds(current, stalePlan)) {
       this.report(current, stalePlan, "cleaned");
       return;
     }
@@ -300,20 +433,24 @@ class CleanRun {
       this.report(current, plan);
       return;
     }
-    const entry = toBackupEntry(current);
-    await backup.append([entry]);
+    const entry = toCleanEntry(current);
+    await backup.append([this.table.backupEntry(entry)]);
     await backup.sync();
     await this.writeOne(backup, entry, plan, conflicts);
   }
 
-  private plan(record: MasteryRecord): RepairPlan {
-    return planRepair(record, this.outcomes.get(record.courseId), {
+  private plan(record: R): MapRepairPlan<W> {
+    return this.table.plan(record, this.outcomes.get(record.courseId), {
       migrateRefs: this.options.migrateRefs,
     });
   }
 
+  private backupEntry(record: R): BackupEntry {
+    return this.table.backupEntry(toCleanEntry(record));
+  }
+
   /** A backed-up record plans to a change again: planning is deterministic and the outcomes are cached. */
-  private plannedChange(record: MasteryRecord): ChangePlan {
+  private plannedChange(record: R): ChangeOf<W> {
     const plan = this.plan(record);
     if (plan.kind !== "change") {
       throw new OperatorStateError("a backed-up record no longer plans to a change", {
@@ -325,10 +462,10 @@ class CleanRun {
   }
 
   /** Counts and reports a record; `status` defaults to what the plan says. */
-  private report(record: MasteryRecord, plan: RepairPlan, status?: CleanRecordStatus): void {
+  private report(record: R, plan: MapRepairPlan<W>, status?: CleanRecordStatus): void {
     const resolved: CleanRecordStatus = status ?? (plan.kind === "skip" ? "skipped" : "unchanged");
     const changes =
-      plan.kind === "skip" && plan.reason === "invalid_json"
+      plan.kind === "skip" && plan.reason !== "would_be_empty"
         ? { keysRemoved: [], keysAdded: [], unmatchedRefs: [] }
         : {
             keysRemoved: plan.keysRemoved,
@@ -341,6 +478,7 @@ class CleanRun {
     if (changes.unmatchedRefs.length > 0) this.summary.recordsWithUnmatchedRefs += 1;
     if (resolved === "unchanged" && changes.unmatchedRefs.length === 0) return;
     this.options.onRecord?.({
+      table: this.table.name,
       recordId: record.$id,
       studentId: record.studentId,
       courseId: record.courseId,
@@ -351,12 +489,13 @@ class CleanRun {
   }
 
   private reportError(
-    record: MasteryRecord,
-    plan: ChangePlan | undefined,
+    record: R,
+    plan: ChangeOf<W> | undefined,
     error: { code: string; message: string },
   ): void {
     this.summary.errors += 1;
     this.options.onRecord?.({
+      table: this.table.name,
       recordId: record.$id,
       studentId: record.studentId,
       courseId: record.courseId,
@@ -383,28 +522,11 @@ function isRecordRefusal(
   );
 }
 
-/** A record this run will change, and the `updatedAt` its repair writes. */
-interface CleanEntry {
-  record: MasteryRecord;
-  cleanedUpdatedAt: string;
-}
-
 /**
- * The backup line of a record about to change. The `updatedAt` of the repair
- * is chosen here, before the line is written, so the backup names the state
- * the clean leaves the record in even if the run dies right after the write.
+ * The entry of a record about to change. The `updatedAt` of the repair is
+ * chosen here, before its backup line is written, so the backup names the
+ * state the clean leaves the record in even if the run dies right after the write.
  */
-function toBackupEntry(record: MasteryRecord): CleanEntry {
+function toCleanEntry<R extends OperatorRecord>(record: R): CleanEntry<R> {
   return { record, cleanedUpdatedAt: nextUpdatedAt(record.updatedAt) };
-}
-
-function toRepair({ record, cleanedUpdatedAt }: CleanEntry, plan: ChangePlan): MasteryRepair {
-  return {
-    $id: record.$id,
-    studentId: record.studentId,
-    courseId: record.courseId,
-    expectedUpdatedAt: record.updatedAt,
-    emaByOutcome: plan.emaByOutcome,
-    updatedAt: cleanedUpdatedAt,
-  };
 }

@@ -50,7 +50,15 @@ export function deferStores(backend: string, load: () => Promise<Stores>): Store
         yield* (await stores()).mastery.scan(options);
       },
       repair: async (repairs) => (await stores()).mastery.repair(repairs),
-      restore: async (records) => (await stores()).mastery.restore(records),
+      restore: async (records, options) => (await stores()).mastery.restore(records, options),
+    },
+    routines: {
+      get: async (studentId, courseId) => (await stores()).routines.get(studentId, courseId),
+      async *scan(options) {
+        yield* (await stores()).routines.scan(options);
+      },
+      repair: async (repairs) => (await stores()).routines.repair(repairs),
+      restore: async (records, options) => (await stores()).routines.restore(records, options),
     },
     students: {
       findByUserId: async (userId) => (await stores()).students.findByUserId(userId),

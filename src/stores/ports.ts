@@ -193,6 +193,53 @@ export interface MasteryStore {
 }
 
 /**
+ * A repaired Routine row, written only if the row is unchanged since it was
+ * read. `fsrsByOutcome` moves with `dueAtByOutcome` (src/operator/repair.ts);
+ * `null` leaves an unset FSRS map unset.
+ */
+export interface RoutineRepair {
+  $id: string;
+  studentId: string;
+  courseId: string;
+  /** The `updatedAt` the repair was computed from. */
+  expectedUpdatedAt: string;
+  dueAtByOutcome: Record<string, unknown>;
+  fsrsByOutcome: Record<string, unknown> | null;
+  /** The `updatedAt` the repair writes (later than `expectedUpdatedAt`); default now. */
+  updatedAt?: string;
+}
+
+/**
+ * The operator's access to `Routine` rows (the graph writes them through
+ * `MasteryStore.completeLesson`, with its mastery). Same guarantees as the
+ * MasteryV2 operator methods: repairs conditional on the row being unchanged,
+ * restores exact and all or nothing.
+ */
+export interface RoutineStore {
+  get(studentId: string, courseId: string): Promise<RoutineRecord | null>;
+  /** Every row, in `$id` order, a page at a time, starting after `after`. */
+  scan(options: { pageSize: number; after?: string }): AsyncIterable<RoutineRecord[]>;
+  /**
+   * Operator repairs, all or nothing. A repair may remove entries of either
+   * map and add entries keyed by document IDs of the row's course outcomes
+   * (due dates in `dueAtByOutcome`, FSRS cards in `fsrsByOutcome`); it is
+   * refused (typed error, nothing written) if it adds anything else or the
+   * row changed since it was read.
+   */
+  repair(repairs: readonly RoutineRepair[]): Promise<void>;
+  /**
+   * Puts rows back exactly as given, creating absent ones, all or nothing.
+   * With `ifUpdatedAtIn`, a row stored with an `updatedAt` not listed for its
+   * `$id` is left as it is and reported in `skipped`. No ledger entry is
+   * touched: a lesson's entry belongs to its MasteryV2 write (see the README).
+   */
+  restore(
+    records: readonly RoutineRecord[],
+    options?: { ifUpdatedAtIn?: ReadonlyMap<string, readonly string[]> },
+  ): Promise<{ skipped: { $id: string; updatedAt: string }[] }>;
+}
+
+/**
  * A `students` row: the platform's learner. `userId` is the Appwrite account
  * user's `$id`; every other table's `studentId` is a `students.$id`.
  */
@@ -214,6 +261,8 @@ export interface Stores {
   outcomes: CourseOutcomeStore;
   lessons: LessonStore;
   mastery: MasteryStore;
+  /** Routine rows for the operator tools. */
+  routines: RoutineStore;
   students: StudentStore;
   close(): Promise<void>;
 }

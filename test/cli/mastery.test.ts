@@ -68,7 +68,8 @@ describe("teaching-graph mastery (in process, memory store)", () => {
   it("audit --json prints the documented shape with every category and exits 1", async () => {
     await run("audit", "--json", "--page-size", "3");
     const report = JSON.parse(stdout.text) as Record<string, unknown>;
-    expect(Object.keys(report)).toEqual(["total", "categories", "targets"]);
+    expect(Object.keys(report)).toEqual(["total", "categories", "targets", "routine"]);
+    expect(report.routine).toMatchObject({ total: 0 });
     expect(report.total).toBe(15);
     const categories = report.categories as Record<
       string,
@@ -128,8 +129,10 @@ describe("teaching-graph mastery (in process, memory store)", () => {
     const backup = join(dir, "b.jsonl");
     await run("clean", "--backup", backup);
     expect(stderr.text).toContain(`Backup of 4 record(s) written to ${backup}`);
-    expect(stdout.text).toMatch(/cleaned\s+rec_02_empty_key .*removed: ""/);
-    expect(stdout.text).toMatch(/skipped\s+rec_03_would_be_empty .*reason: would_be_empty/);
+    expect(stdout.text).toMatch(/cleaned\s+MasteryV2 rec_02_empty_key .*removed: ""/);
+    expect(stdout.text).toMatch(
+      /skipped\s+MasteryV2 rec_03_would_be_empty .*reason: would_be_empty/,
+    );
     expect(stdout.text).toMatch(/records cleaned:\s+4/);
     expect(exitCode).toBe(1); // three records wait for manual review
     const after = await snapshot(stores.mastery);
@@ -146,6 +149,7 @@ describe("teaching-graph mastery (in process, memory store)", () => {
       ignoredPartialLineBytes: 0,
       refused: [],
       releasedSessions: [],
+      routine: { restored: 0, duplicatesIgnored: 0, refused: [] },
     });
     expect(exitCode).toBe(0);
     expect(await snapshot(stores.mastery)).toEqual(

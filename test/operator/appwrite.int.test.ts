@@ -13,6 +13,7 @@ import { describeAuditSuite } from "./support/audit-suite.js";
 import { describeCleanSuite } from "./support/clean-suite.js";
 import { corruptedDataset } from "./support/dataset.js";
 import { describeRestoreSuite } from "./support/restore-suite.js";
+import { describeRoutineSuite } from "./support/routine-suite.js";
 import type { StoreCase } from "./support/stores.js";
 import { describeUnsetMapSuite } from "./support/unset-map-suite.js";
 
@@ -41,6 +42,7 @@ const appwrite: StoreCase = {
 describeAuditSuite(appwrite);
 describeCleanSuite(appwrite);
 describeRestoreSuite(appwrite);
+describeRoutineSuite(appwrite);
 // Put back through the adapter's restore (a bulk upsert of null)...
 describeUnsetMapSuite(appwrite);
 // ...and as a legacy row written outside the adapter: no `revision`, the column simply left unset.

@@ -19,7 +19,13 @@ const second = masteryRecord("rec_b", '{"broken": ');
 const line = (record: object) => `${JSON.stringify(record)}\n`;
 const HEADER = line(BACKUP_HEADER);
 const CLEANED_AT = "2025-12-01T00:00:00.000Z";
-const entry = (record: MasteryRecord) => ({ record, cleanedUpdatedAt: CLEANED_AT });
+const entry = (record: MasteryRecord) => ({
+  table: "MasteryV2" as const,
+  record,
+  cleanedUpdatedAt: CLEANED_AT,
+});
+/** A MasteryV2 line as written: no `table`, as in every backup before Routine rows. */
+const masteryLine = (record: MasteryRecord) => line({ record, cleanedUpdatedAt: CLEANED_AT });
 
 describe("backup files", () => {
   let dir: string;
@@ -41,12 +47,12 @@ describe("backup files", () => {
     await appendFile(path, '{"record":{"$id":"rec_half","stud');
 
     const again = await BackupWriter.open(path);
-    expect(again.startOffset).toBe(Buffer.byteLength(HEADER + line(entry(first))));
+    expect(again.startOffset).toBe(Buffer.byteLength(HEADER + masteryLine(first)));
     await again.append([entry(second)]);
     await again.sync();
     expect(again.appended).toBe(1);
     await again.close();
-    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)) + line(entry(second)));
+    expect(await readFile(path, "utf8")).toBe(HEADER + masteryLine(first) + masteryLine(second));
 
     const read = [];
     for await (const batch of readBackup(path, {
@@ -97,7 +103,7 @@ describe("backup files", () => {
     const writer = await BackupWriter.open(path);
     await writer.append([entry(first)]);
     await writer.close();
-    expect(await readFile(path, "utf8")).toBe(HEADER + line(entry(first)));
+    expect(await readFile(path, "utf8")).toBe(HEADER + masteryLine(first));
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
@@ -105,7 +111,7 @@ describe("backup files", () => {
     const path = join(dir, "b.jsonl");
     const later = { ...first, emaByOutcome: "{}", updatedAt: "2026-01-01T00:00:00.000Z" };
     await writeFile(path, line(first) + line(second) + line(later));
-    const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 2 });
+    const summary = await restoreFromBackup(stores, path, { batchSize: 2, concurrency: 2 });
     expect(summary).toEqual({
       path,
       lines: 3,
@@ -114,6 +120,7 @@ describe("backup files", () => {
       ignoredPartialLineBytes: 0,
       refused: [],
       releasedSessions: [],
+      routine: { restored: 0, duplicatesIgnored: 0, refused: [] },
     });
     expect(await snapshot(stores.mastery)).toEqual(
       new Map([
@@ -126,7 +133,7 @@ describe("backup files", () => {
   it("ignores and reports a partial last line on restore", async () => {
     const path = join(dir, "b.jsonl");
     await writeFile(path, `${line(first)}{"$id":"rec_`);
-    const summary = await restoreFromBackup(stores.mastery, path, { batchSize: 2, concurrency: 1 });
+    const summary = await restoreFromBackup(stores, path, { batchSize: 2, concurrency: 1 });
     expect(summary).toMatchObject({
       lines: 1,
       restored: 1,
@@ -141,7 +148,7 @@ describe("backup files", () => {
   ])("refuses a file with %s and restores nothing", async (_name, bad, badLine) => {
     const path = join(dir, "b.jsonl");
     await writeFile(path, line(first) + bad + line(second));
-    const error = await restoreFromBackup(stores.mastery, path, {
+    const error = await restoreFromBackup(stores, path, {
       batchSize: 1,
       concurrency: 1,
     }).catch((e: unknown) => e);
@@ -153,7 +160,7 @@ describe("backup files", () => {
   it("refuses a missing file", async () => {
     const path = join(dir, "missing.jsonl");
     await expect(
-      restoreFromBackup(stores.mastery, path, { batchSize: 1, concurrency: 1 }),
+      restoreFromBackup(stores, path, { batchSize: 1, concurrency: 1 }),
     ).rejects.toMatchObject({
       code: "BACKUP_FILE_INVALID",
       context: { path },

@@ -109,7 +109,7 @@ describe("cleanMastery on the memory store (property)", () => {
             expect(await snapshot(stores.mastery)).toEqual(cleaned);
 
             if (first.backupPath !== null) {
-              await restoreFromBackup(stores.mastery, first.backupPath, {
+              await restoreFromBackup(stores, first.backupPath, {
                 batchSize: 2,
                 concurrency: 1,
               });

@@ -14,6 +14,7 @@ import { createAppwriteLessonStore } from "./lessons.js";
 import { createAppwriteMasteryStore } from "./mastery.js";
 import type { ConflictBackoff } from "./mastery-ledger.js";
 import { createAppwriteOutcomeStore } from "./outcomes.js";
+import { createAppwriteRoutineStore } from "./routine.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { createAppwriteStudentStore } from "./students.js";
 
@@ -37,16 +38,18 @@ export function createAppwriteStores(
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const gateway = new AppwriteGateway(settings, policy, options.pageSize ?? 100);
   const outcomes = createAppwriteOutcomeStore(gateway, settings.tables.courseOutcomes);
+  const backoff: ConflictBackoff = {
+    baseDelayMs: 25,
+    maxDelayMs: 1000,
+    ...options.conflictBackoff,
+    sleep: policy.sleep,
+    random: policy.random,
+  };
   return {
     outcomes,
     lessons: createAppwriteLessonStore(gateway, settings.tables),
-    mastery: createAppwriteMasteryStore(gateway, settings.tables, outcomes, {
-      baseDelayMs: 25,
-      maxDelayMs: 1000,
-      ...options.conflictBackoff,
-      sleep: policy.sleep,
-      random: policy.random,
-    }),
+    mastery: createAppwriteMasteryStore(gateway, settings.tables, outcomes, backoff),
+    routines: createAppwriteRoutineStore(gateway, settings.tables, outcomes, backoff),
     students: createAppwriteStudentStore(gateway, settings.tables.students),
     async close() {
       gateway.close();

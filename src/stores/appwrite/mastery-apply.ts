@@ -3,6 +3,7 @@
  * loop (../shared/mastery-write.ts) reads through and commits with, one
  * TablesDB transaction per commit.
  */
+import { routineClaim } from "./routine.js";
 import { uniqueId } from "../../mastery/ids.js";
 import type { PlannedCompletion } from "../shared/completion-write.js";
 import type { MasteryApplyBackend, PlannedApply } from "../shared/mastery-write.js";
@@ -35,6 +36,7 @@ export function applyBackend(
 ): MasteryApplyBackend {
   const { gateway, tables } = context;
   let readRevision: ReadRevision | null = null;
+  let routineRevision: string | null = null;
   let staleCommits = 0;
   return {
     async read({ sessionId, studentId, courseId }) {
@@ -46,13 +48,14 @@ export function applyBackend(
       ]);
       readRevision =
         current === null ? null : { recordId: current.record.$id, revision: current.revision };
+      routineRevision = routine?.revision ?? null;
       return {
         ledger:
           ledgerRow === null
             ? null
             : ledgerEntryFromRow(tables.masteryLedger, ledgerRow, sessionId),
         record: current?.record ?? null,
-        routine,
+        routine: routine?.record ?? null,
         session,
       };
     },
@@ -70,7 +73,12 @@ export function applyBackend(
       const result = await gateway.runTransaction(
         { operation: "applyLessonMastery", table: tables.mastery, rowId: plan.record.$id },
         (transactionId) =>
-          applyOperations(tables, plan, { revision, baseRevision, transactionId }, readerUserId),
+          applyOperations(
+            tables,
+            plan,
+            { revision, baseRevision, transactionId, routineBaseRevision: routineRevision },
+            readerUserId,
+          ),
         committedBy(context),
       );
       if (result === "stale") await pauseAfterConflict(context.backoff, ++staleCommits);
@@ -83,7 +91,13 @@ export function applyBackend(
 function applyOperations(
   tables: MasteryTables,
   plan: PlannedApply,
-  claim: { revision: string; baseRevision: string; transactionId: string },
+  claim: {
+    revision: string;
+    baseRevision: string;
+    transactionId: string;
+    /** The revision of the Routine row the plan was computed from; null when there was none. */
+    routineBaseRevision: string | null;
+  },
   readerUserId: string | undefined,
 ): TransactionOperation[] {
   const ledger: TransactionOperation = {
@@ -111,7 +125,10 @@ function applyOperations(
     ledger,
     ...(plan.completion === null
       ? []
-      : completionOperations(tables, plan.completion, readerUserId)),
+      : completionOperations(tables, plan.completion, readerUserId, {
+          transactionId: claim.transactionId,
+          baseRevision: claim.routineBaseRevision,
+        })),
   ];
 }
 
@@ -121,21 +138,39 @@ function applyOperations(
  * one, or updated), the session row (update: a row gone meanwhile fails the
  * transaction as stale) and the evidence rows as bulk creates of at most
  * `MAX_BULK_ROWS` (a lesson's 1000 rows at most: 10 operations, well under
- * the 100 a transaction may stage). Routine writes need no revision of
- * their own: every one goes with a MasteryV2 write of the same student and
- * course, whose revision claim already lets one of two concurrent commits through.
+ * the 100 a transaction may stage). The Routine row gets a new revision and
+ * its read revision is claimed in the ledger, as operator repairs of it do
+ * (./routine.ts): of a lesson and a repair computed from one state, one commits.
  */
 function completionOperations(
   tables: MasteryTables,
   completion: PlannedCompletion,
   readerUserId: string | undefined,
+  claim: { transactionId: string; baseRevision: string | null },
 ): TransactionOperation[] {
   const { expected, record } = completion.routine;
+  const revision = uniqueId();
+  const routineClaimRow: TransactionOperation = {
+    action: "bulkCreate",
+    tableId: tables.masteryLedger,
+    data: [
+      routineClaim(tables.masteryLedger, record, {
+        operation: "lesson_routine",
+        baseRevision: claim.baseRevision ?? `new:${revision}`,
+        transactionId: claim.transactionId,
+        appliedAt: record.updatedAt,
+      }),
+    ],
+  };
   const routine: TransactionOperation = {
     action: expected === null ? "create" : "update",
     tableId: tables.routine,
     rowId: record.$id,
-    data: { ...routineColumns(record), ...readableBy(expected === null, readerUserId) },
+    data: {
+      ...routineColumns(record),
+      revision,
+      ...readableBy(expected === null, readerUserId),
+    },
   };
   const session: TransactionOperation[] =
     completion.session === null
@@ -155,5 +190,5 @@ function completionOperations(
       data: chunk.map((row) => ({ ...row })),
     }),
   );
-  return [routine, ...session, ...evidence];
+  return [routine, routineClaimRow, ...session, ...evidence];
 }

@@ -1,4 +1,5 @@
 /** The MasteryV2 adapter's reads: one student's rows for a course, records by ID, a session and its evidence. */
+import { routineRevisionOf } from "./routine.js";
 import { Query } from "node-appwrite";
 import { StoreDataError } from "../errors.js";
 import type { RoutineRecord } from "../ports.js";
@@ -62,9 +63,11 @@ export async function readRoutineOf(
   context: MasteryContext,
   studentId: string,
   courseId: string,
-): Promise<RoutineRecord | null> {
+): Promise<{ record: RoutineRecord; revision: string } | null> {
   const row = await studentCourseRow(context, context.tables.routine, studentId, courseId);
-  return row === null ? null : routineFromRow(context.tables.routine, row);
+  return row === null
+    ? null
+    : { record: routineFromRow(context.tables.routine, row), revision: routineRevisionOf(row) };
 }
 
 export async function readSessionState(

@@ -72,8 +72,8 @@ export function createAppwriteMasteryStore(
         input,
       );
     },
-    getRoutine(studentId, courseId) {
-      return readRoutineOf(context, studentId, courseId);
+    async getRoutine(studentId, courseId) {
+      return (await readRoutineOf(context, studentId, courseId))?.record ?? null;
     },
     async listEvidence(sessionId) {
       return (await readEvidence(context, sessionId))

@@ -13,6 +13,7 @@ import type {
   MasteryRecord,
   MasteryStore,
   RoutineRecord,
+  RoutineStore,
   Stores,
   StudentStore,
 } from "../ports.js";
@@ -22,6 +23,7 @@ import type {
   StoredSessionState,
 } from "../shared/completion-write.js";
 import { KeyedLock } from "../shared/keyed-lock.js";
+import { parseRoutineRestoreInput, planRoutineRepairs } from "../shared/routine-write.js";
 import {
   applyLessonMasteryWith,
   assertUnchanged,
@@ -64,10 +66,13 @@ export function createMemoryStores(): Stores {
   const outcomes = createOutcomeStore(assertOpen);
   // Shared: a lesson's completion updates its session row in the same step as its mastery.
   const sessions = new Map<string, Row>();
+  // Shared: a completion writes the Routine row the operator tools repair.
+  const routines = new Map<string, RoutineRecord>();
   return {
     outcomes,
     lessons: createLessonStore(sessions, assertOpen),
-    mastery: createMasteryStore(outcomes, sessions, assertOpen),
+    mastery: createMasteryStore(outcomes, sessions, routines, assertOpen),
+    routines: createRoutineStore(outcomes, routines, assertOpen),
     students: createStudentStore(assertOpen),
     async close() {
       open = false;
@@ -191,11 +196,11 @@ function createStudentStore(assertOpen: () => void): StudentStore {
 function createMasteryStore(
   outcomes: CourseOutcomeStore,
   sessions: Map<string, Row>,
+  routines: Map<string, RoutineRecord>,
   assertOpen: () => void,
 ): MasteryStore {
   const records = new Map<string, MasteryRecord>();
   const ledger = new Map<string, MasteryLedgerEntry>();
-  const routines = new Map<string, RoutineRecord>();
   const evidence = new Map<string, StoredEvidenceRow>();
   const lock = new KeyedLock();
 
@@ -354,15 +359,78 @@ function createMasteryStore(
   };
 }
 
+function createRoutineStore(
+  outcomes: CourseOutcomeStore,
+  routines: Map<string, RoutineRecord>,
+  assertOpen: () => void,
+): RoutineStore {
+  return {
+    async get(studentId, courseId) {
+      assertOpen();
+      const routine = [...routines.values()].find(
+        (row) => row.studentId === studentId && row.courseId === courseId,
+      );
+      return routine === undefined ? null : { ...routine };
+    },
+    async *scan(options) {
+      const { pageSize, after } = parseScanOptions(options);
+      let cursor = after;
+      for (;;) {
+        assertOpen();
+        const page = [...routines.values()]
+          .filter((routine) => cursor === undefined || routine.$id > cursor)
+          .sort(byId)
+          .slice(0, pageSize)
+          .map((routine) => ({ ...routine }));
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < pageSize) return;
+        cursor = page[page.length - 1]?.$id;
+      }
+    },
+    async repair(repairs) {
+      assertOpen();
+      const planned = await planRoutineRepairs(outcomes, repairs, new Map(routines));
+      // Re-checked after the async lookups: everything or nothing is written.
+      for (const { record, expectedUpdatedAt } of planned) {
+        assertUnchanged(
+          record.$id,
+          expectedUpdatedAt,
+          routines.get(record.$id)?.updatedAt,
+          TABLES.routine,
+        );
+      }
+      for (const { record } of planned) routines.set(record.$id, { ...record });
+    },
+    async restore(input, options) {
+      assertOpen();
+      const { write, skipped } = partitionRestore(
+        parseRoutineRestoreInput(input),
+        routines,
+        options?.ifUpdatedAtIn,
+      );
+      const next = new Map(routines);
+      for (const record of write) next.set(record.$id, { ...record });
+      assertUniquePairs(next, TABLES.routine);
+      routines.clear();
+      for (const [id, record] of next) routines.set(id, record);
+      return { skipped };
+    },
+  };
+}
+
 /** The unique (`studentId`, `courseId`) index. */
-function assertUniquePairs(records: ReadonlyMap<string, MasteryRecord>): void {
+function assertUniquePairs(
+  records: ReadonlyMap<string, { $id: string; studentId: string; courseId: string }>,
+  table: string = TABLES.mastery,
+): void {
   const seen = new Map<string, string>();
   for (const record of records.values()) {
     const pair = `${record.studentId}\u0000${record.courseId}`;
     const other = seen.get(pair);
     if (other !== undefined) {
       throw new StoreConflictError(
-        TABLES.mastery,
+        table,
         record.$id,
         "another row has the same student and course (unique_student_course)",
         {

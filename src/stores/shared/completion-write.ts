@@ -21,6 +21,7 @@
  */
 import { z } from "zod";
 import { getLogger } from "../../logger.js";
+import { DUE_AT_BY_OUTCOME_MAX_CHARS } from "../../mastery/due-map.js";
 import { isDocumentId, uniqueId } from "../../mastery/ids.js";
 import {
   scheduleOutcome,
@@ -38,8 +39,8 @@ import {
 } from "../ports.js";
 import { parseInput, SessionStateSchema, StoredEvidenceRowSchema, TABLES } from "./rows.js";
 
-/** `Routine.dueAtByOutcome` column size: about 100 outcomes of a course. */
-export const DUE_AT_BY_OUTCOME_MAX_CHARS = 10_000;
+/** `Routine.dueAtByOutcome` column size; the review map's rules live in src/mastery/due-map.ts. */
+export { DUE_AT_BY_OUTCOME_MAX_CHARS } from "../../mastery/due-map.js";
 /** `Routine.fsrsByOutcome` column size. */
 export const FSRS_BY_OUTCOME_MAX_CHARS = 100_000;
 /** Version of the Routine row layout this project writes (`fsrsByOutcome` added). */

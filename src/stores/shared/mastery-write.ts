@@ -520,9 +520,9 @@ export async function planRepairs(
 }
 
 /** The repair's own `updatedAt` if it gives one (it must move forward), else the next one. */
-function repairUpdatedAt(
-  repair: z.infer<typeof RepairSchema>,
-  current: MasteryRecord,
+export function repairUpdatedAt(
+  repair: { $id: string; updatedAt?: string | undefined },
+  current: { updatedAt: string },
   now: number,
 ): string {
   if (repair.updatedAt === undefined) return nextUpdatedAt(current.updatedAt, now);
@@ -558,18 +558,14 @@ export function assertUnchanged(
   id: string,
   expectedUpdatedAt: string,
   actualUpdatedAt: string | undefined,
+  table: string = TABLES.mastery,
 ): void {
   if (actualUpdatedAt !== expectedUpdatedAt) {
-    throw new StoreConflictError(
-      TABLES.mastery,
-      id,
-      "the record changed since the repair was computed",
-      {
-        operation: "repair",
-        expectedUpdatedAt,
-        actualUpdatedAt,
-      },
-    );
+    throw new StoreConflictError(table, id, "the record changed since the repair was computed", {
+      operation: "repair",
+      expectedUpdatedAt,
+      actualUpdatedAt,
+    });
   }
 }
 
@@ -579,7 +575,7 @@ function storedEntriesOrEmpty(record: MasteryRecord): EmaMapEntries {
 }
 
 /** Entries of `after` that are not in `before` with the same value. */
-function changedEntries(before: EmaMapEntries, after: EmaMapEntries): EmaMapEntries {
+export function changedEntries(before: EmaMapEntries, after: EmaMapEntries): EmaMapEntries {
   return emaMapOf(
     Object.entries(after).filter(
       ([key, value]) =>
@@ -589,7 +585,7 @@ function changedEntries(before: EmaMapEntries, after: EmaMapEntries): EmaMapEntr
 }
 
 /** Document IDs among `keys`, grouped by the course of the outcome they name. */
-async function knownOutcomeIdsByCourse(
+export async function knownOutcomeIdsByCourse(
   outcomes: CourseOutcomeStore,
   keys: readonly string[],
 ): Promise<Map<string, Set<string>>> {
@@ -636,12 +632,12 @@ export function parseRestoreInput(records: readonly MasteryRecord[]): MasteryRec
  * left alone because their stored row exists with an `updatedAt` that is not
  * one of those `ifUpdatedAtIn` lists for it (see `MasteryStore.restore`).
  */
-export function partitionRestore(
-  records: readonly MasteryRecord[],
-  stored: ReadonlyMap<string, MasteryRecord>,
+export function partitionRestore<R extends { $id: string; updatedAt: string }>(
+  records: readonly R[],
+  stored: ReadonlyMap<string, { updatedAt: string }>,
   ifUpdatedAtIn: ReadonlyMap<string, readonly string[]> | undefined,
-): { write: MasteryRecord[]; skipped: MasteryRestoreResult["skipped"] } {
-  const write: MasteryRecord[] = [];
+): { write: R[]; skipped: MasteryRestoreResult["skipped"] } {
+  const write: R[] = [];
   const skipped: MasteryRestoreResult["skipped"] = [];
   for (const record of records) {
     const current = stored.get(record.$id);
@@ -690,7 +686,7 @@ export function ledgerEntriesAfter<T extends { appliedAt: string }>(
   });
 }
 
-function assertUniqueIds(ids: readonly string[], operation: string): void {
+export function assertUniqueIds(ids: readonly string[], operation: string): void {
   const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
   if (duplicates.length > 0) {
     throw new StoreInputError(operation, "the same $id appears more than once", {

@@ -10,6 +10,7 @@ import { assertOpen, openDatabase } from "./database.js";
 import { createSqliteLessonStore } from "./lessons.js";
 import { createSqliteMasteryStore } from "./mastery.js";
 import { createSqliteOutcomeStore } from "./outcomes.js";
+import { createSqliteRoutineStore } from "./routine.js";
 import { createSqliteStudentStore } from "./students.js";
 
 /** Opens (creating folder, file and schema as needed) the store at `path`; `:memory:` for a throwaway one. */
@@ -21,6 +22,7 @@ export function createSqliteStores(path: string): Stores {
     outcomes,
     lessons: createSqliteLessonStore(db, ensureOpen),
     mastery: createSqliteMasteryStore(db, outcomes, ensureOpen),
+    routines: createSqliteRoutineStore(db, outcomes, ensureOpen),
     students: createSqliteStudentStore(db, ensureOpen),
     async close() {
       if (db.open) db.close();

@@ -101,6 +101,7 @@ export function describeCleanSuite(storeCase: StoreCase): void {
       expect(cleanFoundProblems(summary)).toBe(true);
       const reported = byId();
       expect(reported.get("rec_04_spec_example")).toEqual({
+        table: "MasteryV2",
         recordId: "rec_04_spec_example",
         studentId: "student_rec_04_spec_example",
         courseId: "course_c84774",
@@ -157,7 +158,7 @@ export function describeCleanSuite(storeCase: StoreCase): void {
       expect(backup).toEqual(Object.keys(EXPECTED_MIGRATE_CLEAN).map((id) => ORIGINAL.get(id)));
       expect(summary.backedUp).toBe(backup.length);
 
-      const restored = await restoreFromBackup(stores.mastery, join(dir, "backup.jsonl"), {
+      const restored = await restoreFromBackup(stores, join(dir, "backup.jsonl"), {
         batchSize: 2,
         concurrency: 2,
       });
@@ -232,7 +233,7 @@ export function describeCleanSuite(storeCase: StoreCase): void {
       const cleaned = await stores.mastery.get(stored.studentId, stored.courseId);
       expect(cleaned?.emaByOutcome).toBe(`{"__proto__":0.5,"${O1_U0}":0.7}`);
 
-      await restoreFromBackup(stores.mastery, join(dir, "backup.jsonl"), {
+      await restoreFromBackup(stores, join(dir, "backup.jsonl"), {
         batchSize: 2,
         concurrency: 1,
       });
@@ -344,7 +345,7 @@ export function describeCleanSuite(storeCase: StoreCase): void {
       // The rerun appended; the first line of each record is its original value.
       const backup = await readBackupLines(join(dir, "backup.jsonl"));
       expect(backup.length).toBeGreaterThan(6);
-      const restored = await restoreFromBackup(stores.mastery, join(dir, "backup.jsonl"), {
+      const restored = await restoreFromBackup(stores, join(dir, "backup.jsonl"), {
         batchSize: 3,
         concurrency: 2,
       });

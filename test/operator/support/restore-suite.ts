@@ -54,7 +54,7 @@ export function describeRestoreSuite(storeCase: StoreCase): void {
         alpha: 0.5,
       });
     const restore = (force: boolean) =>
-      restoreFromBackup(stores.mastery, backupPath(), { batchSize: 2, concurrency: 2, force });
+      restoreFromBackup(stores, backupPath(), { batchSize: 2, concurrency: 2, force });
 
     it("puts back every record only a clean wrote since the backup", async () => {
       const before = await snapshot(stores.mastery);

@@ -108,6 +108,7 @@ export function describeUnsetMapSuite(
       });
       expect(summary).toMatchObject({ scanned: 3, cleaned: 1, skipped: 1, errors: 0 });
       expect(results.find((result) => result.recordId === "b_unset")).toEqual({
+        table: "MasteryV2",
         recordId: "b_unset",
         studentId: "student_b_unset",
         courseId: COURSE_ID,
@@ -142,7 +143,7 @@ export function describeUnsetMapSuite(
     it("restore from a backup line puts the unset map back exactly", async () => {
       const path = join(dir, "restore.jsonl");
       await writeFile(path, `${JSON.stringify(unsetMapRecord("c_clean"))}\n`);
-      const summary = await restoreFromBackup(stores.mastery, path, {
+      const summary = await restoreFromBackup(stores, path, {
         batchSize: 10,
         concurrency: 1,
       });
