@@ -10,7 +10,7 @@ import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { RubricScoreSchema } from "./evaluation/types.js";
-import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
+import { AnswerPayloadSchema, AskQuestionSchema, ResumeErrorInfoSchema } from "./protocol.js";
 
 /** `{ session_id }`, or (without authentication) the full session context. */
 export type SessionStartInput = SessionRequest | SessionContextInput;
@@ -149,6 +149,10 @@ export const TeachingState = new StateSchema({
   hints_shown: z.int().nonnegative(),
   /** The latest accepted answer (or skip) on the current card; null once a card is presented or a payload is rejected. */
   answer: AnswerPayloadSchema.nullable(),
+  /** The student's question waiting for the tutor's answer; null once answered (or refused) and when a card is presented. */
+  question: AskQuestionSchema.nullable(),
+  /** Questions answered on the current card presentation (capped by `MAX_QUESTIONS_PER_CARD`). */
+  questions_asked: z.int().nonnegative(),
   /** Why the last resume payload was rejected; null once a valid one arrives. */
   last_error: ResumeErrorInfoSchema.nullable(),
   /** Verdict of the current card's latest attempt (false for a skip); null before any. */
