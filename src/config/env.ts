@@ -33,6 +33,12 @@ const EnvSchema = z.object({
       .regex(/^[a-z][a-z0-9-]*:.+$/, "must look like provider:model")
       .optional(),
   ),
+  /**
+   * `1` lets TEACHER_MODEL name `fake:<scenario>` (src/models/fake.ts): scripted
+   * models for tests driving the dev server or `npm start`. Refused with the
+   * Appwrite store, so it cannot reach a deployment.
+   */
+  TEACHING_FAKE_MODELS: optionalString.pipe(z.enum(["1"]).optional()),
   /** EMA weight of a lesson's new score in MasteryV2 (default 0.3); the server's, never a caller's. */
   TEACHING_EMA_ALPHA: optionalString.pipe(numberFromString(z.number().gt(0).lte(1))),
   /** Answers allowed per card (default 3); the server's, never a caller's. */

@@ -11,8 +11,8 @@ import type { SessionRequest } from "../session/request.js";
 import type { createTeachingGraph } from "../teaching/graph.js";
 import {
   AnswerRequestSchema,
-  type AnswerPayloadInput,
   type AnswerRequest,
+  type ResumePayloadInput,
 } from "../teaching/protocol.js";
 import { PlayerInputEndedError, PlayerStateError } from "./errors.js";
 import type { LineReader } from "./lines.js";
@@ -23,6 +23,9 @@ export type CompiledTeachingGraph = ReturnType<ReturnType<typeof createTeachingG
 
 /** The line that skips a card instead of answering it. */
 export const SKIP_COMMAND = "skip";
+
+/** A line starting with this asks the tutor a question instead of answering. */
+export const QUESTION_PREFIX = "?";
 
 export interface PlayLessonOptions {
   graph: CompiledTeachingGraph;
@@ -38,17 +41,23 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
   const { graph, answers, write } = options;
   const config = { configurable: { thread_id: options.threadId } };
   let shown = 0;
+  /** Messages already printed token by token while the model wrote them. */
+  const streamed = new Set<string>();
   const showNewMessages = (messages: unknown): void => {
     const list = z
       .array(z.custom<BaseMessage>(isBaseMessage, "expected a message"))
       .parse(messages);
     for (const message of list.slice(shown)) {
-      if (isAIMessage(message)) write(`\n${messageText(message)}\n`);
+      if (isAIMessage(message) && !(message.id !== undefined && streamed.has(message.id))) {
+        write(`\n${messageText(message)}\n`);
+      }
     }
     shown = list.length;
   };
+  const run = (input: Parameters<typeof graph.stream>[0]) =>
+    streamTeacher(graph, input, config, write, streamed);
 
-  await graph.invoke({ messages: [], session_context: options.sessionContext }, config);
+  await run({ messages: [], session_context: options.sessionContext });
   for (;;) {
     const snapshot = await graph.getState(config);
     showNewMessages(snapshot.values.messages);
@@ -73,8 +82,36 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
       });
     }
     if (options.echoAnswers) write(`${line}\n`);
-    await graph.invoke(new Command({ resume: answerPayload(line, request) }), config);
+    await run(new Command({ resume: answerPayload(line, request) }));
   }
+}
+
+/**
+ * Runs the graph until it waits or ends, printing the teacher's messages as
+ * they arrive (`streamMode: "messages"`): the model's words token by token,
+ * templated messages whole when their node ends. Their ids are added to
+ * `streamed`, so they are not printed again from the state.
+ */
+async function streamTeacher(
+  graph: CompiledTeachingGraph,
+  input: Parameters<CompiledTeachingGraph["stream"]>[0],
+  config: { configurable: { thread_id: string } },
+  write: (text: string) => void,
+  streamed: Set<string>,
+): Promise<void> {
+  let current: string | undefined;
+  for await (const [message] of await graph.stream(input, { ...config, streamMode: "messages" })) {
+    if (!isAIMessage(message) || message.id === undefined) continue;
+    if (streamed.has(message.id) && message.id !== current) continue;
+    if (message.id !== current) {
+      if (current !== undefined) write("\n");
+      write("\n");
+      current = message.id;
+      streamed.add(message.id);
+    }
+    write(messageText(message));
+  }
+  if (current !== undefined) write("\n");
 }
 
 function pendingAnswerRequest(
@@ -90,14 +127,21 @@ function pendingAnswerRequest(
   return AnswerRequestSchema.parse(values[0]);
 }
 
-/** `skip` skips the card; any other line (even a blank one, which the graph refuses) is the answer. */
-export function answerPayload(line: string, request: AnswerRequest): AnswerPayloadInput {
+/**
+ * `skip` skips the card, `?question` asks the tutor; any other line (even a
+ * blank one, which the graph refuses) is the answer.
+ */
+export function answerPayload(line: string, request: AnswerRequest): ResumePayloadInput {
   const common = {
     card_id: request.card_id,
     interaction_id: request.interaction_id,
     timestamp: new Date().toISOString(),
   };
-  return line.trim().toLowerCase() === SKIP_COMMAND
+  const trimmed = line.trim();
+  if (trimmed.startsWith(QUESTION_PREFIX)) {
+    return { action: "ask_question", question: trimmed.slice(QUESTION_PREFIX.length), ...common };
+  }
+  return trimmed.toLowerCase() === SKIP_COMMAND
     ? { action: "skip_card", ...common }
     : { action: "submit_answer", student_response: line, ...common };
 }

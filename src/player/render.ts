@@ -1,17 +1,17 @@
 /** How the terminal player shows the lesson: plain text, no markdown markers. */
-import type { AIMessage } from "@langchain/core/messages";
+import type { AIMessage, AIMessageChunk } from "@langchain/core/messages";
 import type { CourseOutcome } from "../outcomes/schema.js";
 import type { MasteryRecord } from "../stores/ports.js";
 import type { AnswerRequest } from "../teaching/protocol.js";
 import { PlayerStateError } from "./errors.js";
 import type { LessonResult } from "./result.js";
 
-export function messageText(message: AIMessage): string {
+export function messageText(message: AIMessage | AIMessageChunk): string {
   return message.text.replace(/\*\*(.+?)\*\*/g, "$1");
 }
 
 export function answerPrompt(request: AnswerRequest): string {
-  return `[card ${request.card_index + 1}/${request.total_cards}, attempt ${request.attempt} of ${request.max_attempts}; "skip" skips] answer> `;
+  return `[card ${request.card_index + 1}/${request.total_cards}, attempt ${request.attempt} of ${request.max_attempts}; "skip" skips, "?question" asks] answer> `;
 }
 
 /** Formats a score with the 4 decimals the mastery store keeps. */

@@ -1,7 +1,9 @@
 /**
- * Every text the graph shows the student, templated from the card. Card
- * content (explainer, stem, options, hints, answers) always comes from the
- * lesson, never from a model.
+ * Every text the graph shows the student, templated from the card: all of it
+ * in offline mode (no teacher model), and the parts a model never rewrites
+ * otherwise: a card's title and question, hints, worked answers. The model's
+ * words (tutor/) introduce a card, comment on a wrong answer, answer the
+ * student's questions and sum the lesson up.
  */
 import type { PublicCard, PublicCfu } from "../lessons/public.js";
 import type { Cfu } from "../lessons/schema.js";
@@ -9,20 +11,35 @@ import { expectedAnswerText, type Evaluation } from "./evaluation/index.js";
 import type { PerformanceAnalysis } from "./performance.js";
 import type { ResumeErrorInfo } from "./protocol.js";
 
-/** The card as the student reads it: title, explainer, then the question. */
-export function cardText(
-  card: PublicCard,
-  position: { index: number; total: number; plainText: boolean },
-): string {
+/** Where a card sits in the lesson, and which explainer the student reads. */
+export interface CardPosition {
+  index: number;
+  total: number;
+  plainText: boolean;
+}
+
+/**
+ * The card as the student reads it: title, explainer, then the question. With
+ * a teacher model, `introduction` (the model's words, see tutor/prompts.ts)
+ * takes the explainer's place; the title and the question stay the lesson's own.
+ */
+export function cardText(card: PublicCard, position: CardPosition, introduction?: string): string {
   const explainer =
     position.plainText && card.explainer_plain !== undefined
       ? card.explainer_plain
       : card.explainer;
-  return [
-    `**Card ${position.index + 1} of ${position.total}: ${card.title}**`,
-    explainer,
-    questionText(card.cfu),
-  ].join("\n\n");
+  return [cardHeading(card, position), introduction ?? explainer, questionText(card.cfu)].join(
+    "\n\n",
+  );
+}
+
+/** The card's title line and its question, word for word from the lesson (what follows a model's introduction). */
+export function cardQuestionText(card: PublicCard, position: CardPosition): string {
+  return [cardHeading(card, position), questionText(card.cfu)].join("\n\n");
+}
+
+function cardHeading(card: PublicCard, position: CardPosition): string {
+  return `**Card ${position.index + 1} of ${position.total}: ${card.title}**`;
 }
 
 function questionText(cfu: PublicCfu): string {
@@ -65,6 +82,11 @@ export function hintText(hint: string | undefined, attempt: { next: number; max:
 /** Why an answer payload was not accepted; the same card is asked again. */
 export function rejectedAnswerText(error: ResumeErrorInfo, cardId: string): string {
   return `That answer could not be accepted (${error.code}): ${error.message}. Please answer card ${cardId} again.`;
+}
+
+/** Why a question was not answered; the same card is asked again. */
+export function questionRefusedText(error: ResumeErrorInfo): string {
+  return `${error.message}. The card is still waiting for your answer.`;
 }
 
 export function lessonSummaryText(lessonTitle: string, performance: PerformanceAnalysis): string {

@@ -20,6 +20,21 @@ export const LESSON_COMPLETION_SUMMARY = "lesson_completion_summary";
 export const ANSWER_ACTIONS = ["submit_answer", "skip_card"] as const;
 export type AnswerAction = (typeof ANSWER_ACTIONS)[number];
 
+/** Everything a resume payload may do at a card: answer it, skip it, or ask the tutor a question about it. */
+export const RESUME_ACTIONS = [...ANSWER_ACTIONS, "ask_question"] as const;
+export type ResumeAction = (typeof RESUME_ACTIONS)[number];
+
+/**
+ * Questions a student may ask per card presentation. Each answer is a model
+ * call and stays in the transcript (and every later prompt of the thread's
+ * frontend); a handful is plenty to get unstuck, and more turns the card into
+ * an open chat that the lesson's scoring cannot see.
+ */
+export const MAX_QUESTIONS_PER_CARD = 5;
+
+/** Longest `question`, in characters after trimming: a question, not an essay. */
+export const MAX_QUESTION_CHARS = 1000;
+
 export const ResumeErrorCodeSchema = z.enum([
   /** A string payload that is not JSON. */
   "RESUME_NOT_JSON",
@@ -39,6 +54,14 @@ export const ResumeErrorCodeSchema = z.enum([
   "ANSWER_TOO_LONG",
   /** A string payload longer than {@link MAX_RESUME_PAYLOAD_CHARS}, refused before parsing. */
   "RESUME_TOO_LARGE",
+  /** `ask_question` without a non-blank `question`. */
+  "MISSING_QUESTION",
+  /** `question` longer than {@link MAX_QUESTION_CHARS}. */
+  "QUESTION_TOO_LONG",
+  /** `ask_question`, but no teacher model is configured (offline mode): the card is asked again. */
+  "QUESTIONS_UNAVAILABLE",
+  /** `ask_question` after {@link MAX_QUESTIONS_PER_CARD} questions on this card presentation. */
+  "QUESTION_LIMIT_REACHED",
 ]);
 export type ResumeErrorCode = z.infer<typeof ResumeErrorCodeSchema>;
 
@@ -132,6 +155,25 @@ export const AnswerPayloadSchema = z.discriminatedUnion("action", [
 export type AnswerPayload = z.infer<typeof AnswerPayloadSchema>;
 export type AnswerPayloadInput = z.input<typeof AnswerPayloadSchema>;
 
+/** `{action: "ask_question", ...}`: the student asks the tutor about the current card; nothing is judged. */
+export const AskQuestionSchema = z.looseObject({
+  action: z.literal("ask_question"),
+  question: z.string().trim().min(1).max(MAX_QUESTION_CHARS),
+  card_id: z.string().min(1),
+  interaction_id: z.string().min(1).optional(),
+  timestamp: z.string().optional(),
+});
+export type AskQuestion = z.infer<typeof AskQuestionSchema>;
+
+/** Every resume payload an answer request accepts: an answer, a skip or a question. */
+export const ResumePayloadSchema = z.discriminatedUnion("action", [
+  SubmitAnswerSchema,
+  SkipCardSchema,
+  AskQuestionSchema,
+]);
+export type ResumePayload = z.infer<typeof ResumePayloadSchema>;
+export type ResumePayloadInput = z.input<typeof ResumePayloadSchema>;
+
 /** What the payload must refer to: the card being asked and its presentation. */
 export interface ExpectedAnswer {
   cardId: string;
@@ -143,6 +185,28 @@ export interface ExpectedAnswer {
  * `AnswerPayloadError` naming the first bad field and its value.
  */
 export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): AnswerPayload {
+  return AnswerPayloadSchema.parse(parsePayload(raw, expected, ANSWER_ACTIONS));
+}
+
+/**
+ * Parses a resume value into an answer, a skip or a question for the
+ * expected card. Throws an `AnswerPayloadError` naming the first bad field.
+ */
+export function parseResumePayload(raw: unknown, expected: ExpectedAnswer): ResumePayload {
+  return parsePayload(raw, expected, RESUME_ACTIONS);
+}
+
+/** The student's free text fields: a blank one is "missing", a long one "too long". */
+const TEXT_FIELD_CODES: Record<string, { missing: ResumeErrorCode; tooLong: ResumeErrorCode }> = {
+  student_response: { missing: "MISSING_ANSWER", tooLong: "ANSWER_TOO_LONG" },
+  question: { missing: "MISSING_QUESTION", tooLong: "QUESTION_TOO_LONG" },
+};
+
+function parsePayload(
+  raw: unknown,
+  expected: ExpectedAnswer,
+  actions: readonly ResumeAction[],
+): ResumePayload {
   const context = {
     expectedCardId: expected.cardId,
     expectedInteractionId: expected.interactionId,
@@ -158,24 +222,25 @@ export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): Answ
     );
   }
   const fields = decoded as Record<string, unknown>;
-  if (!ANSWER_ACTIONS.includes(fields.action as AnswerAction)) {
+  if (!actions.includes(fields.action as ResumeAction)) {
     throw new AnswerPayloadError(
       "UNKNOWN_ACTION",
       "action",
       fields.action,
-      `must be one of ${ANSWER_ACTIONS.join(", ")}`,
+      `must be one of ${actions.join(", ")}`,
       context,
     );
   }
-  const parsed = AnswerPayloadSchema.safeParse(decoded);
+  const parsed = ResumePayloadSchema.safeParse(decoded);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join(".") || "resume";
     const value = fields[field];
-    if (field === "student_response" && issue?.code === "too_big") {
-      throw answerTooLong(value, context);
+    const text = TEXT_FIELD_CODES[field];
+    if (text !== undefined && issue?.code === "too_big") {
+      throw textTooLong(text.tooLong, field, value, context);
     }
-    const code = field === "student_response" ? "MISSING_ANSWER" : "INVALID_FIELD";
+    const code = text === undefined ? "INVALID_FIELD" : text.missing;
     throw new AnswerPayloadError(code, field, value, issue?.message ?? "is invalid", context);
   }
   const payload = parsed.data;
@@ -200,15 +265,21 @@ export function parseAnswerPayload(raw: unknown, expected: ExpectedAnswer): Answ
   return payload;
 }
 
-function answerTooLong(value: unknown, context: Record<string, unknown>): AnswerPayloadError {
+function textTooLong(
+  code: ResumeErrorCode,
+  field: string,
+  value: unknown,
+  context: Record<string, unknown>,
+): AnswerPayloadError {
   // Only a string can be this long: a number's text is a few characters.
   const length = String(value).trim().length;
+  const maxChars = field === "question" ? MAX_QUESTION_CHARS : MAX_ANSWER_CHARS;
   return new AnswerPayloadError(
-    "ANSWER_TOO_LONG",
-    "student_response",
+    code,
+    field,
     value,
-    `is ${length} characters long; at most ${MAX_ANSWER_CHARS} are accepted`,
-    { ...context, maxChars: MAX_ANSWER_CHARS, length },
+    `is ${length} characters long; at most ${maxChars} are accepted`,
+    { ...context, maxChars, length },
   );
 }
 
@@ -248,7 +319,9 @@ export const AnswerRequestSchema = z.object({
   /** 1-based number of the attempt being asked for. */
   attempt: z.int().positive(),
   max_attempts: z.int().positive(),
-  accepted_actions: z.array(z.enum(ANSWER_ACTIONS)),
+  accepted_actions: z.array(z.enum(RESUME_ACTIONS)),
+  /** How many more `ask_question` payloads this card presentation accepts (see {@link MAX_QUESTIONS_PER_CARD}). */
+  questions_left: z.int().nonnegative(),
   /** Why the previous payload was rejected; null on a first request. */
   error: ResumeErrorInfoSchema.nullable(),
 });

@@ -1,8 +1,15 @@
 /** The graph's routers: pure functions of the state, returning the next node's name. */
 import type { State } from "./state.js";
 
-/** After await_answer: a rejected payload waits again at the same card (fresh interrupt). */
-export function routeAfterAnswer(state: Pick<State, "answer">): "evaluate" | "await_answer" {
+/**
+ * After await_answer: a question goes to the tutor, an answer or skip to be
+ * judged, and a rejected payload waits again at the same card (fresh interrupt).
+ */
+export function routeAfterAnswer(
+  state: Pick<State, "answer" | "question">,
+): "evaluate" | "answer_question" | "await_answer" {
+  // A thread checkpointed before questions existed has no `question` field at all.
+  if (state.question) return "answer_question";
   return state.answer === null ? "await_answer" : "evaluate";
 }
 

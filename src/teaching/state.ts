@@ -11,7 +11,7 @@ import { SessionContextSchema, type SessionContextInput } from "../session/conte
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
 import { EvidenceEntrySchema, PersistedCompletionSchema } from "./lesson-record.js";
-import { AnswerPayloadSchema, ResumeErrorInfoSchema } from "./protocol.js";
+import { AnswerPayloadSchema, AskQuestionSchema, ResumeErrorInfoSchema } from "./protocol.js";
 
 /** `{ session_id }`, or (without authentication) the full session context. */
 export type SessionStartInput = SessionRequest | SessionContextInput;
@@ -98,6 +98,10 @@ export const TeachingState = new StateSchema({
   hints_shown: z.int().nonnegative(),
   /** The latest accepted answer (or skip) on the current card; null once a card is presented or a payload is rejected. */
   answer: AnswerPayloadSchema.nullable(),
+  /** The student's question waiting for the tutor's answer; null once answered (or refused) and when a card is presented. */
+  question: AskQuestionSchema.nullable(),
+  /** Questions answered on the current card presentation (capped by `MAX_QUESTIONS_PER_CARD`). */
+  questions_asked: z.int().nonnegative(),
   /** Why the last resume payload was rejected; null once a valid one arrives. */
   last_error: ResumeErrorInfoSchema.nullable(),
   /** Verdict of the current card's latest attempt (false for a skip); null before any. */

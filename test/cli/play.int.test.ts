@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { FAKE_TUTOR_LINES } from "../../src/models/fake.js";
 import { createSqliteStores } from "../../src/stores/sqlite/index.js";
 import { runChild, type ChildRun } from "../support/child-process.js";
 
@@ -25,6 +26,7 @@ async function play(
   sqlitePath: string,
   lines: readonly string[],
   args: readonly string[] = [],
+  env: Record<string, string> = {},
 ): Promise<ChildRun> {
   return runChild(TSX, ["src/cli/index.ts", "play", ...args], {
     cwd: REPO_ROOT,
@@ -34,6 +36,7 @@ async function play(
       TEACHER_MODEL: "",
       APPWRITE_ENDPOINT: "",
       LOG_LEVEL: "error",
+      ...env,
     },
     input: lines.map((line) => `${line}\n`).join(""),
   });
@@ -146,4 +149,27 @@ describe("npm start (teaching-graph play)", () => {
       expect(line).toMatchObject({ mastery: 0.7501, cardScores: "0.3, 1.0" });
     expect(ema).toEqual(Object.fromEntries(o1Ids.map((id) => [id, 0.7501])));
   });
+});
+
+describe("npm start with a teacher model (the test-only fake:tutor)", () => {
+  it("answers a '?' line as a question, then asks the same card again and finishes the lesson", async () => {
+    const played = await play(
+      join(dir, "tutor.db"),
+      ["?What is a denominator?", "1/4", "A full answer", "4", "A full answer"],
+      [],
+      { TEACHER_MODEL: "fake:tutor", TEACHING_FAKE_MODELS: "1" },
+    );
+    expect(played.stderr).toBe("");
+    expect(played.code).toBe(0);
+    const { stdout } = played;
+    const answer = stdout.indexOf(FAKE_TUTOR_LINES.answer_question!);
+    expect(answer).toBeGreaterThan(0);
+    // Card 1 is asked again after the answer, at the same attempt.
+    expect(stdout.indexOf("[card 1/4, attempt 1 of 3", answer)).toBeGreaterThan(answer);
+    // Each line of the teacher is printed once (streamed, not again from the state).
+    expect(stdout.split(FAKE_TUTOR_LINES.answer_question!)).toHaveLength(2);
+    expect(stdout.split(FAKE_TUTOR_LINES.present_card!)).toHaveLength(5);
+    expect(stdout).toContain(FAKE_TUTOR_LINES.lesson_summary);
+    expect(stdout).toContain("Mastery recorded for student demo_student");
+  }, 120_000);
 });

@@ -77,7 +77,7 @@ afterEach(() => {
 });
 
 describe("the served graph", () => {
-  it("is named teaching, has the seven nodes and no checkpointer", () => {
+  it("is named teaching, has the eight nodes and no checkpointer", () => {
     expect(servedGraph.name).toBe("teaching");
     expect(servedGraph.checkpointer).toBeUndefined();
     expect(
@@ -85,6 +85,7 @@ describe("the served graph", () => {
         .filter((name) => name !== "__start__")
         .sort(),
     ).toEqual([
+      "answer_question",
       "await_answer",
       "complete",
       "evaluate",

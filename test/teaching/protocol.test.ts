@@ -6,6 +6,8 @@ import {
   MAX_ANSWER_CHARS,
   MAX_RESUME_PAYLOAD_CHARS,
   parseAnswerPayload,
+  parseResumePayload,
+  MAX_QUESTION_CHARS,
   type ResumeErrorCode,
 } from "../../src/teaching/protocol.js";
 import { without } from "./support/fixtures.js";
@@ -261,5 +263,36 @@ describe("parseAnswerPayload limits", () => {
 describe("AnswerRequestSchema", () => {
   it("rejects an interrupt value that is not an answer request", () => {
     expect(() => AnswerRequestSchema.parse({ type: "something_else" })).toThrow();
+  });
+});
+
+describe("parseResumePayload (ask_question)", () => {
+  const question = {
+    action: "ask_question",
+    question: "  What is a denominator? ",
+    card_id: "card_001",
+  };
+
+  it("accepts a question for the current card, trimmed", () => {
+    expect(parseResumePayload(question, expected)).toMatchObject({
+      action: "ask_question",
+      question: "What is a denominator?",
+    });
+  });
+
+  it.each([
+    [{ ...question, question: "   " }, "MISSING_QUESTION"],
+    [{ ...question, question: "?".repeat(MAX_QUESTION_CHARS + 1) }, "QUESTION_TOO_LONG"],
+    [{ ...question, card_id: "card_009" }, "CARD_MISMATCH"],
+  ])("refuses %#: %s", (raw, code) => {
+    expect(() => parseResumePayload(raw, expected)).toThrow(
+      expect.objectContaining({ code }) as unknown as Error,
+    );
+  });
+
+  it("is not an answer: parseAnswerPayload refuses it as an unknown action", () => {
+    expect(() => parseAnswerPayload(question, expected)).toThrow(
+      expect.objectContaining({ code: "UNKNOWN_ACTION" }) as unknown as Error,
+    );
   });
 });

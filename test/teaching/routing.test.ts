@@ -17,11 +17,15 @@ const skipped = { action: "skip_card" as const, card_id: "card_001" };
 
 describe("routeAfterAnswer", () => {
   it("waits again at the same card after a rejected payload", () => {
-    expect(routeAfterAnswer({ answer: null })).toBe("await_answer");
+    expect(routeAfterAnswer({ answer: null, question: null })).toBe("await_answer");
   });
   it("judges an accepted answer or skip", () => {
-    expect(routeAfterAnswer({ answer: submitted })).toBe("evaluate");
-    expect(routeAfterAnswer({ answer: skipped })).toBe("evaluate");
+    expect(routeAfterAnswer({ answer: submitted, question: null })).toBe("evaluate");
+    expect(routeAfterAnswer({ answer: skipped, question: null })).toBe("evaluate");
+  });
+  it("takes a question to the tutor", () => {
+    const question = { action: "ask_question" as const, question: "Why?", card_id: "card_001" };
+    expect(routeAfterAnswer({ answer: null, question })).toBe("answer_question");
   });
 });
 

@@ -67,6 +67,8 @@ describe("the state", () => {
         "lesson",
         "mastery_record",
         "persisted",
+        "question",
+        "questions_asked",
         "mastery_updates",
         "max_attempts",
         "messages",

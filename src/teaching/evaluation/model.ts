@@ -18,6 +18,9 @@ import { EvaluationError } from "./errors.js";
 import { buildJudgeMessages } from "./prompt.js";
 import { RubricScoreSchema, type Evaluation, type RubricScore } from "./types.js";
 
+/** How long one judging call may take before it fails. */
+export const JUDGE_CALL_TIMEOUT_MS = 60_000;
+
 /** Partial credit from which a model-judged answer counts as correct. */
 export const CORRECT_PARTIAL_CREDIT = 0.6;
 
@@ -76,7 +79,11 @@ export async function evaluateWithModel(
 async function askModel(cfu: RubricCfu, response: string, model: BaseChatModel): Promise<unknown> {
   const judge = model.withStructuredOutput(ModelJudgementSchema, { name: "answer_evaluation" });
   try {
-    return await judge.invoke(buildJudgeMessages(cfu, response));
+    // `nostream`: the judgement is JSON for the graph, not words for the student's stream.
+    return await judge.invoke(buildJudgeMessages(cfu, response), {
+      timeout: JUDGE_CALL_TIMEOUT_MS,
+      tags: ["nostream"],
+    });
   } catch (error) {
     if (error instanceof OutputParserException || error instanceof SyntaxError) {
       throw new EvaluationError(

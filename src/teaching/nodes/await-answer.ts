@@ -3,9 +3,10 @@ import { interrupt } from "@langchain/langgraph";
 import { getLogger } from "../../logger.js";
 import { rejectedAnswerText } from "../prompts.js";
 import {
-  ANSWER_ACTIONS,
   AnswerPayloadError,
-  parseAnswerPayload,
+  MAX_QUESTIONS_PER_CARD,
+  RESUME_ACTIONS,
+  parseResumePayload,
   type AnswerRequest,
 } from "../protocol.js";
 import { currentCard } from "../selectors.js";
@@ -23,13 +24,15 @@ export function answerRequest(state: State): AnswerRequest {
     cfu_type: card.cfu.type,
     attempt: state.attempts + 1,
     max_attempts: state.max_attempts,
-    accepted_actions: [...ANSWER_ACTIONS],
+    accepted_actions: [...RESUME_ACTIONS],
+    questions_left: Math.max(0, MAX_QUESTIONS_PER_CARD - state.questions_asked),
     error: state.last_error,
   };
 }
 
 /**
- * Node 3. Waits for the student's answer to the current card.
+ * Node 3. Waits for the student's answer to the current card (or a skip, or a
+ * question for the tutor, which `answer_question` takes from here).
  *
  * It never throws after the resume: in LangGraph.js 1.7.3 a node that throws
  * after `interrupt()` returned keeps its resume value, and every later resume
@@ -42,11 +45,13 @@ export function awaitAnswer(state: State): Update {
   const request = answerRequest(state);
   const resume: unknown = interrupt(request);
   try {
-    const answer = parseAnswerPayload(resume, {
+    const payload = parseResumePayload(resume, {
       cardId: request.card_id,
       interactionId: request.interaction_id,
     });
-    return { answer, last_error: null };
+    return payload.action === "ask_question"
+      ? { answer: null, question: payload, last_error: null }
+      : { answer: payload, question: null, last_error: null };
   } catch (error) {
     if (!(error instanceof AnswerPayloadError)) throw error;
     const info = error.toInfo();
@@ -56,6 +61,7 @@ export function awaitAnswer(state: State): Update {
     );
     return {
       answer: null,
+      question: null,
       last_error: info,
       messages: [new AIMessage(rejectedAnswerText(info, request.card_id))],
     };

@@ -11,6 +11,8 @@ import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
 import type { EvidenceEntry, PersistedCompletion } from "../lesson-record.js";
 import type { State, Update } from "../state.js";
+import { lessonSummaryMessages } from "../tutor/prompts.js";
+import { speak, teacherModel } from "../tutor/speak.js";
 
 /**
  * Node 7. After the last card: writes the lesson's whole completion in one
@@ -21,12 +23,21 @@ import type { State, Update } from "../state.js";
  * outcome (Routine, FSRS at the injected clock's time) and the session row set
  * to `completed`. Then one closing message with the `lesson_completion_summary`
  * tool call, whose `persisted` block tells the frontend it must write nothing.
+ * With a teacher model the summary is the model's, written before anything is
+ * stored: a failing model leaves the lesson unwritten and the node retryable.
  */
 export function createComplete(deps: TeachingGraphDeps) {
   return async function complete(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const auth = resolveAuthMode(deps);
     const { emaAlpha } = ensureConfiguration(config, auth);
     const lesson = state.lesson;
+    const performance = analysePerformance(lesson.cards, state.evidence);
+    const model = await teacherModel(deps, config);
+    const spoken =
+      model === undefined
+        ? undefined
+        : await speak(model, "lesson_summary", lessonSummaryMessages(lesson, performance));
+    const summary = spoken?.text ?? lessonSummaryText(lesson.title, performance);
     const { mastery } = await deps.getStores();
     const completion = await mastery.completeLesson({
       sessionId: state.session_id,
@@ -49,8 +60,6 @@ export function createComplete(deps: TeachingGraphDeps) {
       due_at_by_outcome: completion.dueAtByOutcome,
       session_status: completion.session.status,
     };
-    const performance = analysePerformance(lesson.cards, state.evidence);
-    const summary = lessonSummaryText(lesson.title, performance);
     const args: LessonCompletionSummaryArgs = {
       summary,
       performance_analysis: performance,
@@ -73,6 +82,8 @@ export function createComplete(deps: TeachingGraphDeps) {
       persisted,
       messages: [
         new AIMessage({
+          // The streamed summary and this message are one message (see `speak`).
+          ...(spoken?.id === undefined ? {} : { id: spoken.id }),
           content: summary,
           tool_calls: [
             {

@@ -1,21 +1,25 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { needsModel } from "../../lessons/schema.js";
-import { ensureConfiguration } from "../configuration.js";
-import { resolveAuthMode, resolveChatModel, type TeachingGraphDeps } from "../deps.js";
+import type { TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { evaluateAnswer } from "../evaluation/index.js";
 import type { RubricScore } from "../evaluation/types.js";
 import { feedbackText, skippedText } from "../prompts.js";
-import { answerKeyCard } from "../selectors.js";
+import { answerKeyCard, currentCard } from "../selectors.js";
 import type { EvidenceEntry } from "../lesson-record.js";
 import type { State, Update } from "../state.js";
+import { wrongAnswerMessages } from "../tutor/prompts.js";
+import { speak, teacherModel } from "../tutor/speak.js";
 
 /**
  * Node 4. Judges the accepted answer (deterministically for `mcq` and
  * `numeric`, by the teacher model for rubric cards), records the evidence and
  * shows the feedback. When this was the last attempt and the answer is still
  * wrong, or the card was skipped, the feedback ends with the worked answer.
+ * With a teacher model, a wrong answer with attempts left gets the model's
+ * feedback instead of the evaluator's: it sees the card as the student does,
+ * the answer and the evaluator's feedback, never the answer key.
  */
 export function createEvaluate(deps: TeachingGraphDeps) {
   return async function evaluate(state: State, config: LangGraphRunnableConfig): Promise<Update> {
@@ -55,10 +59,8 @@ export function createEvaluate(deps: TeachingGraphDeps) {
       };
     }
 
-    const model = needsModel(card.cfu)
-      ? await resolveChatModel(deps, ensureConfiguration(config, resolveAuthMode(deps)))
-      : undefined;
-    const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model });
+    const judge = needsModel(card.cfu) ? await teacherModel(deps, config) : undefined;
+    const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model: judge });
     const attempts = state.attempts + 1;
     const attemptsExhausted = !evaluation.is_correct && attempts >= state.max_attempts;
     const entry: EvidenceEntry = {
@@ -78,13 +80,36 @@ export function createEvaluate(deps: TeachingGraphDeps) {
           : sealedBreakdown(evaluation.rubric_breakdown),
       max_attempts_reached: attemptsExhausted,
     };
+    // Only a wrong answer with attempts left is the teacher's to comment on.
+    // (A rubric card already has the model: the judge.)
+    const voice =
+      evaluation.is_correct || attemptsExhausted
+        ? undefined
+        : (judge ?? (await teacherModel(deps, config)));
+    const feedback =
+      voice === undefined
+        ? new AIMessage(
+            feedbackText(evaluation, { revealAnswer: attemptsExhausted, cfu: card.cfu }),
+          )
+        : await speak(
+            voice,
+            "wrong_answer_feedback",
+            wrongAnswerMessages(
+              {
+                lesson: state.lesson,
+                outcomes: state.enriched_outcomes,
+                card: currentCard(state),
+                plainText: state.use_plain_text,
+              },
+              { feedback: evaluation.feedback, attemptsLeft: state.max_attempts - attempts },
+              answer.student_response,
+            ),
+          );
     return {
       attempts,
       is_correct: evaluation.is_correct,
       evidence: [entry],
-      messages: [
-        new AIMessage(feedbackText(evaluation, { revealAnswer: attemptsExhausted, cfu: card.cfu })),
-      ],
+      messages: [feedback],
     };
   };
 }

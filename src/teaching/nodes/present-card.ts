@@ -1,57 +1,87 @@
 import { randomUUID } from "node:crypto";
 import { AIMessage } from "@langchain/core/messages";
-import { cardText } from "../prompts.js";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { TeachingGraphDeps } from "../deps.js";
+import { cardQuestionText, cardText, type CardPosition } from "../prompts.js";
 import { LESSON_CARD_PRESENTATION, type CardPresentationArgs } from "../protocol.js";
 import { currentCard } from "../selectors.js";
 import type { State, Update } from "../state.js";
+import { presentCardMessages } from "../tutor/prompts.js";
+import { speak, teacherModel } from "../tutor/speak.js";
 
 /**
- * Node 2. Shows the current card (explainer, then question) with the
- * `lesson_card_presentation` tool call the frontend renders, and starts a new
- * interaction: attempts, hints and the previous answer are reset.
+ * Node 2. Shows the current card with the `lesson_card_presentation` tool call
+ * the frontend renders, and starts a new interaction: attempts, hints,
+ * questions and the previous answer are reset. Offline, the card is one
+ * templated message (explainer, then question); with a teacher model, the
+ * model first introduces the card from its explainer (its own message,
+ * streamed), then the card follows with its title and question as the
+ * lesson words them.
  */
-export function presentCard(state: State): Update {
-  const card = currentCard(state);
-  const index = state.current_card_index;
-  const total = state.lesson.cards.length;
-  const interactionId = randomUUID();
-  const progress = `${index + 1}/${total}`;
-  const content = cardText(card, { index, total, plainText: state.use_plain_text });
-  const args: CardPresentationArgs = {
-    card_content: content,
-    card_data: card,
-    card_index: index,
-    total_cards: total,
-    cfu_type: card.cfu.type,
-    interaction_id: interactionId,
-    lesson_title: state.lesson.title,
-    progress,
-    lesson_context: {
+export function createPresentCard(deps: TeachingGraphDeps) {
+  return async function presentCard(
+    state: State,
+    config: LangGraphRunnableConfig,
+  ): Promise<Update> {
+    const card = currentCard(state);
+    const position: CardPosition = {
+      index: state.current_card_index,
+      total: state.lesson.cards.length,
+      plainText: state.use_plain_text,
+    };
+    const model = await teacherModel(deps, config);
+    const introduction =
+      model === undefined
+        ? undefined
+        : await speak(
+            model,
+            "present_card",
+            presentCardMessages({
+              lesson: state.lesson,
+              outcomes: state.enriched_outcomes,
+              card,
+              plainText: state.use_plain_text,
+            }),
+          );
+    const interactionId = randomUUID();
+    const progress = `${position.index + 1}/${position.total}`;
+    const args: CardPresentationArgs = {
+      card_content: cardText(card, position, introduction?.text),
+      card_data: card,
+      card_index: position.index,
+      total_cards: position.total,
+      cfu_type: card.cfu.type,
+      interaction_id: interactionId,
       lesson_title: state.lesson.title,
-      student_name: state.student_id,
       progress,
-    },
-    timestamp: new Date().toISOString(),
-  };
-  return {
-    messages: [
-      new AIMessage({
-        content,
-        tool_calls: [
-          {
-            id: `lesson_card_${interactionId}`,
-            name: LESSON_CARD_PRESENTATION,
-            args,
-            type: "tool_call",
-          },
-        ],
-      }),
-    ],
-    interaction_id: interactionId,
-    attempts: 0,
-    hints_shown: 0,
-    answer: null,
-    last_error: null,
-    is_correct: null,
+      lesson_context: {
+        lesson_title: state.lesson.title,
+        student_name: state.student_id,
+        progress,
+      },
+      timestamp: new Date().toISOString(),
+    };
+    const presentation = new AIMessage({
+      content: introduction === undefined ? args.card_content : cardQuestionText(card, position),
+      tool_calls: [
+        {
+          id: `lesson_card_${interactionId}`,
+          name: LESSON_CARD_PRESENTATION,
+          args,
+          type: "tool_call",
+        },
+      ],
+    });
+    return {
+      messages: introduction === undefined ? [presentation] : [introduction, presentation],
+      interaction_id: interactionId,
+      attempts: 0,
+      hints_shown: 0,
+      answer: null,
+      question: null,
+      questions_asked: 0,
+      last_error: null,
+      is_correct: null,
+    };
   };
 }

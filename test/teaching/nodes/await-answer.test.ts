@@ -46,22 +46,30 @@ describe("await_answer", () => {
       cfu_type: "numeric",
       attempt: 2,
       max_attempts: 3,
-      accepted_actions: ["submit_answer", "skip_card"],
+      accepted_actions: ["submit_answer", "skip_card", "ask_question"],
+      questions_left: 5,
       error: null,
     });
   });
 
   it("accepts a valid answer and clears the previous error", () => {
     resumeWith(JSON.stringify(valid));
-    expect(awaitAnswer(state)).toEqual({ answer: valid, last_error: null });
+    expect(awaitAnswer(state)).toEqual({ answer: valid, question: null, last_error: null });
   });
 
   it("accepts a skip", () => {
     resumeWith({ action: "skip_card", card_id: "card_003" });
     expect(awaitAnswer(state)).toEqual({
       answer: { action: "skip_card", card_id: "card_003" },
+      question: null,
       last_error: null,
     });
+  });
+
+  it("takes a question for the tutor, leaving the answer empty", () => {
+    const question = { action: "ask_question", question: "What is a tenth?", card_id: "card_003" };
+    resumeWith(question);
+    expect(awaitAnswer(state)).toEqual({ answer: null, question, last_error: null });
   });
 
   // Which payloads are refused, with which code, is parseAnswerPayload's (test/teaching/protocol.test.ts);

@@ -1,5 +1,10 @@
-/** A scripted teacher model for rubric cards: LangChain's FakeListChatModel answering with judgements. */
-import { FakeListChatModel } from "@langchain/core/utils/testing";
+/**
+ * Scripted teacher models: rubric judgements in a given order (the judge's
+ * prompt is recognised by its rubric), and a fixed line for each thing the
+ * teacher says (tutor/prompts.ts names the task in every prompt).
+ */
+import type { BaseMessage } from "@langchain/core/messages";
+import { FAKE_TUTOR_LINES, ScriptedChatModel } from "../../../src/models/fake.js";
 import { needsModel, type LessonSnapshot, type Rubric } from "../../../src/lessons/schema.js";
 
 /**
@@ -30,16 +35,39 @@ export function judgement(rubric: Rubric, partialCredit: number): string {
   });
 }
 
+/** The teacher task a prompt asks for (`Task: <task>` in its system message), if any. */
+export function taskOf(messages: readonly BaseMessage[]): string | undefined {
+  return /^Task: (\w+)$/m.exec(messages[0]?.text ?? "")?.[1];
+}
+
+/** The fixed line the scripted teacher says for a task. */
+export function tutorLine(task: string): string {
+  const line = FAKE_TUTOR_LINES[task];
+  if (line === undefined) throw new Error(`no scripted line for task ${task}`);
+  return line;
+}
+
 /**
- * A model that judges the lesson's rubric cards in this order, e.g.
- * `[["card_002", 0.4], ["card_002", 0.8]]` (cycling when it runs out).
+ * A teacher model that judges the lesson's rubric cards in this order, e.g.
+ * `[["card_002", 0.4], ["card_002", 0.8]]` (cycling when it runs out), and
+ * says its fixed line for every other prompt. `prompts` collects every
+ * prompt it was sent.
  */
 export function fakeJudge(
   lesson: LessonSnapshot,
   judged: readonly (readonly [cardId: string, partialCredit: number])[],
-): FakeListChatModel {
-  return new FakeListChatModel({
-    responses: judged.map(([cardId, credit]) => judgement(rubricOf(lesson, cardId), credit)),
+  prompts: BaseMessage[][] = [],
+): ScriptedChatModel {
+  const judgements = judged.map(([cardId, credit]) => judgement(rubricOf(lesson, cardId), credit));
+  let next = 0;
+  return new ScriptedChatModel((messages) => {
+    prompts.push(messages);
+    const task = taskOf(messages);
+    if (task !== undefined) return tutorLine(task);
+    const reply = judgements[next % judgements.length];
+    next += 1;
+    if (reply === undefined) throw new Error("fakeJudge was given no judgements");
+    return reply;
   });
 }
 

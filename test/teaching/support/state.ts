@@ -25,6 +25,8 @@ export function lessonState(fixture: LessonFixture, overrides: Partial<State> = 
     attempts: 0,
     hints_shown: 0,
     answer: null,
+    question: null,
+    questions_asked: 0,
     last_error: null,
     is_correct: null,
     evidence: [],
