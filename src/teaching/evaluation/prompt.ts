@@ -4,16 +4,15 @@
  * content (instructions, question, rubric); the student's answer travels alone
  * in the human message, between `<student_answer>` delimiters that the
  * instructions declare to be data, never instructions. The answer can neither
- * close that block early nor open a new one (see `neutraliseDelimiters`).
+ * close that block early nor open a new one (see `delimited`).
  */
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RubricCfu } from "../../lessons/schema.js";
+import { delimited } from "../delimit.js";
 
-export const ANSWER_OPEN = "<student_answer>";
-export const ANSWER_CLOSE = "</student_answer>";
-
-/** Any spelling of the tag a model might read as the delimiter: any case, spaces inside the brackets. */
-const DELIMITER_LIKE = /<(\s*\/?\s*student_answer)/gi;
+const ANSWER_TAG = "student_answer";
+export const ANSWER_OPEN = `<${ANSWER_TAG}>`;
+export const ANSWER_CLOSE = `</${ANSWER_TAG}>`;
 
 const JUDGE_INSTRUCTIONS = `You are a careful, encouraging Scottish secondary-school teacher marking one answer against a rubric.
 
@@ -42,16 +41,6 @@ export function buildJudgeMessages(cfu: RubricCfu, response: string): BaseMessag
         `Question (${cfu.type}):\n${cfu.stem}\n\n` +
         `Rubric (total ${cfu.rubric.total_points} points):\n${criteria}`,
     ),
-    new HumanMessage(`${ANSWER_OPEN}\n${neutraliseDelimiters(response)}\n${ANSWER_CLOSE}`),
+    new HumanMessage(delimited(ANSWER_TAG, response)),
   ];
-}
-
-/**
- * Defuses every delimiter-like tag in the answer (`</student_answer>`,
- * `< / STUDENT_ANSWER`, a second `<student_answer>`) by escaping its `<`, so
- * the only delimiters the model sees are the two this module writes. The rest
- * of the answer reaches the model unchanged.
- */
-export function neutraliseDelimiters(response: string): string {
-  return response.replace(DELIMITER_LIKE, "&lt;$1");
 }
