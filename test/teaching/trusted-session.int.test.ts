@@ -37,6 +37,7 @@ import {
   type AnswerPayloadInput,
   type AnswerRequest,
 } from "../../src/teaching/protocol.js";
+import { PersistedCompletionSchema } from "../../src/teaching/lesson-record.js";
 import { workedAnswerText } from "../../src/teaching/prompts.js";
 import {
   startAppwriteTestServer,
@@ -364,6 +365,7 @@ const SummaryCallSchema = z.object({
       recordId: z.string(),
       emaByOutcome: z.record(z.string(), z.number()),
     }),
+    persisted: PersistedCompletionSchema,
   }),
 });
 
@@ -465,6 +467,24 @@ describe("a lesson through the dev server with appwrite auth", () => {
     });
     expect(JSON.parse(String(row?.emaByOutcome))).toEqual(expectedEma);
     expect(boundThreadOf(SESSIONS.lesson)).toBe(lessonThread);
+
+    // The whole completion (issue 9): one evidence row per attempt (2 on the mcq, 3 on the
+    // numeric card), the session completed, next reviews keyed by the O1 documents only.
+    const evidence = appwrite.rows("evidence").filter((row) => row.sessionId === SESSIONS.lesson);
+    expect(evidence).toHaveLength(2 + MAX_ATTEMPTS);
+    const session = appwrite.rows("sessions").find((row) => row.$id === SESSIONS.lesson);
+    expect(session).toMatchObject({ status: "completed", threadId: lessonThread });
+    const [routine] = appwrite.rows("Routine").filter((row) => row.studentId === ADA.studentId);
+    const dueAt = z
+      .record(z.string(), z.string())
+      .parse(JSON.parse(String(routine?.dueAtByOutcome)));
+    expect(Object.keys(dueAt).sort()).toEqual([...o1DocumentIds].sort());
+    expect(summary.args.persisted).toMatchObject({
+      status: "applied",
+      evidence_count: 2 + MAX_ATTEMPTS,
+      due_at_by_outcome: dueAt,
+      session_status: "completed",
+    });
   });
 
   it("refuses a replay of the completed session on a new thread, changing nothing", async () => {
