@@ -2,7 +2,10 @@
 import { run as runGraphBenchmark } from "./graph.js";
 import { run as runLimitsBenchmark } from "./limits.js";
 import { run as runMasteryBenchmark } from "./mastery.js";
+import { run as runStartupBenchmark } from "./startup.js";
 
+process.stdout.write("\n== CLI start-up: teaching-graph --help against bare node ==\n");
+await runStartupBenchmark();
 process.stdout.write("\n== teaching graph: time per answered card ==\n");
 await runGraphBenchmark();
 process.stdout.write("\n== MasteryV2 operator tools: audit and clean ==\n");

@@ -39,7 +39,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-/** Run as a program (the bin, `tsx src/cli/index.ts`), not when imported (tests, tools). */
+/** Run as a program (`tsx src/cli/index.ts`, `node dist/cli/index.js`), not when imported (the bin, tests, tools). */
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main();
 }

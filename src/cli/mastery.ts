@@ -10,22 +10,11 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { isTypedError } from "../errors.js";
-import { getLogger } from "../logger.js";
-import {
-  auditFoundProblems,
-  auditMastery,
-  auditRoutines,
-  type AuditReport,
-} from "../operator/audit.js";
-import { restoreFromBackup, type RestoreSummary } from "../operator/backup.js";
+import type { getLogger } from "../logger.js";
+import type { AuditReport } from "../operator/audit.js";
+import type { RestoreSummary } from "../operator/backup.js";
 import { AUDIT_CATEGORIES } from "../operator/classify.js";
-import {
-  cleanFoundProblems,
-  cleanMastery,
-  cleanRoutines,
-  type CleanRecordResult,
-  type CleanSummary,
-} from "../operator/clean.js";
+import type { CleanRecordResult, CleanSummary } from "../operator/clean.js";
 import { createProgressReporter, type ProgressStream } from "../operator/progress.js";
 import type { Stores } from "../stores/ports.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "./exit-codes.js";
@@ -134,6 +123,7 @@ category it shows. Targets: empty-key rate 0 %; document-ID format 100 % (record
 with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
     )
     .action(async (options: { json?: boolean; pageSize: number; samples: number }) => {
+      const { auditFoundProblems, auditMastery, auditRoutines } = await loadOnUse.audit();
       const { report, routine } = await withStores(deps, async (stores) => {
         const auditOptions = (label: string) => ({
           pageSize: options.pageSize,
@@ -192,6 +182,8 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
       }) => {
         const json = options.json === true;
         const dryRun = options.dryRun === true;
+        const { cleanFoundProblems, cleanMastery, cleanRoutines } = await loadOnUse.clean();
+        const { getLogger } = await loadOnUse.logger();
         const output = json ? new JsonRecordsWriter(deps.stdout) : undefined;
         const backupPath = dryRun
           ? undefined
@@ -205,7 +197,7 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
           concurrency: options.concurrency,
           progress: createProgressReporter(deps.stderr, { label }),
           onRecord: (result: CleanRecordResult) => {
-            if (result.status === "error") logRecordError(result);
+            if (result.status === "error") logRecordError(getLogger, result);
             if (output !== undefined) output.record(result);
             else deps.stdout.write(formatCleanRecord(result));
           },
@@ -277,6 +269,7 @@ writes: restore refuses every record such a clean changed unless --force.`,
         batchSize: number;
         concurrency: number;
       }) => {
+        const { restoreFromBackup } = await loadOnUse.backup();
         const summary = await withStores(deps, (stores) =>
           restoreFromBackup(stores, options.from, {
             batchSize: options.batchSize,
@@ -297,8 +290,20 @@ writes: restore refuses every record such a clean changed unless --force.`,
     );
 }
 
-function logRecordError(result: CleanRecordResult): void {
-  getLogger().error(
+/**
+ * The operator modules and the logger, loaded when a command uses them: together
+ * they cost more start-up than the rest of the CLI (issue 12's `--help` within
+ * 3x of a bare node start), and `--help`, `seed` or `play` never use them.
+ */
+const loadOnUse = {
+  audit: () => import("../operator/audit.js"),
+  backup: () => import("../operator/backup.js"),
+  clean: () => import("../operator/clean.js"),
+  logger: () => import("../logger.js"),
+};
+
+function logRecordError(logger: typeof getLogger, result: CleanRecordResult): void {
+  logger().error(
     {
       recordId: result.recordId,
       studentId: result.studentId,

@@ -68,6 +68,7 @@ describe("a fresh clone", () => {
 
     await npm(clone, ["run", "build"]);
     expect(existsSync(join(clone, "dist", "client", "index.js"))).toBe(true);
+    expect(existsSync(join(clone, "dist", "cli", "index.js"))).toBe(true);
 
     // As test/cli/play.int.test.ts: card 1 a blank, a wrong option, then right (0.7); card 2 right (1.0).
     const { stdout, stderr } = await npm(
