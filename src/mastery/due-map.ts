@@ -1,7 +1,7 @@
 /**
  * The rules of a Routine review map (`dueAtByOutcome`: outcome document ID →
  * ISO date of the next review). Its keys follow the mastery map's key rules
- * (./map.ts: the same parsing, the same `findKeyRule`), its values are dates
+ * (./map.ts: the same parsing, the same key rules, `findKeyedEntryViolations`), its values are dates
  * instead of scores, and its column is larger. The completion write, the
  * SQLite triggers' companion checks and the operator tools call this module.
  *
@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import type { MasteryViolation } from "./errors.js";
-import { findKeyRule } from "./map.js";
+import { findKeyedEntryViolations } from "./map.js";
 
 /** `Routine.dueAtByOutcome` column size: about 100 outcomes of a course. */
 export const DUE_AT_BY_OUTCOME_MAX_CHARS = 10_000;
@@ -36,11 +36,5 @@ export function findDueEntryViolations(
   map: Readonly<Record<string, unknown>>,
   knownOutcomeIds?: ReadonlySet<string>,
 ): MasteryViolation[] {
-  const violations: MasteryViolation[] = [];
-  for (const [key, value] of Object.entries(map)) {
-    const rule = findKeyRule(key, knownOutcomeIds);
-    if (rule !== undefined) violations.push({ rule, key, value });
-    if (!isDueDate(value)) violations.push({ rule: "invalid_value", key, value });
-  }
-  return violations;
+  return findKeyedEntryViolations(map, isDueDate, knownOutcomeIds);
 }

@@ -108,11 +108,24 @@ export function findEntryViolations(
   map: Readonly<Record<string, unknown>>,
   knownOutcomeIds?: ReadonlySet<string>,
 ): MasteryViolation[] {
+  return findKeyedEntryViolations(map, isMasteryScore, knownOutcomeIds);
+}
+
+/**
+ * The entry rules of any map keyed by outcome document ID (mastery scores,
+ * review dates): every key a document ID (and one of `knownOutcomeIds` when
+ * given), every value accepted by `isValidValue`.
+ */
+export function findKeyedEntryViolations(
+  map: Readonly<Record<string, unknown>>,
+  isValidValue: (value: unknown) => boolean,
+  knownOutcomeIds?: ReadonlySet<string>,
+): MasteryViolation[] {
   const violations: MasteryViolation[] = [];
   for (const [key, value] of Object.entries(map)) {
     const rule = findKeyRule(key, knownOutcomeIds);
     if (rule !== undefined) violations.push({ rule, key, value });
-    if (!isMasteryScore(value)) violations.push({ rule: "invalid_value", key, value });
+    if (!isValidValue(value)) violations.push({ rule: "invalid_value", key, value });
   }
   return violations;
 }
