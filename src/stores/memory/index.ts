@@ -310,21 +310,8 @@ function createMasteryStore(
       assertOpen();
       return ledger.has(sessionId);
     },
-    async *scan(options) {
-      const { pageSize, after } = parseScanOptions(options);
-      let cursor = after;
-      for (;;) {
-        assertOpen();
-        const page = [...records.values()]
-          .filter((record) => cursor === undefined || record.$id > cursor)
-          .sort(byId)
-          .slice(0, pageSize)
-          .map((record) => ({ ...record }));
-        if (page.length === 0) return;
-        yield page;
-        if (page.length < pageSize) return;
-        cursor = page[page.length - 1]?.$id;
-      }
+    scan(options) {
+      return scanById(records, options, assertOpen);
     },
     async repair(repairs) {
       assertOpen();
@@ -372,21 +359,8 @@ function createRoutineStore(
       );
       return routine === undefined ? null : { ...routine };
     },
-    async *scan(options) {
-      const { pageSize, after } = parseScanOptions(options);
-      let cursor = after;
-      for (;;) {
-        assertOpen();
-        const page = [...routines.values()]
-          .filter((routine) => cursor === undefined || routine.$id > cursor)
-          .sort(byId)
-          .slice(0, pageSize)
-          .map((routine) => ({ ...routine }));
-        if (page.length === 0) return;
-        yield page;
-        if (page.length < pageSize) return;
-        cursor = page[page.length - 1]?.$id;
-      }
+    scan(options) {
+      return scanById(routines, options, assertOpen);
     },
     async repair(repairs) {
       assertOpen();
@@ -441,5 +415,27 @@ function assertUniquePairs(
       );
     }
     seen.set(pair, record.$id);
+  }
+}
+
+/** The rows in `$id` order, a page (of copies) at a time, starting after `after`. */
+async function* scanById<T extends { $id: string }>(
+  rows: ReadonlyMap<string, T>,
+  options: { pageSize: number; after?: string },
+  assertOpen: () => void,
+): AsyncGenerator<T[]> {
+  const { pageSize, after } = parseScanOptions(options);
+  let cursor = after;
+  for (;;) {
+    assertOpen();
+    const page = [...rows.values()]
+      .filter((row) => cursor === undefined || row.$id > cursor)
+      .sort(byId)
+      .slice(0, pageSize)
+      .map((row) => ({ ...row }));
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    cursor = page[page.length - 1]?.$id;
   }
 }
