@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { MasteryRule, MasteryViolation } from "../../mastery/errors.js";
 import { StoreUnavailableError, StoreWriteRefusedError } from "../errors.js";
+import { parseScanOptions } from "../shared/mastery-write.js";
 import { TABLES } from "../shared/rows.js";
 import {
   applySchema,
@@ -104,4 +105,25 @@ export function withoutNulls(
   const result = { ...row };
   for (const column of nullable) if (result[column] === null) delete result[column];
   return result;
+}
+
+/**
+ * Rows in `$id` order, a page at a time, starting after `after`:
+ * `readPage(cursor, limit)` reads the rows after `cursor` (null: from the start).
+ */
+export async function* pagesById<T extends { $id: string }>(
+  readPage: (cursor: string | null, limit: number) => T[],
+  options: { pageSize: number; after?: string },
+  assertOpen: () => void,
+): AsyncGenerator<T[]> {
+  const { pageSize, after } = parseScanOptions(options);
+  let cursor = after ?? null;
+  for (;;) {
+    assertOpen();
+    const rows = readPage(cursor, pageSize);
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < pageSize) return;
+    cursor = rows[rows.length - 1]!.$id;
+  }
 }

@@ -24,7 +24,6 @@ import {
   completeLessonWith,
   parseRestoreInput,
   partitionRestore,
-  parseScanOptions,
   planRepairs,
   type MasteryApplyBackend,
   type MasteryLedgerEntry,
@@ -39,7 +38,7 @@ import {
   StoredEvidenceRowSchema,
   TABLES,
 } from "../shared/rows.js";
-import { isUniqueViolation, refusedByDatabase } from "./database.js";
+import { isUniqueViolation, pagesById, refusedByDatabase } from "./database.js";
 
 type Row = Record<string, unknown> & { $id: string };
 
@@ -344,17 +343,12 @@ export function createSqliteMasteryStore(
       assertOpen();
       return ledgerById.get(sessionId) !== undefined;
     },
-    async *scan(options) {
-      const { pageSize, after } = parseScanOptions(options);
-      let cursor = after ?? null;
-      for (;;) {
-        assertOpen();
-        const rows = page.all(cursor, cursor, pageSize).map(recordOf);
-        if (rows.length === 0) return;
-        yield rows;
-        if (rows.length < pageSize) return;
-        cursor = rows[rows.length - 1]!.$id;
-      }
+    scan(options) {
+      return pagesById(
+        (cursor, limit) => page.all(cursor, cursor, limit).map(recordOf),
+        options,
+        assertOpen,
+      );
     },
     async repair(repairs) {
       assertOpen();

@@ -8,7 +8,7 @@
  */
 import type Database from "better-sqlite3";
 import type { CourseOutcomeStore, RoutineRecord, RoutineStore } from "../ports.js";
-import { assertUnchanged, parseScanOptions, partitionRestore } from "../shared/mastery-write.js";
+import { assertUnchanged, partitionRestore } from "../shared/mastery-write.js";
 import {
   parseRoutineRestoreInput,
   planRoutineRepairs,
@@ -16,7 +16,7 @@ import {
   type PlannedRoutineRepair,
 } from "../shared/routine-write.js";
 import { parseStoredRow, RoutineRecordSchema, TABLES } from "../shared/rows.js";
-import { isUniqueViolation, refusedByDatabase } from "./database.js";
+import { isUniqueViolation, pagesById, refusedByDatabase } from "./database.js";
 
 type Row = Record<string, unknown> & { $id: string };
 
@@ -105,17 +105,12 @@ export function createSqliteRoutineStore(
       const row = byPair.get(studentId, courseId);
       return row === undefined ? null : routineOf(row);
     },
-    async *scan(options) {
-      const { pageSize, after } = parseScanOptions(options);
-      let cursor = after ?? null;
-      for (;;) {
-        assertOpen();
-        const rows = page.all(cursor, cursor, pageSize).map(routineOf);
-        if (rows.length === 0) return;
-        yield rows;
-        if (rows.length < pageSize) return;
-        cursor = rows[rows.length - 1]!.$id;
-      }
+    scan(options) {
+      return pagesById(
+        (cursor, limit) => page.all(cursor, cursor, limit).map(routineOf),
+        options,
+        assertOpen,
+      );
     },
     async repair(repairs) {
       assertOpen();
