@@ -4,7 +4,7 @@ import { run as runLimitsBenchmark } from "./limits.js";
 import { run as runMasteryBenchmark } from "./mastery.js";
 import { run as runStartupBenchmark } from "./startup.js";
 
-process.stdout.write("\n== CLI start-up: teaching-graph --help against bare node ==\n");
+process.stdout.write("\n== CLI start-up: teaching-graph --help and npm start's first card ==\n");
 await runStartupBenchmark();
 process.stdout.write("\n== teaching graph: time per answered card ==\n");
 await runGraphBenchmark();

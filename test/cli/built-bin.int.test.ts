@@ -1,6 +1,6 @@
 /**
- * The bin runs the compiled CLI in dist/ (built by `npm ci` through `prepare`,
- * or `npm run build`); the sources stay the truth. This checks the two agree:
+ * The bin runs the CLI bundled into dist/cli/ (built by `npm ci` through
+ * `prepare`, or `npm run build`); the sources stay the truth. This checks the two agree:
  * the same `--help`, and the same mastery printed for the same short lesson.
  * It uses dist/ as it is, so a build older than the sources fails here.
  */
