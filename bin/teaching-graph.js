@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the bundled CLI that `npm run build` writes to dist/cli/ (run at install by `prepare`):
 // compiling the TypeScript sources on every start cost over a second before any command ran, and
-// loading the ~700 modules of the unbundled graph one by one kept `play` from its first card for over half a second more (see vite.cli.config.ts).
+// loading the ~700 modules of the unbundled graph one by one kept `play` from its first card for
+// over half a second more (see vite.cli.config.ts).
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { URL } from "node:url";
