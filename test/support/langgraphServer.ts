@@ -42,6 +42,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long graph registration may take (schema extraction compiles TypeScript). */
   readyTimeoutMs?: number;
+  /**
+   * Graphs served beside the project's, by graph ID: `path/from/repo/root.ts:export`
+   * (e.g. the benchmark's do-nothing baseline). An ID the project already uses is refused.
+   */
+  extraGraphs?: Record<string, string>;
 }
 
 const LangGraphConfigSchema = z.looseObject({
@@ -66,14 +71,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The project's langgraph.json, with graph and auth paths pointing from `dir` back into the project. */
-async function writeIsolatedConfig(dir: string): Promise<string> {
+/**
+ * The project's langgraph.json plus `extraGraphs`, with graph and auth paths
+ * pointing from `dir` back into the project.
+ */
+async function writeIsolatedConfig(
+  dir: string,
+  extraGraphs: Record<string, string> = {},
+): Promise<string> {
   const config = LangGraphConfigSchema.parse(
     JSON.parse(await readFile(join(REPO_ROOT, "langgraph.json"), "utf8")),
   );
+  const clashing = Object.keys(extraGraphs).filter((id) => Object.hasOwn(config.graphs, id));
+  if (clashing.length > 0) {
+    throw new Error(`extra graph IDs already in langgraph.json: ${clashing.join(", ")}`);
+  }
   const fromDir = (spec: string): string => relative(dir, resolve(REPO_ROOT, spec));
   const graphs = Object.fromEntries(
-    Object.entries(config.graphs).map(([id, spec]) => [
+    Object.entries({ ...config.graphs, ...extraGraphs }).map(([id, spec]) => [
       id,
       typeof spec === "string" ? fromDir(spec) : { ...spec, path: fromDir(spec.path) },
     ]),
@@ -88,7 +103,7 @@ async function writeIsolatedConfig(dir: string): Promise<string> {
 
 export async function startLangGraphServer(options: StartOptions = {}): Promise<LangGraphServer> {
   const dir = await mkdtemp(join(tmpdir(), "teaching-graph-server-"));
-  const configPath = await writeIsolatedConfig(dir);
+  const configPath = await writeIsolatedConfig(dir, options.extraGraphs);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
