@@ -9,7 +9,9 @@ process.stdout.write("\n== CLI start-up: teaching-graph --help and npm start's f
 await runStartupBenchmark();
 process.stdout.write("\n== teaching graph: time per answered card ==\n");
 await runGraphBenchmark();
-process.stdout.write("\n== through the server: whole lessons on langgraphjs dev, 1 to 50 at once ==\n");
+process.stdout.write(
+  "\n== through the server: whole lessons on langgraphjs dev, 1 to 50 at once ==\n",
+);
 await runServerBenchmark();
 process.stdout.write("\n== MasteryV2 operator tools: audit and clean ==\n");
 await runMasteryBenchmark();
