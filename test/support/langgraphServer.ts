@@ -67,7 +67,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The project's langgraph.json, with graph and auth paths pointing from `dir` back into the project. */
-async function writeIsolatedConfig(dir: string): Promise<string> {
+export async function writeIsolatedConfig(dir: string): Promise<string> {
   const config = LangGraphConfigSchema.parse(
     JSON.parse(await readFile(join(REPO_ROOT, "langgraph.json"), "utf8")),
   );
