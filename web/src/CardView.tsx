@@ -1,4 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import {
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type FormEvent,
+  type ReactNode,
+  type Ref,
+} from "react";
 import { Markdown } from "./Markdown.js";
 import type { AnswerRequest, CardCall, ResumePayloadInput } from "./protocol.js";
 
@@ -9,6 +17,12 @@ const QUESTION_ERRORS = new Set([
   "QUESTIONS_UNAVAILABLE",
   "QUESTION_LIMIT_REACHED",
 ]);
+
+/**
+ * The control that takes the focus for an answer: the first option button or
+ * the answer's input or textarea (one ref serves all three).
+ */
+type AnswerControl = HTMLInputElement & HTMLTextAreaElement & HTMLButtonElement;
 
 interface CardViewProps {
   card: CardCall;
@@ -37,7 +51,7 @@ export function CardView({
   children,
 }: CardViewProps) {
   const { card_data: data } = card;
-  const answerRef = useRef<HTMLInputElement & HTMLTextAreaElement & HTMLButtonElement>(null);
+  const answerRef = useRef<AnswerControl>(null);
   const waiting = request !== undefined && !busy;
   const error = request?.error ?? null;
   const answerError = error !== null && !QUESTION_ERRORS.has(error.code) ? error : null;
@@ -159,7 +173,7 @@ function AnswerForm({
   describedBy,
   onSubmit,
 }: {
-  inputRef: React.Ref<HTMLInputElement & HTMLTextAreaElement & HTMLButtonElement>;
+  inputRef: Ref<AnswerControl>;
   id: string;
   card: CardCall;
   disabled: boolean;
