@@ -183,3 +183,26 @@ export function authSettings(env: Env = readEnv()): AuthSettings {
   }
   return { mode: env.TEACHING_AUTH, explicit: true, store };
 }
+
+const portNumber = numberFromString(z.int().min(1).max(65_535));
+
+const DevPortsSchema = z.object({
+  /** The LangGraph server of `npm run dev` (the langgraph CLI's own variable). */
+  PORT: optionalString.pipe(portNumber.default(8125)),
+  /** The lesson page of `npm run dev` (Vite's dev server). */
+  WEB_PORT: optionalString.pipe(portNumber.default(5173)),
+});
+export type DevPorts = z.infer<typeof DevPortsSchema>;
+
+/**
+ * Only the ports of `npm run dev`: read apart from the rest so that a PORT
+ * meant for another program never stops the graph or the CLI from starting.
+ */
+export function readDevPorts(source: NodeJS.ProcessEnv = process.env): DevPorts {
+  const parsed = DevPortsSchema.safeParse({ PORT: source.PORT, WEB_PORT: source.WEB_PORT });
+  if (!parsed.success) {
+    const fields = issueLines(parsed.error);
+    throw new ConfigurationError(`Invalid environment: ${fields.join("; ")}`, { fields });
+  }
+  return parsed.data;
+}

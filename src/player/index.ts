@@ -10,17 +10,9 @@ import { join, parse } from "node:path";
 import type { Readable } from "node:stream";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import {
-  LessonSnapshotSchema,
-  needsModel,
-  type Card,
-  type LessonSnapshot,
-} from "../lessons/schema.js";
-import { uniqueId } from "../mastery/ids.js";
-import { seedDemoData } from "../seed/index.js";
+import type { Card } from "../lessons/schema.js";
+import { openDemoSession } from "../seed/demo-session.js";
 import { createSqliteStores } from "../stores/sqlite/index.js";
-import type { LessonTemplate, Stores } from "../stores/ports.js";
-import { deterministicCards } from "../teaching/evaluation/index.js";
 import { createTeachingGraph } from "../teaching/graph.js";
 import { PlayerStateError } from "./errors.js";
 import { createLineReader } from "./lines.js";
@@ -56,14 +48,14 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
   const checkpointer = SqliteSaver.fromConnString(checkpointPath(options.sqlitePath));
   const answers = createLineReader(options.input);
   try {
-    const { lessonTemplate } = await seedDemoData(stores);
-    const snapshot = lessonSnapshotOf(lessonTemplate);
-    const cards = options.model === undefined ? deterministicCards(snapshot.cards) : snapshot.cards;
-    if (cards.length < snapshot.cards.length) write(withoutModelNotice(snapshot.cards));
-    const sessionId = await openSession(stores, { ...snapshot, cards }, options.studentId);
+    const { sessionId, lesson, leftOut } = await openDemoSession(stores, {
+      studentId: options.studentId,
+      withModel: options.model !== undefined,
+    });
+    if (leftOut.length > 0) write(withoutModelNotice(leftOut));
 
     write(
-      `Lesson: ${snapshot.title} (${cards.length} cards, course ${snapshot.courseId}, session ${sessionId})\n`,
+      `Lesson: ${lesson.title} (${lesson.cards.length} cards, course ${lesson.courseId}, session ${sessionId})\n`,
     );
     const graph = createTeachingGraph({
       getStores: () => stores,
@@ -80,7 +72,7 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
       echoAnswers: options.echoAnswers,
     });
 
-    const course = { courseId: snapshot.courseId, studentId: options.studentId };
+    const course = { courseId: lesson.courseId, studentId: options.studentId };
     write(`\n${masteryReport(result, course)}`);
     write(`\n${completionReport(result)}`);
     const row = await stores.mastery.get(course.studentId, course.courseId);
@@ -98,39 +90,8 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
   }
 }
 
-function lessonSnapshotOf(template: LessonTemplate): LessonSnapshot {
-  return LessonSnapshotSchema.parse({
-    lessonTemplateId: template.$id,
-    courseId: template.courseId,
-    title: template.title,
-    outcomeRefs: template.outcomeRefs,
-    cards: template.cards,
-    lesson_type: template.lesson_type,
-    estMinutes: template.estMinutes,
-  });
-}
-
-/** A new session row for this run, as the platform creates one when a student opens a lesson. */
-async function openSession(
-  stores: Stores,
-  snapshot: LessonSnapshot,
-  studentId: string,
-): Promise<string> {
-  const sessionId = uniqueId();
-  await stores.lessons.putSession({
-    $id: sessionId,
-    studentId,
-    courseId: snapshot.courseId,
-    lessonTemplateId: snapshot.lessonTemplateId,
-    lessonSnapshot: snapshot,
-    status: "created",
-    startedAt: new Date().toISOString(),
-  });
-  return sessionId;
-}
-
-function withoutModelNotice(cards: readonly Card[]): string {
-  const skipped = cards.filter((card) => needsModel(card.cfu)).map((card) => card.id);
+function withoutModelNotice(leftOut: readonly Card[]): string {
+  const skipped = leftOut.map((card) => card.id);
   return (
     `TEACHER_MODEL is not set, so only the cards judged without a language model are taught; ` +
     `${skipped.join(", ")} (judged against a rubric) are left out. Set TEACHER_MODEL=provider:model ` +

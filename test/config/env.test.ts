@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigurationError,
   loadDotEnvFile,
+  readDevPorts,
   readEnv,
   readLogLevel,
   storeSettings,
@@ -103,6 +104,18 @@ describe("readLogLevel", () => {
     expect(readLogLevel({ LOG_LEVEL: "debug", APPWRITE_ENDPOINT: "not a url" })).toBe("debug");
     expect(readLogLevel({})).toBe("info");
     expect(() => readLogLevel({ LOG_LEVEL: "loud" })).toThrow(ConfigurationError);
+  });
+});
+
+describe("readDevPorts", () => {
+  it("reads PORT and WEB_PORT alone, with npm run dev's defaults, and refuses a port that is not one", () => {
+    expect(readDevPorts({ APPWRITE_ENDPOINT: "not a url" })).toEqual({
+      PORT: 8125,
+      WEB_PORT: 5173,
+    });
+    expect(readDevPorts({ PORT: "9000", WEB_PORT: "" })).toEqual({ PORT: 9000, WEB_PORT: 5173 });
+    expect(() => readDevPorts({ WEB_PORT: "http" })).toThrow(/WEB_PORT/);
+    expect(() => readDevPorts({ PORT: "70000" })).toThrow(ConfigurationError);
   });
 });
 

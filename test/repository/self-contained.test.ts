@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Folders scanned whole, and single files, relative to the repository root. */
-const SCANNED_FOLDERS = ["src", "test", "bench", "bin", ".ci"];
+const SCANNED_FOLDERS = ["src", "test", "bench", "bin", ".ci", "scripts", "web"];
 const SCANNED_FILES = [
   "package.json",
   "langgraph.json",

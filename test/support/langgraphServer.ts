@@ -75,7 +75,7 @@ export async function freePort(): Promise<number> {
  * The project's langgraph.json plus `extraGraphs`, with graph and auth paths
  * pointing from `dir` back into the project.
  */
-async function writeIsolatedConfig(
+export async function writeIsolatedConfig(
   dir: string,
   extraGraphs: Record<string, string> = {},
 ): Promise<string> {

@@ -7,7 +7,8 @@
  */
 import type { Stores } from "../ports.js";
 import { assertOpen, openDatabase } from "./database.js";
-import { createSqliteLessonStore } from "./lessons.js";
+import type { SessionListing } from "../../session/listing.js";
+import { createSqliteLessonStore, listOpenSessions } from "./lessons.js";
 import { createSqliteMasteryStore } from "./mastery.js";
 import { createSqliteOutcomeStore } from "./outcomes.js";
 import { createSqliteRoutineStore } from "./routine.js";
@@ -28,4 +29,17 @@ export function createSqliteStores(path: string): Stores {
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * Lists the open sessions of the store at `path` (see `listOpenSessions`),
+ * opening and closing the file for the one read.
+ */
+export function listSqliteOpenSessions(path: string): SessionListing[] {
+  const db = openDatabase(path);
+  try {
+    return listOpenSessions(db);
+  } finally {
+    db.close();
+  }
 }

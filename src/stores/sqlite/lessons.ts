@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { z } from "zod";
 import { StoreDataError, StoreNotFoundError } from "../errors.js";
 import type { LessonStore } from "../ports.js";
 import {
@@ -7,10 +8,12 @@ import {
   LessonSessionSchema,
   LessonTemplateSchema,
   parseInput,
+  parseStoredRow,
   sessionFromRow,
   TABLES,
   templateFromRow,
 } from "../shared/rows.js";
+import type { SessionListing } from "../../session/listing.js";
 import { withoutNulls } from "./database.js";
 
 type Row = Record<string, unknown> & { $id: string };
@@ -106,4 +109,38 @@ export function createSqliteLessonStore(
       });
     },
   };
+}
+
+const SnapshotHeadingSchema = z.looseObject({ title: z.string(), cards: z.array(z.unknown()) });
+
+/**
+ * The sessions that are not completed, newest first: what a local lesson
+ * page offers to teach. Read-only, and only on the embedded store (the
+ * platform lists a student's sessions itself, through its own permissions).
+ */
+export function listOpenSessions(db: Database.Database): SessionListing[] {
+  const rows = db
+    .prepare<[], Row>(
+      `SELECT * FROM sessions WHERE status <> 'completed' ORDER BY startedAt DESC, "$id"`,
+    )
+    .all();
+  return rows.map((row) => {
+    const session = sessionOf(row);
+    const heading = parseStoredRow(
+      SnapshotHeadingSchema,
+      TABLES.sessions,
+      session.$id,
+      session.lessonSnapshot,
+    );
+    return {
+      $id: session.$id,
+      studentId: session.studentId,
+      courseId: session.courseId,
+      status: session.status,
+      threadId: session.threadId ?? null,
+      startedAt: session.startedAt,
+      lessonTitle: heading.title,
+      cardCount: heading.cards.length,
+    };
+  });
 }

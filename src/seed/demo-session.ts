@@ -1,0 +1,63 @@
+/**
+ * A lesson session of the demo, opened the way the platform opens one when a
+ * student starts a lesson: a `sessions` row holding the lesson's snapshot.
+ * The terminal player and `npm run dev` both open theirs here, so the two
+ * agree on which cards a lesson without a teacher model teaches.
+ */
+import { LessonSnapshotSchema, type Card, type LessonSnapshot } from "../lessons/schema.js";
+import { uniqueId } from "../mastery/ids.js";
+import type { LessonTemplate, Stores } from "../stores/ports.js";
+import { deterministicCards } from "../teaching/evaluation/index.js";
+import { seedDemoData } from "./index.js";
+
+export interface DemoSession {
+  sessionId: string;
+  /** The lesson as the session holds it (only the cards it teaches). */
+  lesson: LessonSnapshot;
+  /** Cards of the demo lesson left out because no teacher model can judge them. */
+  leftOut: Card[];
+}
+
+export interface OpenDemoSessionOptions {
+  studentId: string;
+  /** Whether a teacher model is configured; without one, rubric-judged cards are left out. */
+  withModel: boolean;
+}
+
+/** Seeds the demo (idempotently) and opens a new session of its lesson for `studentId`. */
+export async function openDemoSession(
+  stores: Stores,
+  options: OpenDemoSessionOptions,
+): Promise<DemoSession> {
+  const { lessonTemplate } = await seedDemoData(stores);
+  const snapshot = lessonSnapshotOf(lessonTemplate);
+  const cards = options.withModel ? snapshot.cards : deterministicCards(snapshot.cards);
+  const lesson = { ...snapshot, cards };
+  const sessionId = uniqueId();
+  await stores.lessons.putSession({
+    $id: sessionId,
+    studentId: options.studentId,
+    courseId: lesson.courseId,
+    lessonTemplateId: lesson.lessonTemplateId,
+    lessonSnapshot: lesson,
+    status: "created",
+    startedAt: new Date().toISOString(),
+  });
+  return {
+    sessionId,
+    lesson,
+    leftOut: snapshot.cards.filter((card) => !cards.includes(card)),
+  };
+}
+
+function lessonSnapshotOf(template: LessonTemplate): LessonSnapshot {
+  return LessonSnapshotSchema.parse({
+    lessonTemplateId: template.$id,
+    courseId: template.courseId,
+    title: template.title,
+    outcomeRefs: template.outcomeRefs,
+    cards: template.cards,
+    lesson_type: template.lesson_type,
+    estMinutes: template.estMinutes,
+  });
+}
