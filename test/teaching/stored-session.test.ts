@@ -5,13 +5,16 @@
  * the mastery is the inline path's for the same answers, and a completed
  * session cannot be started again.
  */
+import { isAIMessage } from "@langchain/core/messages";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LessonSnapshot } from "../../src/lessons/schema.js";
+import type { CourseOutcome } from "../../src/outcomes/schema.js";
 import { SessionAccessError } from "../../src/session/errors.js";
 import { StoreNotFoundError } from "../../src/stores/errors.js";
 import type { MasteryRecord } from "../../src/stores/ports.js";
 import { TeachingStateError } from "../../src/teaching/errors.js";
+import { LESSON_COMPLETION_SUMMARY } from "../../src/teaching/protocol.js";
 import type { State } from "../../src/teaching/state.js";
 import { secretKeysIn } from "../lessons/secrets.js";
 import { COURSE_ID, STUDENT_ID, lessonFixture, storedSession } from "./support/fixtures.js";
@@ -273,6 +276,15 @@ describe("a stored lesson resumed by another graph instance on the same checkpoi
     expect(reads).toHaveBeenCalledTimes(1);
     const state = (await restarted.graph.getState(config)).values as State;
     expect(state.persisted?.status).toBe("applied");
+    // What a lesson page labels its mastery bars with comes in the closing tool call.
+    const closing = state.messages.at(-1);
+    const summary =
+      closing !== undefined && isAIMessage(closing) ? closing.tool_calls?.[0] : undefined;
+    expect(summary?.name).toBe(LESSON_COMPLETION_SUMMARY);
+    const label = (outcome: CourseOutcome) => [outcome.$id, outcome.unitCode, outcome.unitTitle];
+    expect((summary?.args.enriched_outcomes as CourseOutcome[]).map(label).sort()).toEqual(
+      fixture.enrichedOutcomes.map(label).sort(),
+    );
     expect(scores(state)).toEqual(
       Object.fromEntries(fixture.enrichedOutcomes.map(({ $id }) => [$id, [1, 0.7, 1, 1]])),
     );
