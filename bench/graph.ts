@@ -78,7 +78,7 @@ export async function run(): Promise<void> {
   const checkpointer = SqliteSaver.fromConnString(join(dir, "checkpoints.db"));
   try {
     const teaching = await teachingDriver(checkpointer, "stored");
-    const probe = await probeLesson(teaching);
+    const probe = await probeLesson(teaching, checkpointer);
     const drivers: Record<DriverName, Driver> = {
       teaching,
       emptyState: baselineDriver(checkpointer, probe.steps, null),
@@ -98,7 +98,7 @@ export async function run(): Promise<void> {
         if (lesson >= WARMUP_LESSONS) samples[name].push(...timed);
       }
     }
-    report(probe.nodes, samples);
+    report(probe, samples);
   } finally {
     checkpointer.db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -123,18 +123,54 @@ async function timeLesson(driver: Driver, threadId: string): Promise<Sample[]> {
 
 /**
  * The nodes and graph steps of one correctly answered card of the teaching
- * graph, and the lesson's state values half-way through.
+ * graph, the lesson's state values half-way through, and the size of its
+ * checkpoint after the first card and before the last.
  */
-async function probeLesson(
-  driver: TeachingDriver,
-): Promise<{ nodes: string[]; steps: number; midLessonValues: unknown }> {
+async function probeLesson(driver: TeachingDriver, checkpointer: SqliteSaver): Promise<Probe> {
   const [first, ...rest] = await driver.start("probe");
   const before = await driver.step("probe");
   const nodes = await driver.trace("probe", first);
   const steps = (await driver.step("probe")) - before;
-  for (const answer of rest.slice(0, Math.floor(CARDS_PER_LESSON / 2) - 1))
+  const firstCard = await checkpointBytes(checkpointer, "probe");
+  const lastTimed = rest.length - 1;
+  let midLessonValues: unknown;
+  for (const [index, answer] of rest.slice(0, lastTimed).entries()) {
     await driver.resume("probe", answer);
-  return { nodes, steps, midLessonValues: await driver.values("probe") };
+    if (index === Math.floor(CARDS_PER_LESSON / 2) - 2)
+      midLessonValues = await driver.values("probe");
+  }
+  const lastCard = await checkpointBytes(checkpointer, "probe");
+  return { nodes, steps, midLessonValues, checkpoint: { firstCard, lastCard } };
+}
+
+interface Probe {
+  nodes: string[];
+  steps: number;
+  midLessonValues: unknown;
+  /** The thread's latest checkpoint after the first answered card and before the last one. */
+  checkpoint: { firstCard: CheckpointBytes; lastCard: CheckpointBytes };
+}
+
+/** Serialised bytes of a checkpoint's channel values, in all and of the transcript (`messages`). */
+interface CheckpointBytes {
+  total: number;
+  messages: number;
+}
+
+async function checkpointBytes(
+  checkpointer: SqliteSaver,
+  threadId: string,
+): Promise<CheckpointBytes> {
+  const tuple = await checkpointer.getTuple({ configurable: { thread_id: threadId } });
+  if (tuple === undefined) throw new Error(`no checkpoint for thread ${threadId}`);
+  let total = 0;
+  let messages = 0;
+  for (const [channel, value] of Object.entries(tuple.checkpoint.channel_values)) {
+    const [, bytes] = await checkpointer.serde.dumpsTyped(value);
+    total += bytes.length;
+    if (channel === "messages") messages = bytes.length;
+  }
+  return { total, messages };
 }
 
 /**
@@ -372,14 +408,16 @@ function ms(value: number): string {
   return `${value.toFixed(2)} ms`;
 }
 
-function report(nodes: readonly string[], samples: Record<DriverName, Sample[]>): void {
+function report(probe: Probe, samples: Record<DriverName, Sample[]>): void {
+  const { firstCard, lastCard } = probe.checkpoint;
   const medianOf = (name: DriverName) => median(samples[name].map((sample) => sample.millis));
   const ratio = medianOf("teaching") / medianOf("emptyState");
   const flat = flatness(samples.teaching).ratio;
   const steps = Math.max(...samples.teaching.map((sample) => sample.steps));
   const lines = [
     `answered cards timed per graph: ${samples.teaching.length} (${MEASURED_LESSONS} lessons of ${CARDS_PER_LESSON} cards after ${WARMUP_LESSONS} warm-up lessons; SQLite checkpointer)`,
-    `nodes per correctly answered card: ${nodes.join(" -> ")} (then await_answer interrupts)`,
+    `nodes per correctly answered card: ${probe.nodes.join(" -> ")} (then await_answer interrupts)`,
+    `checkpoint channel values, serialised (written at every step): ${firstCard.total} bytes after the first card (transcript ${firstCard.messages}), ${lastCard.total} before the last (transcript ${lastCard.messages})`,
     `teaching graph, { session_id } (server): ${summary(samples.teaching)}`,
     `                                         ${growth(samples.teaching)}`,
     `baseline, empty state, nodes do nothing: ${summary(samples.emptyState)}`,
