@@ -8,7 +8,26 @@ import { sessionLesson, type SessionLesson } from "./session-lesson.js";
 import type { State } from "./state.js";
 
 /** What a node needs of the state to find the lesson it teaches. */
-export type LessonRef = Pick<State, "session_id" | "inline_lesson" | "outcome_ids">;
+export type LessonRef = Pick<State, "session_id" | "inline_lesson" | "outcome_ids" | "total_cards">;
+
+/**
+ * A thread checkpointed by a graph that kept the lesson in its state (before
+ * `total_cards` and `outcome_ids` existed) cannot be taught on: its progress
+ * is not where this graph looks. It is refused, typed, rather than read as
+ * a lesson with no cards.
+ */
+export function assertProgressState(state: Partial<LessonRef> & Pick<State, "session_id">): void {
+  const inline: unknown = state.inline_lesson;
+  const knownInline =
+    inline === null ||
+    (typeof inline === "object" && inline !== undefined && "lesson_snapshot" in inline);
+  if (typeof state.total_cards !== "number" || !Array.isArray(state.outcome_ids) || !knownInline) {
+    throw new TeachingStateError(
+      "This thread was started by an earlier version of the teaching graph: start the lesson again on a new thread",
+      { sessionId: state.session_id },
+    );
+  }
+}
 
 /**
  * The lesson this thread teaches: the caller's inline one from the state,
@@ -21,6 +40,7 @@ export async function taughtLesson(
   state: LessonRef,
   deps: TeachingGraphDeps,
 ): Promise<SessionLesson> {
+  assertProgressState(state);
   if (state.inline_lesson !== null) {
     const inline = state.inline_lesson;
     return sessionLesson(inline.lesson_snapshot, inline.enriched_outcomes);

@@ -9,6 +9,7 @@ import {
   parseResumePayload,
   type AnswerRequest,
 } from "../protocol.js";
+import { assertProgressState } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
 /**
@@ -17,6 +18,7 @@ import type { State, Update } from "../state.js";
  * answer reads no store, so nothing but the payload can fail after a resume.
  */
 export function answerRequest(state: State): AnswerRequest {
+  assertProgressState(state);
   return {
     type: "answer_request",
     card_id: state.card_id,
