@@ -11,6 +11,7 @@ import type { SessionRequest } from "../session/request.js";
 import type { createTeachingGraph } from "../teaching/graph.js";
 import {
   AnswerRequestSchema,
+  LESSON_COMPLETION_SUMMARY,
   type AnswerRequest,
   type ResumePayloadInput,
 } from "../teaching/protocol.js";
@@ -18,6 +19,8 @@ import { PlayerInputEndedError, PlayerStateError } from "./errors.js";
 import type { LineReader } from "./lines.js";
 import { answerPrompt, messageText } from "./render.js";
 import { LessonResultSchema, type LessonResult } from "./result.js";
+
+const MessagesSchema = z.array(z.custom<BaseMessage>(isBaseMessage, "expected a message"));
 
 export type CompiledTeachingGraph = ReturnType<ReturnType<typeof createTeachingGraph>["compile"]>;
 
@@ -43,10 +46,7 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
   let shown = 0;
   /** Messages already printed token by token while the model wrote them. */
   const streamed = new Set<string>();
-  const showNewMessages = (messages: unknown): void => {
-    const list = z
-      .array(z.custom<BaseMessage>(isBaseMessage, "expected a message"))
-      .parse(messages);
+  const showNewMessages = (list: readonly BaseMessage[]): void => {
     for (const message of list.slice(shown)) {
       if (isAIMessage(message) && !(message.id !== undefined && streamed.has(message.id))) {
         write(`\n${messageText(message)}\n`);
@@ -60,7 +60,8 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
   await run({ messages: [], session_context: options.sessionContext });
   for (;;) {
     const snapshot = await graph.getState(config);
-    showNewMessages(snapshot.values.messages);
+    const messages = MessagesSchema.parse(snapshot.values.messages);
+    showNewMessages(messages);
     const request = pendingAnswerRequest(snapshot.tasks);
     if (request === undefined) {
       if (snapshot.next.length > 0) {
@@ -69,7 +70,7 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
           next: snapshot.next,
         });
       }
-      return LessonResultSchema.parse(snapshot.values);
+      return lessonResult(messages, options.threadId);
     }
     write(answerPrompt(request));
     const line = await answers.next();
@@ -112,6 +113,26 @@ async function streamTeacher(
     write(messageText(message));
   }
   if (current !== undefined) write("\n");
+}
+
+/**
+ * What the lesson recorded, from its closing `lesson_completion_summary` tool
+ * call: the frontend's contract, not the thread's state (which holds the
+ * lesson's progress, not its outcomes).
+ */
+function lessonResult(messages: readonly BaseMessage[], threadId: string): LessonResult {
+  const last = messages.at(-1);
+  const summary =
+    last !== undefined && isAIMessage(last)
+      ? last.tool_calls?.find((call) => call.name === LESSON_COMPLETION_SUMMARY)
+      : undefined;
+  if (summary === undefined) {
+    throw new PlayerStateError(
+      `The lesson ended without a ${LESSON_COMPLETION_SUMMARY} tool call in its last message`,
+      { threadId, messages: messages.length },
+    );
+  }
+  return LessonResultSchema.parse(summary.args);
 }
 
 function pendingAnswerRequest(

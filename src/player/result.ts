@@ -1,4 +1,4 @@
-/** What the terminal player reads back from a finished lesson's state. */
+/** What the terminal player reads back from a finished lesson's `lesson_completion_summary` tool call. */
 import { z } from "zod";
 import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
 import { CourseOutcomeSchema } from "../outcomes/schema.js";

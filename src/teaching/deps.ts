@@ -6,11 +6,11 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { LRUCache } from "lru-cache";
 import { authSettings, type AuthSettings } from "../config/env.js";
-import type { LessonSnapshot } from "../lessons/schema.js";
 import { loadChatModel } from "../models/loadChatModel.js";
-import { lessonOfSession } from "../session/load.js";
+import { loadEnrichedLesson } from "../session/load.js";
 import type { Stores } from "../stores/ports.js";
 import type { Configuration } from "./configuration.js";
+import { sessionLesson, type SessionLesson } from "./session-lesson.js";
 
 export type TeachingStores = Pick<Stores, "lessons" | "outcomes" | "mastery">;
 
@@ -56,28 +56,47 @@ export async function resolveChatModel(
   return model;
 }
 
-/** Stored lessons the graph is teaching, by session: a turn need not re-read and re-decode its session. */
+/** Stored lessons the graph is teaching, by session: a step need not re-read and re-decode its session. */
 const LESSON_CACHE_SIZE = 500;
-const lessonCaches = new WeakMap<TeachingGraphDeps, LRUCache<string, LessonSnapshot>>();
+const lessonCaches = new WeakMap<TeachingGraphDeps, LRUCache<string, SessionLesson>>();
 
 /**
- * The full lesson (answer key included) of a stored session. It never enters
- * the thread's state: a student can read that. A session's snapshot does not
- * change once the session exists, so it is cached per graph.
+ * A stored session's lesson (answer key included), as the student sees it,
+ * and its enriched outcomes. None of it enters the thread's state: the
+ * student can read that, and the checkpointer would copy it at every step.
+ * A session's snapshot does not change once the session exists, so it is
+ * cached per graph; after a restart, or on another replica, the first step
+ * of the thread reads it from the store again.
  */
-export async function storedLesson(
+export async function storedSessionLesson(
   deps: TeachingGraphDeps,
   sessionId: string,
-): Promise<LessonSnapshot> {
+): Promise<SessionLesson> {
+  const cached = lessonCache(deps).get(sessionId);
+  if (cached !== undefined) return cached;
+  const stores = await deps.getStores();
+  const { lesson, enrichedOutcomes } = await loadEnrichedLesson(
+    await stores.lessons.getSession(sessionId),
+    stores,
+  );
+  return rememberSessionLesson(deps, sessionId, sessionLesson(lesson, enrichedOutcomes));
+}
+
+/** Caches what prepare_session loaded, so the lesson's first card does not read it again. */
+export function rememberSessionLesson(
+  deps: TeachingGraphDeps,
+  sessionId: string,
+  lesson: SessionLesson,
+): SessionLesson {
+  lessonCache(deps).set(sessionId, lesson);
+  return lesson;
+}
+
+function lessonCache(deps: TeachingGraphDeps): LRUCache<string, SessionLesson> {
   let cache = lessonCaches.get(deps);
   if (cache === undefined) {
     cache = new LRUCache({ max: LESSON_CACHE_SIZE });
     lessonCaches.set(deps, cache);
   }
-  const cached = cache.get(sessionId);
-  if (cached !== undefined) return cached;
-  const stores = await deps.getStores();
-  const lesson = lessonOfSession(await stores.lessons.getSession(sessionId));
-  cache.set(sessionId, lesson);
-  return lesson;
+  return cache;
 }

@@ -13,7 +13,7 @@ import { createEvaluate } from "./nodes/evaluate.js";
 import { createGiveHint } from "./nodes/give-hint.js";
 import { createPrepareSession } from "./nodes/prepare-session.js";
 import { createPresentCard } from "./nodes/present-card.js";
-import { updateMastery } from "./nodes/update-mastery.js";
+import { createUpdateMastery } from "./nodes/update-mastery.js";
 import { routeAfterAnswer, routeAfterEvaluation, routeAfterMastery } from "./routing.js";
 import { TeachingInput, TeachingState } from "./state.js";
 import { TeacherModelError } from "./tutor/errors.js";
@@ -45,7 +45,7 @@ export function createTeachingGraph(deps: TeachingGraphDeps) {
     })
     .addNode("evaluate", createEvaluate(deps), { retryPolicy: TEACHER_RETRY_POLICY })
     .addNode("give_hint", createGiveHint(deps))
-    .addNode("update_mastery", updateMastery)
+    .addNode("update_mastery", createUpdateMastery(deps))
     .addNode("complete", createComplete(deps), { retryPolicy: TEACHER_RETRY_POLICY })
     .addEdge(START, "prepare_session")
     .addEdge("prepare_session", "present_card")

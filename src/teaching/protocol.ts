@@ -354,6 +354,11 @@ export interface LessonCompletionSummaryArgs {
   evidence: EvidenceEntry[];
   /** The lesson's per-card updates (already persisted by the graph: see `mastery_record`). */
   mastery_updates: MasteryUpdate[];
+  /**
+   * The lesson's outcomes: per outcome its document `$id` (the key of
+   * `mastery_updates` and `emaByOutcome`), `unitCode`, `unitTitle`,
+   * `outcomeId` and `outcomeTitle`. The thread's state does not carry them.
+   */
   enriched_outcomes: CourseOutcome[];
   lesson_title: string;
   total_cards: number;

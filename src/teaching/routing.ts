@@ -33,7 +33,7 @@ export function routeAfterEvaluation(
 
 /** After update_mastery: the next card, or the end of the lesson. */
 export function routeAfterMastery(
-  state: Pick<State, "current_card_index" | "lesson">,
+  state: Pick<State, "current_card_index" | "total_cards">,
 ): "present_card" | "complete" {
-  return state.current_card_index < state.lesson.cards.length ? "present_card" : "complete";
+  return state.current_card_index < state.total_cards ? "present_card" : "complete";
 }

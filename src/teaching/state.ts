@@ -4,13 +4,11 @@
  */
 import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
-import { PublicLessonSchema } from "../lessons/public.js";
-import { LessonSnapshotSchema } from "../lessons/schema.js";
-import { CourseOutcomeSchema } from "../outcomes/schema.js";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
 import { EvidenceEntrySchema, PersistedCompletionSchema } from "./lesson-record.js";
+import { InlineLessonSchema } from "./session-lesson.js";
 import { AnswerPayloadSchema, AskQuestionSchema, ResumeErrorInfoSchema } from "./protocol.js";
 
 /** `{ session_id }`, or (without authentication) the full session context. */
@@ -74,22 +72,27 @@ export const TeachingState = new StateSchema({
   session_id: z.string(),
   /** The student whose mastery is recorded. */
   student_id: z.string(),
-  /** The lesson as the student may see it (no answer key, rubric or hints); its `courseId` is the mastery record's course. */
-  lesson: PublicLessonSchema,
   /**
-   * The whole lesson, only when the caller sent it (`none` auth: Studio,
-   * tests); it is then the caller's own. A stored session's lesson never
-   * enters the state: the graph reads it from the store when it judges.
+   * The lesson and its outcomes, only when the caller sent them
+   * (`TEACHING_AUTH=none`: Studio, tests); they are then the caller's own. A
+   * stored session's lesson never enters the state: nodes read it from the
+   * store (cached per graph), so a checkpoint holds the lesson's progress only.
    */
-  inline_lesson: LessonSnapshotSchema.nullable(),
-  /** CourseOutcome documents for the lesson's outcome refs; their `$id`s are the only mastery keys. Required. */
-  enriched_outcomes: z.array(CourseOutcomeSchema),
+  inline_lesson: InlineLessonSchema.nullable(),
+  /** The `$id`s of the outcomes the lesson records mastery for, fixed at its start (a re-read must find the same). */
+  outcome_ids: z.array(z.string()),
   /** Show `explainer_plain` instead of `explainer`. */
   use_plain_text: z.boolean(),
   /** Attempts allowed per card, fixed when the lesson starts. */
   max_attempts: z.int().positive(),
+  /** Cards in the lesson. */
+  total_cards: z.int().positive(),
   /** Index of the card being taught; equals the number of cards when all are done. */
   current_card_index: z.int().nonnegative(),
+  /** ID of the card being taught (set when it is presented): the interrupt asks for it without reading the lesson. */
+  card_id: z.string(),
+  /** The current card's CFU type, for the interrupt. */
+  cfu_type: z.string(),
   /** ID of the current card presentation; answers must echo it (if they carry one). */
   interaction_id: z.string(),
   /** Answers judged on the current card. */

@@ -328,7 +328,7 @@ describe("limits at the edge", () => {
     });
     const snapshot = await testGraph.graph.getState(config);
     expect(snapshot.next).toEqual(["prepare_session"]);
-    expect((snapshot.values as State).lesson).toBeUndefined();
+    expect((snapshot.values as State).session_id).toBeUndefined();
     expect((snapshot.values as State).messages).toEqual([]);
     expect(await storedEma(testGraph, fixture)).toBeNull();
   });
@@ -399,7 +399,7 @@ describe("bad session input", () => {
     });
     const snapshot = await testGraph.graph.getState(config);
     expect(snapshot.next).toEqual(["prepare_session"]);
-    expect((snapshot.values as State).lesson).toBeUndefined();
+    expect((snapshot.values as State).session_id).toBeUndefined();
   });
 });
 
@@ -445,7 +445,10 @@ describe("spec Scenario 3: backend validation fails fast", () => {
       await testGraph.graph.invoke({ session_context: fixture.sessionContext }, config),
     )!;
 
-    await testGraph.graph.updateState(config, { enriched_outcomes: [] });
+    const inline = { lesson_snapshot: fixture.lesson, enriched_outcomes: fixture.enrichedOutcomes };
+    await testGraph.graph.updateState(config, {
+      inline_lesson: { ...inline, enriched_outcomes: [] },
+    });
     const answer = testGraph.graph.invoke(new Command({ resume: submit(first, "1/4") }), config);
     await expect(answer).rejects.toBeInstanceOf(MasteryUpdateBlockedError);
     const failed = await testGraph.graph.getState(config);
@@ -453,7 +456,7 @@ describe("spec Scenario 3: backend validation fails fast", () => {
     expect((failed.values as State).mastery_updates).toEqual([]);
     expect((failed.values as State).current_card_index).toBe(0);
 
-    await testGraph.graph.updateState(config, { enriched_outcomes: fixture.enrichedOutcomes });
+    await testGraph.graph.updateState(config, { inline_lesson: inline });
     const second = pendingRequest(await testGraph.graph.invoke(null, config));
     expect(second).toMatchObject({ card_id: "card_003", attempt: 1 });
     const done = await testGraph.graph.invoke(

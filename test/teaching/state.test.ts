@@ -47,25 +47,26 @@ describe("the graph's input", () => {
 });
 
 describe("the state", () => {
-  it("declares every channel the nodes use, with enriched_outcomes required", () => {
+  it("declares every channel the nodes use, the lesson's progress only: a stored lesson and its outcomes are read from the store", () => {
     const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
     expect(schema.required).toEqual(
-      expect.arrayContaining(["enriched_outcomes", "lesson", "session_id"]),
+      expect.arrayContaining(["outcome_ids", "session_id", "total_cards", "card_id"]),
     );
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
         "answer",
         "attempts",
+        "card_id",
+        "cfu_type",
         "current_card_index",
-        "enriched_outcomes",
         "evidence",
         "hints_shown",
         "interaction_id",
         "is_correct",
         "inline_lesson",
         "last_error",
-        "lesson",
         "mastery_record",
+        "outcome_ids",
         "persisted",
         "question",
         "questions_asked",
@@ -75,6 +76,7 @@ describe("the state", () => {
         "session_context",
         "session_id",
         "student_id",
+        "total_cards",
         "use_plain_text",
       ].sort(),
     );

@@ -5,11 +5,16 @@
  * the mastery is the inline path's for the same answers, and a completed
  * session cannot be started again.
  */
-import { Command } from "@langchain/langgraph";
+import { isAIMessage } from "@langchain/core/messages";
+import { Command, MemorySaver } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LessonSnapshot } from "../../src/lessons/schema.js";
+import type { CourseOutcome } from "../../src/outcomes/schema.js";
 import { SessionAccessError } from "../../src/session/errors.js";
+import { StoreNotFoundError } from "../../src/stores/errors.js";
 import type { MasteryRecord } from "../../src/stores/ports.js";
+import { TeachingStateError } from "../../src/teaching/errors.js";
+import { LESSON_COMPLETION_SUMMARY } from "../../src/teaching/protocol.js";
 import type { State } from "../../src/teaching/state.js";
 import { secretKeysIn } from "../lessons/secrets.js";
 import { COURSE_ID, STUDENT_ID, lessonFixture, storedSession } from "./support/fixtures.js";
@@ -161,7 +166,7 @@ describe("a stored session taught to its student", () => {
     expect(evidence.map((row) => [row.cardId, row.attempts])).toEqual(
       stored.evidence.map((entry) => [entry.card_id, entry.attempts]),
     );
-    const outcomeIds = stored.enriched_outcomes.map((outcome) => outcome.$id).sort();
+    const outcomeIds = fixture.enrichedOutcomes.map((outcome) => outcome.$id).sort();
     expect(Object.keys(stored.persisted?.due_at_by_outcome ?? {}).sort()).toEqual(outcomeIds);
     expect(stored.persisted).toMatchObject({
       status: "applied",
@@ -213,5 +218,114 @@ describe("a stored session taught to its student", () => {
     );
     const after = (await testGraph.graph.getState(config)).values as State;
     expect(after.mastery_updates).toEqual(finished.state.mastery_updates);
+  });
+});
+
+/**
+ * The lesson and its outcomes are not in the thread's checkpoints: a graph
+ * that did not start the lesson (after a restart, or on another replica)
+ * reads them from the store when the thread is resumed there.
+ */
+describe("a stored lesson resumed by another graph instance on the same checkpointer", () => {
+  /** The first card answered on one graph; the thread then left to a fresh one with the same store and checkpointer. */
+  async function startedElsewhere() {
+    const checkpointer = new MemorySaver();
+    const first = await createTestGraph(fixture, {
+      authMode: "appwrite",
+      model: fakeJudge(fixture.lesson, JUDGED),
+      checkpointer,
+    });
+    await first.stores.lessons.putSession(storedSession(fixture));
+    const config = first.config(undefined, studentCaller);
+    const student = scriptedStudent(fixture.lesson, {});
+    let result: unknown = await first.graph.invoke(
+      { session_context: { session_id: SESSION_ID } },
+      config,
+    );
+    result = await first.graph.invoke(
+      new Command({ resume: student(pendingRequest(result)!) }),
+      config,
+    );
+    const restarted = await createTestGraph(fixture, {
+      authMode: "appwrite",
+      model: fakeJudge(fixture.lesson, JUDGED),
+      checkpointer,
+      stores: first.stores,
+    });
+    return { restarted, config, student, request: pendingRequest(result)! };
+  }
+
+  it("reads the lesson from the store once, its outcomes in whatever order the store returns them, and finishes the lesson", async () => {
+    const { restarted, config, student, request } = await startedElsewhere();
+    expect(request).toMatchObject({ card_id: "card_002", card_index: 1 });
+    const reads = vi.spyOn(restarted.stores.lessons, "getSession");
+    const outcomes = restarted.stores.outcomes;
+    const find = outcomes.findByOutcomeIds.bind(outcomes);
+    vi.spyOn(outcomes, "findByOutcomeIds").mockImplementation(async (...args) =>
+      (await find(...args)).reverse(),
+    );
+
+    let result: unknown = await restarted.graph.invoke(
+      new Command({ resume: student(request) }),
+      config,
+    );
+    for (let next = pendingRequest(result); next !== undefined; next = pendingRequest(result)) {
+      result = await restarted.graph.invoke(new Command({ resume: student(next) }), config);
+    }
+
+    expect(reads).toHaveBeenCalledTimes(1);
+    const state = (await restarted.graph.getState(config)).values as State;
+    expect(state.persisted?.status).toBe("applied");
+    // What a lesson page labels its mastery bars with comes in the closing tool call.
+    const closing = state.messages.at(-1);
+    const summary =
+      closing !== undefined && isAIMessage(closing) ? closing.tool_calls?.[0] : undefined;
+    expect(summary?.name).toBe(LESSON_COMPLETION_SUMMARY);
+    const label = (outcome: CourseOutcome) => [outcome.$id, outcome.unitCode, outcome.unitTitle];
+    expect((summary?.args.enriched_outcomes as CourseOutcome[]).map(label).sort()).toEqual(
+      fixture.enrichedOutcomes.map(label).sort(),
+    );
+    expect(scores(state)).toEqual(
+      Object.fromEntries(fixture.enrichedOutcomes.map(({ $id }) => [$id, [1, 0.7, 1, 1]])),
+    );
+  });
+
+  it("a session row gone from the store: a typed error, nothing written, the thread where it was", async () => {
+    const { restarted, config, student, request } = await startedElsewhere();
+    vi.spyOn(restarted.stores.lessons, "getSession").mockRejectedValue(
+      new StoreNotFoundError("sessions", SESSION_ID),
+    );
+
+    const run = restarted.graph.invoke(new Command({ resume: student(request) }), config);
+
+    await expect(run).rejects.toBeInstanceOf(StoreNotFoundError);
+    const snapshot = await restarted.graph.getState(config);
+    expect(snapshot.next).toEqual(["evaluate"]);
+    expect((snapshot.values as State).evidence).toHaveLength(1);
+    expect(await restarted.stores.mastery.get(STUDENT_ID, COURSE_ID)).toBeNull();
+  });
+
+  it("outcomes whose document IDs changed since the start: a typed error before any score is recorded", async () => {
+    const { restarted, config, student, request } = await startedElsewhere();
+    vi.spyOn(restarted.stores.outcomes, "findByOutcomeIds").mockResolvedValue(
+      fixture.enrichedOutcomes.map((outcome, index) => ({
+        ...outcome,
+        $id: `outcome_new_${index}`,
+      })),
+    );
+
+    const run = restarted.graph.invoke(new Command({ resume: student(request) }), config);
+
+    await expect(run).rejects.toBeInstanceOf(TeachingStateError);
+    await expect(run).rejects.toMatchObject({
+      context: {
+        sessionId: SESSION_ID,
+        startedWith: expect.arrayContaining(fixture.enrichedOutcomes.map((outcome) => outcome.$id)),
+        storedNow: ["outcome_new_0", "outcome_new_1", "outcome_new_2"],
+      },
+    });
+    const state = (await restarted.graph.getState(config)).values as State;
+    expect(state.mastery_updates).toHaveLength(fixture.enrichedOutcomes.length);
+    expect(await restarted.stores.mastery.get(STUDENT_ID, COURSE_ID)).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import type { TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { questionRefusedText } from "../prompts.js";
 import { MAX_QUESTIONS_PER_CARD, type ResumeErrorInfo } from "../protocol.js";
-import { currentCard } from "../selectors.js";
+import { currentCard, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 import { answerQuestionMessages } from "../tutor/prompts.js";
 import { speak, teacherModel } from "../tutor/speak.js";
@@ -25,7 +25,8 @@ export function createAnswerQuestion(deps: TeachingGraphDeps) {
     state: State,
     config: LangGraphRunnableConfig,
   ): Promise<Update> {
-    const card = currentCard(state);
+    const { lesson, outcomes } = await taughtLesson(state, deps);
+    const card = currentCard(lesson, state);
     const question = state.question;
     if (question === null) {
       throw new TeachingStateError("answer_question reached without a question", {
@@ -56,8 +57,8 @@ export function createAnswerQuestion(deps: TeachingGraphDeps) {
       "answer_question",
       answerQuestionMessages(
         {
-          lesson: state.lesson,
-          outcomes: state.enriched_outcomes,
+          lesson,
+          outcomes,
           card,
           plainText: state.use_plain_text,
         },

@@ -9,19 +9,23 @@ import {
   parseResumePayload,
   type AnswerRequest,
 } from "../protocol.js";
-import { currentCard } from "../selectors.js";
+import { assertProgressState } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
-/** The interrupt value for the current card (with the previous payload's error, if any). */
+/**
+ * The interrupt value for the current card (with the previous payload's
+ * error, if any), from the state alone: the node that takes the student's
+ * answer reads no store, so nothing but the payload can fail after a resume.
+ */
 export function answerRequest(state: State): AnswerRequest {
-  const card = currentCard(state);
+  assertProgressState(state);
   return {
     type: "answer_request",
-    card_id: card.id,
+    card_id: state.card_id,
     interaction_id: state.interaction_id,
     card_index: state.current_card_index,
-    total_cards: state.lesson.cards.length,
-    cfu_type: card.cfu.type,
+    total_cards: state.total_cards,
+    cfu_type: state.cfu_type,
     attempt: state.attempts + 1,
     max_attempts: state.max_attempts,
     accepted_actions: [...RESUME_ACTIONS],

@@ -10,6 +10,7 @@ import { analysePerformance } from "../performance.js";
 import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
 import type { EvidenceEntry, PersistedCompletion } from "../lesson-record.js";
+import { taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 import { lessonSummaryMessages } from "../tutor/prompts.js";
 import { speak, teacherModel } from "../tutor/speak.js";
@@ -30,7 +31,7 @@ export function createComplete(deps: TeachingGraphDeps) {
   return async function complete(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const auth = resolveAuthMode(deps);
     const { emaAlpha } = ensureConfiguration(config, auth);
-    const lesson = state.lesson;
+    const { lesson, outcomes } = await taughtLesson(state, deps);
     const performance = analysePerformance(lesson.cards, state.evidence);
     const model = await teacherModel(deps, config);
     const spoken =
@@ -65,7 +66,7 @@ export function createComplete(deps: TeachingGraphDeps) {
       performance_analysis: performance,
       evidence: state.evidence,
       mastery_updates: state.mastery_updates,
-      enriched_outcomes: state.enriched_outcomes,
+      enriched_outcomes: outcomes,
       lesson_title: lesson.title,
       total_cards: lesson.cards.length,
       cards_completed: performance.total_cards,

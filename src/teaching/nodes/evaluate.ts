@@ -6,7 +6,7 @@ import { TeachingStateError } from "../errors.js";
 import { evaluateAnswer } from "../evaluation/index.js";
 import type { RubricScore } from "../evaluation/types.js";
 import { feedbackText, skippedText } from "../prompts.js";
-import { answerKeyCard, currentCard } from "../selectors.js";
+import { answerKeyCard, currentCard, taughtLesson } from "../selectors.js";
 import type { EvidenceEntry } from "../lesson-record.js";
 import type { State, Update } from "../state.js";
 import { wrongAnswerMessages } from "../tutor/prompts.js";
@@ -23,7 +23,8 @@ import { speak, teacherModel } from "../tutor/speak.js";
  */
 export function createEvaluate(deps: TeachingGraphDeps) {
   return async function evaluate(state: State, config: LangGraphRunnableConfig): Promise<Update> {
-    const card = await answerKeyCard(state, deps);
+    const taught = await taughtLesson(state, deps);
+    const card = answerKeyCard(taught, state);
     const answer = state.answer;
     if (answer === null) {
       throw new TeachingStateError("evaluate reached without an accepted answer", {
@@ -96,9 +97,9 @@ export function createEvaluate(deps: TeachingGraphDeps) {
             "wrong_answer_feedback",
             wrongAnswerMessages(
               {
-                lesson: state.lesson,
-                outcomes: state.enriched_outcomes,
-                card: currentCard(state),
+                lesson: taught.lesson,
+                outcomes: taught.outcomes,
+                card: currentCard(taught.lesson, state),
                 plainText: state.use_plain_text,
               },
               { feedback: evaluation.feedback, attemptsLeft: state.max_attempts - attempts },

@@ -1,7 +1,7 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { TeachingGraphDeps } from "../deps.js";
 import { hintText } from "../prompts.js";
-import { answerKeyCard } from "../selectors.js";
+import { answerKeyCard, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
 /**
@@ -11,7 +11,8 @@ import type { State, Update } from "../state.js";
  */
 export function createGiveHint(deps: TeachingGraphDeps) {
   return async function giveHint(state: State): Promise<Update> {
-    const hint = (await answerKeyCard(state, deps)).cfu.hints?.[state.hints_shown];
+    const card = answerKeyCard(await taughtLesson(state, deps), state);
+    const hint = card.cfu.hints?.[state.hints_shown];
     return {
       hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
       messages: [

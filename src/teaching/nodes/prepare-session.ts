@@ -1,6 +1,5 @@
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { AuthSettings } from "../../config/env.js";
-import { publicLesson } from "../../lessons/public.js";
 import { needsModel, type LessonSnapshot } from "../../lessons/schema.js";
 import { getLogger } from "../../logger.js";
 import { assertMasteryOutcomes } from "../../mastery/outcomes.js";
@@ -13,6 +12,7 @@ import type { LessonSession } from "../../stores/ports.js";
 import { authenticatedStudent } from "../caller.js";
 import { ensureConfiguration, type Configuration } from "../configuration.js";
 import {
+  rememberSessionLesson,
   resolveAuthMode,
   resolveChatModel,
   type TeachingGraphDeps,
@@ -21,6 +21,7 @@ import {
 import { TeachingStateError } from "../errors.js";
 import { assertCardsEvaluable } from "../evaluation/index.js";
 import { lessonContext } from "../selectors.js";
+import { sessionLesson } from "../session-lesson.js";
 import type { State, Update } from "../state.js";
 
 /** A lesson ready to start, whichever way it came in. */
@@ -64,15 +65,23 @@ export function createPrepareSession(deps: TeachingGraphDeps) {
           }
         : await startStoredSession(parsed.request, { state, config, deps, auth, configuration });
     if (started.inline) await assertJudgeable(started.lesson, deps, configuration);
+    else
+      rememberSessionLesson(
+        deps,
+        started.sessionId,
+        sessionLesson(started.lesson, started.enrichedOutcomes),
+      );
     return {
       session_context: null,
       session_id: started.sessionId,
       student_id: started.studentId,
-      lesson: publicLesson(started.lesson),
-      inline_lesson: started.inline ? started.lesson : null,
-      enriched_outcomes: started.enrichedOutcomes,
+      inline_lesson: started.inline
+        ? { lesson_snapshot: started.lesson, enriched_outcomes: started.enrichedOutcomes }
+        : null,
+      outcome_ids: started.enrichedOutcomes.map((outcome) => outcome.$id),
       use_plain_text: started.usePlainText,
       max_attempts: configuration.maxAttempts,
+      total_cards: started.lesson.cards.length,
       current_card_index: 0,
       // A thread teaches one lesson: a new start must not carry a previous run's results.
       evidence: new Overwrite([]),
@@ -178,8 +187,8 @@ async function assertJudgeable(
 
 /** The session this thread already started, if any: a thread teaches one lesson. */
 function startedSessionOf(state: State): string | undefined {
-  const { session_id: sessionId, lesson } = state as Partial<State>;
-  return lesson === undefined ? undefined : sessionId;
+  // Only prepare_session writes `session_id`, and only once the lesson starts.
+  return (state as Partial<State>).session_id;
 }
 
 function threadIdOf(config: LangGraphRunnableConfig): string {

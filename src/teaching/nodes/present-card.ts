@@ -4,7 +4,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { TeachingGraphDeps } from "../deps.js";
 import { cardQuestionText, cardText, type CardPosition } from "../prompts.js";
 import { LESSON_CARD_PRESENTATION, type CardPresentationArgs } from "../protocol.js";
-import { currentCard } from "../selectors.js";
+import { currentCard, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 import { presentCardMessages } from "../tutor/prompts.js";
 import { speak, teacherModel } from "../tutor/speak.js";
@@ -23,10 +23,11 @@ export function createPresentCard(deps: TeachingGraphDeps) {
     state: State,
     config: LangGraphRunnableConfig,
   ): Promise<Update> {
-    const card = currentCard(state);
+    const { lesson, outcomes } = await taughtLesson(state, deps);
+    const card = currentCard(lesson, state);
     const position: CardPosition = {
       index: state.current_card_index,
-      total: state.lesson.cards.length,
+      total: lesson.cards.length,
       plainText: state.use_plain_text,
     };
     const model = await teacherModel(deps, config);
@@ -37,8 +38,8 @@ export function createPresentCard(deps: TeachingGraphDeps) {
             model,
             "present_card",
             presentCardMessages({
-              lesson: state.lesson,
-              outcomes: state.enriched_outcomes,
+              lesson,
+              outcomes,
               card,
               plainText: state.use_plain_text,
             }),
@@ -52,10 +53,10 @@ export function createPresentCard(deps: TeachingGraphDeps) {
       total_cards: position.total,
       cfu_type: card.cfu.type,
       interaction_id: interactionId,
-      lesson_title: state.lesson.title,
+      lesson_title: lesson.title,
       progress,
       lesson_context: {
-        lesson_title: state.lesson.title,
+        lesson_title: lesson.title,
         student_name: state.student_id,
         progress,
       },
@@ -75,6 +76,8 @@ export function createPresentCard(deps: TeachingGraphDeps) {
     return {
       messages: introduction === undefined ? [presentation] : [introduction, presentation],
       interaction_id: interactionId,
+      card_id: card.id,
+      cfu_type: card.cfu.type,
       attempts: 0,
       hints_shown: 0,
       answer: null,

@@ -1,7 +1,8 @@
 import { getLogger } from "../../logger.js";
 import { assertMasteryOutcomes } from "../../mastery/outcomes.js";
 import { scoreCard } from "../../mastery/score.js";
-import { lessonContext } from "../selectors.js";
+import type { TeachingGraphDeps } from "../deps.js";
+import { lessonContext, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
 /**
@@ -11,20 +12,23 @@ import type { State, Update } from "../state.js";
  * Phase 1 (no fallback to `outcomeRefs`): if any is unusable, the node throws
  * and nothing is written (all or nothing), and the thread stays at this card.
  */
-export function updateMastery(state: State): Update {
-  const outcomes = assertMasteryOutcomes(state.enriched_outcomes, lessonContext(state.lesson));
-  const score = scoreCard({ isCorrect: state.is_correct === true, attempts: state.attempts });
-  const timestamp = new Date().toISOString();
-  getLogger().debug(
-    {
-      cardIndex: state.current_card_index,
-      score,
-      outcomeIds: outcomes.map((outcome) => outcome.$id),
-    },
-    "mastery updates created",
-  );
-  return {
-    mastery_updates: outcomes.map((outcome) => ({ outcome_id: outcome.$id, score, timestamp })),
-    current_card_index: state.current_card_index + 1,
+export function createUpdateMastery(deps: TeachingGraphDeps) {
+  return async function updateMastery(state: State): Promise<Update> {
+    const { lesson, outcomes: enriched } = await taughtLesson(state, deps);
+    const outcomes = assertMasteryOutcomes(enriched, lessonContext(lesson));
+    const score = scoreCard({ isCorrect: state.is_correct === true, attempts: state.attempts });
+    const timestamp = new Date().toISOString();
+    getLogger().debug(
+      {
+        cardIndex: state.current_card_index,
+        score,
+        outcomeIds: outcomes.map((outcome) => outcome.$id),
+      },
+      "mastery updates created",
+    );
+    return {
+      mastery_updates: outcomes.map((outcome) => ({ outcome_id: outcome.$id, score, timestamp })),
+      current_card_index: state.current_card_index + 1,
+    };
   };
 }

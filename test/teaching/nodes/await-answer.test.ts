@@ -3,6 +3,7 @@ import { interrupt } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { answerRequest, awaitAnswer } from "../../../src/teaching/nodes/await-answer.js";
 import { ECHO_MAX_CHARS } from "../../../src/errors.js";
+import { TeachingStateError } from "../../../src/teaching/errors.js";
 import { MAX_ANSWER_CHARS, type ResumeErrorInfo } from "../../../src/teaching/protocol.js";
 import { lessonFixture } from "../support/fixtures.js";
 import { silenceLogs } from "../support/logs.js";
@@ -34,6 +35,16 @@ afterEach(() => {
 });
 
 describe("await_answer", () => {
+  it("refuses, typed, a thread whose state a graph that kept the lesson in it wrote", () => {
+    const earlier: Record<string, unknown> = { ...state, lesson: {} };
+    delete earlier.total_cards;
+    delete earlier.outcome_ids;
+    const run = () => awaitAnswer(earlier as typeof state);
+    expect(run).toThrow(TeachingStateError);
+    expect(run).toThrow(/earlier version of the teaching graph/);
+    expect(interrupt).not.toHaveBeenCalled();
+  });
+
   it("interrupts with the current card's answer request", () => {
     resumeWith(valid);
     awaitAnswer(state);

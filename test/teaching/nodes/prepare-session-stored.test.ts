@@ -6,7 +6,7 @@
  * Every refusal is a typed error and writes nothing.
  */
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeGzipPayload } from "../../../src/lessons/codec.js";
 import { publicLesson } from "../../../src/lessons/public.js";
@@ -27,6 +27,7 @@ import { StoreDataError, StoreNotFoundError } from "../../../src/stores/errors.j
 import { createMemoryStores } from "../../../src/stores/memory/index.js";
 import type { LessonSession, Stores } from "../../../src/stores/ports.js";
 import { ConfigurationNotAllowedError } from "../../../src/teaching/configuration.js";
+import { storedSessionLesson, type TeachingGraphDeps } from "../../../src/teaching/deps.js";
 import { TeachingStateError } from "../../../src/teaching/errors.js";
 import { EvaluatorUnavailableError } from "../../../src/teaching/evaluation/index.js";
 import { createPrepareSession } from "../../../src/teaching/nodes/prepare-session.js";
@@ -93,6 +94,8 @@ function runConfig(
 
 interface StartOptions {
   authMode?: "appwrite" | "none";
+  /** The graph's dependencies (to look at its lesson cache); built from the other options when absent. */
+  deps?: TeachingGraphDeps;
   config?: LangGraphRunnableConfig;
   /** What the thread already holds besides the input. */
   state?: Partial<State>;
@@ -103,13 +106,17 @@ async function start(
   sessionContext: unknown = { session_id: SESSION_ID },
   options: StartOptions = {},
 ): Promise<Update> {
-  const node = createPrepareSession({
+  const node = createPrepareSession(options.deps ?? startDeps(options));
+  const state = { messages: [], ...options.state, session_context: sessionContext } as State;
+  return node(state, options.config ?? runConfig());
+}
+
+function startDeps(options: StartOptions = {}): TeachingGraphDeps {
+  return {
     getStores: () => stores,
     authMode: options.authMode ?? "appwrite",
     getChatModel: async () => options.model,
-  });
-  const state = { messages: [], ...options.state, session_context: sessionContext } as State;
-  return node(state, options.config ?? runConfig());
+  };
 }
 
 async function refusal(
@@ -136,36 +143,52 @@ async function expectNothingWritten(
 const o1Documents = fixture.enrichedOutcomes.map((outcome) => outcome.$id).sort();
 
 describe("the owner starts a stored session", () => {
-  it("the public lesson, the enriched outcomes and the session's student, and the session is bound to the thread", async () => {
+  it("the lesson's progress and the session's student in the state, the lesson and its enriched outcomes in the graph's cache, and the session is bound to the thread", async () => {
     await putSession();
+    const deps = startDeps();
 
-    const update = await start();
+    const update = await start(undefined, { deps });
 
     expect(secretKeysIn(update)).toEqual([]);
-    expect(update).toMatchObject({
+    expect(update).toEqual({
       session_context: null,
       session_id: SESSION_ID,
       student_id: STUDENT_ID,
-      lesson: publicLesson(fixture.lesson),
       inline_lesson: null,
+      outcome_ids: expect.any(Array),
       use_plain_text: false,
       max_attempts: 3,
+      total_cards: fixture.lesson.cards.length,
       current_card_index: 0,
+      evidence: new Overwrite([]),
+      mastery_updates: new Overwrite([]),
       mastery_record: null,
+      persisted: null,
     });
-    const outcomes = update.enriched_outcomes ?? [];
-    expect(outcomes.map((outcome) => outcome.$id).sort()).toEqual(o1Documents);
-    expect(outcomes.every((o) => o.outcomeId === "O1" && o.courseId === COURSE_ID)).toBe(true);
-    expect(new Set(outcomes.map((outcome) => outcome.unitCode)).size).toBe(3);
+    expect([...(update.outcome_ids ?? [])].sort()).toEqual(o1Documents);
     expect((await stores.lessons.getSession(SESSION_ID)).threadId).toBe(THREAD_ID);
+    const reads = vi.spyOn(stores.lessons, "getSession");
+    const cached = await storedSessionLesson(deps, SESSION_ID);
+    expect(reads).not.toHaveBeenCalled();
+    expect(cached.lesson).toEqual(publicLesson(fixture.lesson));
+    expect(cached.outcomes.map((outcome) => outcome.$id)).toEqual(update.outcome_ids);
+    expect(cached.outcomes.every((o) => o.outcomeId === "O1" && o.courseId === COURSE_ID)).toBe(
+      true,
+    );
+    expect(new Set(cached.outcomes.map((outcome) => outcome.unitCode)).size).toBe(3);
   });
 
   it("passes use_plain_text through and reads a gzip:+base64 snapshot", async () => {
     await putSession({ lessonSnapshot: encodeGzipPayload(fixture.lesson) });
 
-    const update = await start({ session_id: SESSION_ID, use_plain_text: true });
+    const deps = startDeps();
+    const update = await start({ session_id: SESSION_ID, use_plain_text: true }, { deps });
 
-    expect(update).toMatchObject({ use_plain_text: true, lesson: publicLesson(fixture.lesson) });
+    expect(update).toMatchObject({
+      use_plain_text: true,
+      total_cards: fixture.lesson.cards.length,
+    });
+    expect((await storedSessionLesson(deps, SESSION_ID)).snapshot).toEqual(fixture.lesson);
   });
 
   it("starts again on the thread it is bound to when that thread has no lesson yet (its first start was not saved)", async () => {
@@ -183,7 +206,7 @@ describe("the owner starts a stored session", () => {
 
     const update = await start(undefined, { model: new FakeListChatModel({ responses: [] }) });
 
-    expect(update.lesson?.cards).toHaveLength(4);
+    expect(update.total_cards).toBe(4);
     expect(secretKeysIn(update)).toEqual([]);
   });
 
@@ -434,7 +457,7 @@ describe("who may start a session, and where", () => {
     await stores.lessons.bindSessionThread(SESSION_ID, THREAD_ID);
 
     const error = await refusal(undefined, {
-      state: { session_id: SESSION_ID, lesson: publicLesson(fixture.lesson) },
+      state: { session_id: SESSION_ID, current_card_index: 0 },
     });
 
     expect(error).toBeInstanceOf(SessionAccessError);
@@ -449,7 +472,7 @@ describe("who may start a session, and where", () => {
     await putSession();
 
     const error = await refusal(undefined, {
-      state: { session_id: "session_earlier", lesson: publicLesson(fixture.lesson) },
+      state: { session_id: "session_earlier", current_card_index: 0 },
     });
 
     expect(error).toBeInstanceOf(SessionAccessError);

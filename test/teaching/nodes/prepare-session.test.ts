@@ -2,7 +2,6 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { Overwrite } from "@langchain/langgraph";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeGzipPayload } from "../../../src/lessons/codec.js";
-import { publicLesson } from "../../../src/lessons/public.js";
 import {
   InvalidOutcomeIdError,
   InvalidOutcomeTypeError,
@@ -81,11 +80,14 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
       session_context: null,
       session_id: deterministic.sessionContext.session_id,
       student_id: deterministic.sessionContext.student_id,
-      lesson: publicLesson(deterministic.lesson),
-      inline_lesson: deterministic.lesson,
-      enriched_outcomes: deterministic.enrichedOutcomes,
+      inline_lesson: {
+        lesson_snapshot: deterministic.lesson,
+        enriched_outcomes: deterministic.enrichedOutcomes,
+      },
+      outcome_ids: deterministic.enrichedOutcomes.map((outcome) => outcome.$id),
       use_plain_text: false,
       max_attempts: 3,
+      total_cards: deterministic.lesson.cards.length,
       current_card_index: 0,
       mastery_record: null,
     });
@@ -100,7 +102,7 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
     const update = await prepare(
       withContext(deterministic, { lesson_snapshot: encode(deterministic.lesson) }),
     );
-    expect(update.inline_lesson).toEqual(deterministic.lesson);
+    expect(update.inline_lesson?.lesson_snapshot).toEqual(deterministic.lesson);
   });
 
   it("takes max attempts from the run configuration and plain text from the context", async () => {
@@ -247,7 +249,7 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
       const update = await prepare(full.sessionContext, {
         model: new FakeListChatModel({ responses: [] }),
       });
-      expect(update.lesson?.cards).toHaveLength(4);
+      expect(update.inline_lesson?.lesson_snapshot.cards).toHaveLength(4);
     });
 
     it("does not load a model for a lesson judged deterministically", async () => {
