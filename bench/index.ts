@@ -1,4 +1,5 @@
 /** `npm run bench`: every benchmark, in order; each prints its own figures and targets. */
+import { run as runCleanEndToEndBenchmark } from "./clean-e2e.js";
 import { run as runGraphBenchmark } from "./graph.js";
 import { run as runLimitsBenchmark } from "./limits.js";
 import { run as runMasteryBenchmark } from "./mastery.js";
@@ -15,5 +16,9 @@ process.stdout.write(
 await runServerBenchmark();
 process.stdout.write("\n== MasteryV2 operator tools: audit and clean ==\n");
 await runMasteryBenchmark();
+process.stdout.write(
+  "\n== mastery clean end to end: the bin against the spec's reference script ==\n",
+);
+await runCleanEndToEndBenchmark();
 process.stdout.write("\n== limits at the edge: refusing oversize input ==\n");
 await runLimitsBenchmark();

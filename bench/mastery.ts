@@ -2,8 +2,9 @@
  * Benchmark of `mastery audit` and `mastery clean` (`--dry-run` and real)
  * against the Appwrite-compatible test server at 10 000 and 100 000 records
  * (10 % corrupted), beside
- * (a) a baseline that follows the spec's Phase 3 reference script: sequential
- *     pages of 100, one `updateRow` per dirty record, node-appwrite TablesDB;
+ * (a) a baseline that follows the spec's Phase 3 reference script
+ *     (./spec-reference-clean.mjs): sequential pages of 100, one `updateRow`
+ *     per dirty record, node-appwrite TablesDB;
  * (b) a bare list-all pass at the largest page size (5000), doing nothing
  *     with the rows, through the same client stack the tools use: node-appwrite
  *     `TablesDB.listRows` over the adapter's `TimedClient` (which parses with
@@ -45,7 +46,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { Models, Query, TablesDB } from "node-appwrite";
+import type { Query, TablesDB } from "node-appwrite";
 import { z } from "zod";
 import { generatedDataset, loadOutcomes } from "../test/operator/support/dataset.js";
 import {
@@ -54,10 +55,10 @@ import {
 } from "../test/support/appwrite-server/index.js";
 import { appwriteEnvFor } from "../test/support/appwrite-server/settings.js";
 import { runChild } from "../test/support/child-process.js";
+import { specReferenceClean } from "./spec-reference-clean.mjs";
 
 const SIZES = [10_000, 100_000] as const;
 const CORRUPTED_SHARE = 0.1;
-const SPEC_PAGE_SIZE = 100;
 const LARGEST_PAGE_SIZE = 5000;
 /**
  * The test server answers in well under a millisecond; a real Appwrite adds
@@ -372,54 +373,6 @@ async function listAll(tables: TablesDB, table: TableRef, Query: QueryClass): Pr
     if (page.rows.length < LARGEST_PAGE_SIZE) return count;
     cursor = page.rows.at(-1)?.$id;
   }
-}
-
-/**
- * The spec's `clean-mastery-empty-keys.ts`, on TablesDB, as written there
- * (its `|| '{}'` and per-record catch included: this is the reference being
- * measured, not code of this project); only its console logging is left out.
- */
-async function specReferenceClean(
-  tables: TablesDB,
-  table: TableRef,
-  Query: QueryClass,
-): Promise<number> {
-  let cursor: string | null = null;
-  let seen = 0;
-  let cleanedCount = 0;
-  let errorCount = 0;
-  do {
-    const batch: Models.RowList<Models.DefaultRow> = await tables.listRows({
-      ...table,
-      queries: [Query.limit(SPEC_PAGE_SIZE), ...(cursor ? [Query.cursorAfter(cursor)] : [])],
-    });
-    seen += batch.rows.length;
-    for (const record of batch.rows) {
-      try {
-        const emaByOutcome = JSON.parse((record.emaByOutcome as string) || "{}") as Record<
-          string,
-          unknown
-        >;
-        if ("" in emaByOutcome) {
-          const cleaned = { ...emaByOutcome };
-          delete cleaned[""];
-          if (Object.keys(cleaned).length === 0) continue;
-          await tables.updateRow({
-            ...table,
-            rowId: record.$id,
-            data: { emaByOutcome: JSON.stringify(cleaned), updatedAt: new Date().toISOString() },
-          });
-          cleanedCount++;
-        }
-      } catch {
-        errorCount++;
-      }
-    }
-    cursor = batch.rows.length === SPEC_PAGE_SIZE ? (batch.rows.at(-1)?.$id ?? null) : null;
-  } while (cursor);
-  if (errorCount > 0)
-    throw new Error(`the reference script hit ${errorCount} errors (${cleanedCount} cleaned)`);
-  return seen;
 }
 
 // ---------------------------------------------------------------- report
