@@ -10,7 +10,6 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { isTypedError } from "../errors.js";
-import type { getLogger } from "../logger.js";
 import type { AuditReport } from "../operator/audit.js";
 import type { RestoreSummary } from "../operator/backup.js";
 import { AUDIT_CATEGORIES } from "../operator/classify.js";
@@ -183,8 +182,9 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
         const json = options.json === true;
         const dryRun = options.dryRun === true;
         const { cleanFoundProblems, cleanMastery, cleanRoutines } = await loadOnUse.clean();
-        const { getLogger } = await loadOnUse.logger();
-        const output = json ? new JsonRecordsWriter(deps.stdout) : undefined;
+        const errorLog = new RecordErrorLog();
+        const stdout = new ChunkedWriter(deps.stdout);
+        const output = json ? new JsonRecordsWriter(stdout) : undefined;
         const backupPath = dryRun
           ? undefined
           : resolve(options.backup ?? defaultBackupPath(deps.now()));
@@ -197,9 +197,9 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
           concurrency: options.concurrency,
           progress: createProgressReporter(deps.stderr, { label }),
           onRecord: (result: CleanRecordResult) => {
-            if (result.status === "error") logRecordError(getLogger, result);
+            if (result.status === "error") errorLog.log(result);
             if (output !== undefined) output.record(result);
-            else deps.stdout.write(formatCleanRecord(result));
+            else stdout.write(formatCleanRecord(result));
           },
           onBackupReady: ({ path, records }: { path: string; records: number }) => {
             deps.stderr.write(
@@ -212,15 +212,21 @@ with no empty_key, string_ref or invalid_id_format key and valid JSON).`,
         const { summary, routine } = await withStores(deps, async (stores) => ({
           summary: await cleanMastery(stores, cleanOptions("mastery clean")),
           routine: await cleanRoutines(stores, cleanOptions("routine clean")),
-        })).catch((error: unknown) => {
-          output?.abort(error);
-          throw error;
-        });
+        }))
+          .catch((error: unknown) => {
+            output?.abort(error);
+            throw error;
+          })
+          .finally(async () => {
+            stdout.flush();
+            await errorLog.written();
+          });
         if (output !== undefined) output.end(summary, routine);
         else
-          deps.stdout.write(
+          stdout.write(
             formatCleanSummary("MasteryV2", summary) + formatCleanSummary("Routine", routine),
           );
+        stdout.flush();
         deps.setExitCode(
           cleanFoundProblems(summary) || cleanFoundProblems(routine) ? EXIT_PROBLEMS : EXIT_OK,
         );
@@ -302,16 +308,56 @@ const loadOnUse = {
   logger: () => import("../logger.js"),
 };
 
-function logRecordError(logger: typeof getLogger, result: CleanRecordResult): void {
-  logger().error(
-    {
-      recordId: result.recordId,
-      studentId: result.studentId,
-      courseId: result.courseId,
-      code: result.error?.code,
-    },
-    `mastery clean: record ${result.recordId} not cleaned: ${result.error?.message}`,
-  );
+/**
+ * Logs the records a clean could not write, in order. The logger (pino and its
+ * streams) is loaded at the first such record, not with the command: most runs
+ * have none.
+ */
+class RecordErrorLog {
+  private pending: Promise<void> = Promise.resolve();
+
+  log(result: CleanRecordResult): void {
+    this.pending = this.pending.then(async () => {
+      const { getLogger } = await loadOnUse.logger();
+      getLogger().error(
+        {
+          recordId: result.recordId,
+          studentId: result.studentId,
+          courseId: result.courseId,
+          code: result.error?.code,
+        },
+        `mastery clean: record ${result.recordId} not cleaned: ${result.error?.message}`,
+      );
+    });
+  }
+
+  /** Resolves once every record logged so far is written (rejects if the logger could not load). */
+  written(): Promise<void> {
+    return this.pending;
+  }
+}
+
+/**
+ * Writes to `out` in chunks of about `CHUNK_CHARS`: a clean reports one line
+ * per record it changes or skips, and a write per line cost a 100 000-record
+ * run a quarter of a second in system calls. `flush` writes what is left.
+ */
+class ChunkedWriter {
+  private static readonly CHUNK_CHARS = 64 * 1024;
+  private pending = "";
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  write(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= ChunkedWriter.CHUNK_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending === "") return;
+    this.out.write(this.pending);
+    this.pending = "";
+  }
 }
 
 /**
@@ -322,7 +368,7 @@ function logRecordError(logger: typeof getLogger, result: CleanRecordResult): vo
 class JsonRecordsWriter {
   private count = 0;
 
-  constructor(private readonly out: NodeJS.WritableStream) {
+  constructor(private readonly out: ChunkedWriter) {
     out.write('{"records":[');
   }
 

@@ -42,7 +42,11 @@ export function parseEmaMap(raw: string | null): ParsedEmaMap {
     return { ok: false, reason: "not_json", cause };
   }
   if (!isEmaMapObject(value)) return { ok: false, reason: "not_an_object" };
-  return { ok: true, map: emaMapOf(Object.entries(value)) };
+  // Copied key by key (`JSON.parse` made `__proto__` an own key, so reading it reads that key):
+  // scans parse one map per record, and building an entries array first cost a third more.
+  const map: EmaMapEntries = Object.create(null) as EmaMapEntries;
+  for (const key of Object.keys(value)) map[key] = value[key];
+  return { ok: true, map };
 }
 
 /** True for an object that can hold a map: a plain object (or one without a prototype), not an array. */

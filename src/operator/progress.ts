@@ -7,7 +7,15 @@
  * list totals at 5000), so a scan shows records and rate; write and restore
  * phases know their total and show an ETA.
  */
-import { Presets, SingleBar } from "cli-progress";
+import { createRequire } from "node:module";
+import type { SingleBar } from "cli-progress";
+
+/**
+ * cli-progress (a CommonJS package of some twenty modules) is loaded when a
+ * bar is first drawn: a run whose stderr is not a terminal never needs it.
+ */
+const loadCliProgress = (): typeof import("cli-progress") =>
+  createRequire(import.meta.url)("cli-progress") as typeof import("cli-progress");
 
 export interface ProgressReporter {
   /** Starts a phase, ending the previous one. */
@@ -111,6 +119,7 @@ class BarProgress implements ProgressReporter {
       total === undefined
         ? `${this.label} ${name} | {value} records | {rate} records/s | {duration_formatted}`
         : `${this.label} ${name} [{bar}] {value}/{total} records | {rate} records/s | ETA {eta_formatted}`;
+    const { Presets, SingleBar } = loadCliProgress();
     this.bar = new SingleBar(
       { format, stream: this.stream, hideCursor: true, etaBuffer: 50 },
       Presets.shades_classic,

@@ -136,6 +136,10 @@ function planMapRepair(
   const parsed = parseEmaMap(raw);
   if (!parsed.ok) return { kind: "skip", reason: "invalid_json" };
   const original = parsed.map;
+  // Most records of a scan are clean: without an empty key (and refs to migrate) there is nothing to plan.
+  if (!options.migrateRefs && !Object.hasOwn(original, "")) {
+    return { kind: "unchanged", keysRemoved: [], keysAdded: [], unmatchedRefs: [] };
+  }
 
   const changes: KeyChanges = { keysRemoved: [], keysAdded: [], unmatchedRefs: [] };
   for (const [key, value] of Object.entries(original)) {
