@@ -6,21 +6,16 @@
 import { storeSettings, type StoreSettings } from "../config/env.js";
 import { deferStores } from "./deferred.js";
 import type { Stores } from "./ports.js";
+import { createSqliteStores } from "./sqlite/index.js";
 
 export type * from "./ports.js";
 export * from "./errors.js";
 
-/**
- * Stores for `settings`. The backend's modules (better-sqlite3, or the
- * Appwrite adapter) are loaded on the first call, not here, so a process
- * loads only the one it uses.
- */
+/** Stores for `settings`. The Appwrite SDK is loaded on the first call, not here. */
 export function createStores(settings: StoreSettings): Stores {
   switch (settings.kind) {
     case "sqlite":
-      return deferStores("sqlite", async () =>
-        (await import("./sqlite/index.js")).createSqliteStores(settings.path),
-      );
+      return createSqliteStores(settings.path);
     case "appwrite":
       return deferStores("appwrite", async () =>
         (await import("./appwrite/index.js")).createAppwriteStores(settings),

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { MasteryRule, MasteryViolation } from "../../mastery/errors.js";
 import { StoreUnavailableError, StoreWriteRefusedError } from "../errors.js";
 import { parseScanOptions } from "../shared/mastery-write.js";
@@ -16,13 +17,22 @@ import {
 const BUSY_TIMEOUT_MS = 10_000;
 
 /**
+ * better-sqlite3 (CommonJS) is loaded when a database is opened, not with this
+ * module: the stores module imports every adapter, and a process on Appwrite
+ * never opens one.
+ */
+const loadSqlite = (): typeof Database =>
+  createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+
+/**
  * Opens (creating the folder and schema if needed) the database file. WAL lets
  * readers (the operator tools) work while the graph writes.
  */
 export function openDatabase(path: string): Database.Database {
   try {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const Sqlite = loadSqlite();
+    const db = new Sqlite(path, { timeout: BUSY_TIMEOUT_MS });
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     applySchema(db);
@@ -58,7 +68,7 @@ const TRIGGER_RULES: Record<string, MasteryRule> = {
  * trigger abort or the size CHECK); `undefined` for any other error.
  */
 export function integrityViolationOf(error: unknown): MasteryViolation | undefined {
-  if (!(error instanceof Database.SqliteError)) return undefined;
+  if (!(error instanceof loadSqlite().SqliteError)) return undefined;
   if (
     error.code === "SQLITE_CONSTRAINT_TRIGGER" &&
     error.message.startsWith(INTEGRITY_ERROR_PREFIX)
@@ -94,7 +104,7 @@ export function refusedByDatabase<T>(write: () => T, context: Record<string, unk
 }
 
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE";
+  return error instanceof loadSqlite().SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE";
 }
 
 /** A row without its NULL columns: optional fields are absent, not null, in the port types. */
