@@ -338,16 +338,16 @@ async function execute(operation: Operation, backupPath: string): Promise<number
   }
 }
 
+/**
+ * The records the tool saw. An audit prints one small JSON document (kept
+ * whole: well within the 4000 characters kept); a clean's ends with
+ * `"summary":{...},"routineSummary":{...}}`.
+ */
 function totalFromReport(operation: Operation, output: string): number {
-  if (operation === "audit")
-    return z
-      .object({ total: z.int() })
-      .parse(JSON.parse(output.slice(output.lastIndexOf('{"total":')))).total;
-  const summary = output.slice(
-    output.lastIndexOf('"summary":') + '"summary":'.length,
-    output.lastIndexOf("}"),
-  );
-  return z.object({ scanned: z.int() }).parse(JSON.parse(summary)).scanned;
+  if (operation === "audit") return z.object({ total: z.int() }).parse(JSON.parse(output)).total;
+  const tail = `{${output.slice(output.lastIndexOf('"summary":'))}`;
+  return z.object({ summary: z.object({ scanned: z.int() }) }).parse(JSON.parse(tail)).summary
+    .scanned;
 }
 
 type QueryClass = typeof Query;
