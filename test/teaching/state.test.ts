@@ -50,26 +50,17 @@ describe("the state", () => {
   it("declares every channel the nodes use, the lesson's progress only: a stored lesson and its outcomes are read from the store", () => {
     const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
     expect(schema.required).toEqual(
-      expect.arrayContaining(["outcome_ids", "session_id", "total_cards", "card_id"]),
+      expect.arrayContaining(["outcome_ids", "session_id", "total_cards", "card"]),
     );
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
-        "answer",
-        "attempts",
-        "card_id",
-        "cfu_type",
+        "card",
         "current_card_index",
         "evidence",
-        "hints_shown",
-        "interaction_id",
-        "is_correct",
         "inline_lesson",
-        "last_error",
         "mastery_record",
         "outcome_ids",
         "persisted",
-        "question",
-        "questions_asked",
         "mastery_updates",
         "max_attempts",
         "messages",

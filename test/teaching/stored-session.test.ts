@@ -90,7 +90,7 @@ function transcript(state: State): string {
  */
 function recordGivenHints(lesson: LessonSnapshot, state: State, given: Set<string>): void {
   const hints = lesson.cards[state.current_card_index]?.cfu.hints ?? [];
-  for (const hint of hints.slice(0, state.hints_shown)) given.add(hint);
+  for (const hint of hints.slice(0, state.card?.hints_shown ?? 0)) given.add(hint);
 }
 
 /** Each outcome's scores, card by card (the order of outcomes within a card is the store's). */

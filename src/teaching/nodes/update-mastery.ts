@@ -1,6 +1,7 @@
 import { getLogger } from "../../logger.js";
 import { assertMasteryOutcomes } from "../../mastery/outcomes.js";
 import { scoreCard } from "../../mastery/score.js";
+import { presentedCard } from "../card-progress.js";
 import type { TeachingGraphDeps } from "../deps.js";
 import { lessonContext, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
@@ -16,7 +17,8 @@ export function createUpdateMastery(deps: TeachingGraphDeps) {
   return async function updateMastery(state: State): Promise<Update> {
     const { lesson, outcomes: enriched } = await taughtLesson(state, deps);
     const outcomes = assertMasteryOutcomes(enriched, lessonContext(lesson));
-    const score = scoreCard({ isCorrect: state.is_correct === true, attempts: state.attempts });
+    const card = presentedCard(state);
+    const score = scoreCard({ isCorrect: card.is_correct === true, attempts: card.attempts });
     const timestamp = new Date().toISOString();
     getLogger().debug(
       {

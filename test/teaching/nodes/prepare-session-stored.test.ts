@@ -160,6 +160,7 @@ describe("the owner starts a stored session", () => {
       max_attempts: 3,
       total_cards: fixture.lesson.cards.length,
       current_card_index: 0,
+      card: null,
       evidence: new Overwrite([]),
       mastery_updates: new Overwrite([]),
       mastery_record: null,
