@@ -1,13 +1,17 @@
 /**
  * The teaching graph's state. Plain fields are last-write-wins; only
- * `messages`, `evidence` and `mastery_updates` accumulate.
+ * `messages`, `evidence` and `card_scores` accumulate.
  */
 import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
-import { EvidenceEntrySchema, PersistedCompletionSchema } from "./lesson-record.js";
+import {
+  CardScoreSchema,
+  EvidenceEntrySchema,
+  PersistedCompletionSchema,
+} from "./lesson-record.js";
 import { InlineLessonSchema } from "./session-lesson.js";
 import { CardProgressSchema } from "./card-progress.js";
 
@@ -93,8 +97,10 @@ export const TeachingState = new StateSchema({
   card: CardProgressSchema.nullable(),
   /** One entry per attempt or skip, in order. */
   evidence: appendOnly(EvidenceEntrySchema),
-  /** One `{outcome_id, score, timestamp}` per enriched outcome per finished card. */
-  mastery_updates: appendOnly(MasteryUpdateSchema),
+  /** One `{score, timestamp}` per finished card, in order. */
+  card_scores: appendOnly(CardScoreSchema),
+  /** The lesson's mastery updates (card_scores × outcome_ids), written by complete; empty before. */
+  mastery_updates: z.array(MasteryUpdateSchema).default(() => []),
   /** The student's MasteryV2 record after complete persisted the lesson; null before. */
   mastery_record: MasteryApplyResultSchema.nullable(),
   /** Everything complete persisted (mastery, evidence, schedule, session); null before. */

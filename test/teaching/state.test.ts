@@ -55,6 +55,7 @@ describe("the state", () => {
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
         "card",
+        "card_scores",
         "current_card_index",
         "evidence",
         "inline_lesson",
@@ -73,11 +74,11 @@ describe("the state", () => {
     );
   });
 
-  it("accumulates only messages, evidence and mastery_updates", () => {
+  it("accumulates only messages, evidence and card_scores", () => {
     const reduced = Object.entries(TeachingState.fields)
       .filter(([, field]) => "reducer" in (field as object))
       .map(([name]) => name)
       .sort();
-    expect(reduced).toEqual(["evidence", "mastery_updates", "messages"]);
+    expect(reduced).toEqual(["card_scores", "evidence", "messages"]);
   });
 });

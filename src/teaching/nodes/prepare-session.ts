@@ -86,7 +86,8 @@ export function createPrepareSession(deps: TeachingGraphDeps) {
       card: null,
       // A thread teaches one lesson: a new start must not carry a previous run's results.
       evidence: new Overwrite([]),
-      mastery_updates: new Overwrite([]),
+      card_scores: new Overwrite([]),
+      mastery_updates: [],
       mastery_record: null,
       persisted: null,
     };

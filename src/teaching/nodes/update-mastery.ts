@@ -7,9 +7,9 @@ import { lessonContext, taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
 /**
- * Node 6. The card has ended (correct, attempts used up, or skipped): one
- * mastery update per enriched outcome, keyed by its document `$id`, then on to
- * the next card. The outcomes are validated again here exactly as the spec's
+ * Node 6. The card has ended (correct, attempts used up, or skipped): its
+ * score (complete turns it into one mastery update per outcome, keyed by its
+ * document `$id`), then on to the next card. The outcomes are validated again here exactly as the spec's
  * Phase 1 (no fallback to `outcomeRefs`): if any is unusable, the node throws
  * and nothing is written (all or nothing), and the thread stays at this card.
  */
@@ -29,7 +29,7 @@ export function createUpdateMastery(deps: TeachingGraphDeps) {
       "mastery updates created",
     );
     return {
-      mastery_updates: outcomes.map((outcome) => ({ outcome_id: outcome.$id, score, timestamp })),
+      card_scores: [{ score, timestamp }],
       current_card_index: state.current_card_index + 1,
     };
   };

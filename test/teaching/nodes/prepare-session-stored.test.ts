@@ -162,7 +162,8 @@ describe("the owner starts a stored session", () => {
       current_card_index: 0,
       card: null,
       evidence: new Overwrite([]),
-      mastery_updates: new Overwrite([]),
+      card_scores: new Overwrite([]),
+      mastery_updates: [],
       mastery_record: null,
       persisted: null,
     });

@@ -57,6 +57,7 @@ export function lessonState(fixture: LessonFixture, overrides: StateOverrides = 
     current_card_index: 0,
     card,
     evidence: [],
+    card_scores: [],
     mastery_updates: [],
     mastery_record: null,
     persisted: null,
