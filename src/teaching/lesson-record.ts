@@ -1,10 +1,15 @@
 /**
  * What a lesson records, shared by the graph's state, its wire contract
  * (the closing tool call) and the performance analysis: one evidence entry
- * per attempt or skip, and what the completion persisted.
+ * per attempt or skip, one score per finished card, and what the completion
+ * persisted.
  */
 import { z } from "zod";
-import { MasteryApplyResultSchema } from "../mastery/ema.js";
+import {
+  MasteryApplyResultSchema,
+  MasteryUpdateSchema,
+  type MasteryUpdate,
+} from "../mastery/ema.js";
 import { RubricScoreSchema } from "./evaluation/types.js";
 
 /** One attempt at (or skip of) a card, as the frontend's summary expects it. */
@@ -31,6 +36,32 @@ export const EvidenceEntrySchema = z.object({
   max_attempts_reached: z.boolean(),
 });
 export type EvidenceEntry = z.infer<typeof EvidenceEntrySchema>;
+
+/**
+ * A finished card's score, as the state keeps it until the lesson completes:
+ * every outcome of the lesson gets the same one (see `masteryUpdatesOf`), so
+ * storing it once per card, not once per outcome, keeps the checkpoint that
+ * every step rewrites small.
+ */
+export const CardScoreSchema = z.object({
+  score: MasteryUpdateSchema.shape.score,
+  /** When the card ended (the mastery update's timestamp). */
+  timestamp: MasteryUpdateSchema.shape.timestamp,
+});
+export type CardScore = z.infer<typeof CardScoreSchema>;
+
+/**
+ * The lesson's mastery updates: per finished card, in order, one per outcome
+ * the lesson started with (in that order), all with the card's score.
+ */
+export function masteryUpdatesOf(
+  scores: readonly CardScore[],
+  outcomeIds: readonly string[],
+): MasteryUpdate[] {
+  return scores.flatMap(({ score, timestamp }) =>
+    outcomeIds.map((outcomeId) => ({ outcome_id: outcomeId, score, timestamp })),
+  );
+}
 
 /** What `complete` persisted (the `persisted` block of the closing tool call). */
 export const PersistedCompletionSchema = z.object({

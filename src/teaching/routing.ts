@@ -1,4 +1,5 @@
 /** The graph's routers: pure functions of the state, returning the next node's name. */
+import { presentedCard } from "./card-progress.js";
 import type { State } from "./state.js";
 
 /**
@@ -6,27 +7,28 @@ import type { State } from "./state.js";
  * judged, and a rejected payload waits again at the same card (fresh interrupt).
  */
 export function routeAfterAnswer(
-  state: Pick<State, "answer" | "question">,
+  state: Pick<State, "card" | "current_card_index">,
 ): "evaluate" | "answer_question" | "await_answer" {
-  // A thread checkpointed before questions existed has no `question` field at all.
-  if (state.question) return "answer_question";
-  return state.answer === null ? "await_answer" : "evaluate";
+  const card = presentedCard(state);
+  if (card.question !== null) return "answer_question";
+  return card.answer === null ? "await_answer" : "evaluate";
 }
 
 /** Whether the current card is over: correct, skipped, or out of attempts. */
 export function cardEnded(
-  state: Pick<State, "answer" | "is_correct" | "attempts" | "max_attempts">,
+  state: Pick<State, "card" | "current_card_index" | "max_attempts">,
 ): boolean {
+  const card = presentedCard(state);
   return (
-    state.answer?.action === "skip_card" ||
-    state.is_correct === true ||
-    state.attempts >= state.max_attempts
+    card.answer?.action === "skip_card" ||
+    card.is_correct === true ||
+    card.attempts >= state.max_attempts
   );
 }
 
 /** After evaluate: a hint and another attempt, or the card's mastery. */
 export function routeAfterEvaluation(
-  state: Pick<State, "answer" | "is_correct" | "attempts" | "max_attempts">,
+  state: Pick<State, "card" | "current_card_index" | "max_attempts">,
 ): "give_hint" | "update_mastery" {
   return cardEnded(state) ? "update_mastery" : "give_hint";
 }

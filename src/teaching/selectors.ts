@@ -8,20 +8,31 @@ import { sessionLesson, type SessionLesson } from "./session-lesson.js";
 import type { State } from "./state.js";
 
 /** What a node needs of the state to find the lesson it teaches. */
-export type LessonRef = Pick<State, "session_id" | "inline_lesson" | "outcome_ids" | "total_cards">;
+export type LessonRef = Pick<
+  State,
+  "session_id" | "inline_lesson" | "outcome_ids" | "total_cards" | "card"
+>;
 
 /**
  * A thread checkpointed by a graph that kept the lesson in its state (before
- * `total_cards` and `outcome_ids` existed) cannot be taught on: its progress
- * is not where this graph looks. It is refused, typed, rather than read as
- * a lesson with no cards.
+ * `total_cards` and `outcome_ids` existed), or the card's progress in
+ * separate fields (before `card`), cannot be taught on: its progress is not
+ * where this graph looks. It is refused, typed, rather than read as a lesson
+ * with no cards or a card never presented.
  */
-export function assertProgressState(state: Partial<LessonRef> & Pick<State, "session_id">): void {
+export function assertProgressState(
+  state: Partial<LessonRef> & Pick<State, "session_id"> & { card?: unknown },
+): void {
   const inline: unknown = state.inline_lesson;
   const knownInline =
     inline === null ||
     (typeof inline === "object" && inline !== undefined && "lesson_snapshot" in inline);
-  if (typeof state.total_cards !== "number" || !Array.isArray(state.outcome_ids) || !knownInline) {
+  if (
+    typeof state.total_cards !== "number" ||
+    !Array.isArray(state.outcome_ids) ||
+    !knownInline ||
+    state.card === undefined
+  ) {
     throw new TeachingStateError(
       "This thread was started by an earlier version of the teaching graph: start the lesson again on a new thread",
       { sessionId: state.session_id },

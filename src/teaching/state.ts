@@ -1,15 +1,19 @@
 /**
  * The teaching graph's state. Plain fields are last-write-wins; only
- * `messages`, `evidence` and `mastery_updates` accumulate.
+ * `messages`, `evidence` and `card_scores` accumulate.
  */
 import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { SessionContextSchema, type SessionContextInput } from "../session/context.js";
 import { SessionRequestSchema, type SessionRequest } from "../session/request.js";
 import { MasteryApplyResultSchema, MasteryUpdateSchema } from "../mastery/ema.js";
-import { EvidenceEntrySchema, PersistedCompletionSchema } from "./lesson-record.js";
+import {
+  CardScoreSchema,
+  EvidenceEntrySchema,
+  PersistedCompletionSchema,
+} from "./lesson-record.js";
 import { InlineLessonSchema } from "./session-lesson.js";
-import { AnswerPayloadSchema, AskQuestionSchema, ResumeErrorInfoSchema } from "./protocol.js";
+import { CardProgressSchema } from "./card-progress.js";
 
 /** `{ session_id }`, or (without authentication) the full session context. */
 export type SessionStartInput = SessionRequest | SessionContextInput;
@@ -89,30 +93,14 @@ export const TeachingState = new StateSchema({
   total_cards: z.int().positive(),
   /** Index of the card being taught; equals the number of cards when all are done. */
   current_card_index: z.int().nonnegative(),
-  /** ID of the card being taught (set when it is presented): the interrupt asks for it without reading the lesson. */
-  card_id: z.string(),
-  /** The current card's CFU type, for the interrupt. */
-  cfu_type: z.string(),
-  /** ID of the current card presentation; answers must echo it (if they carry one). */
-  interaction_id: z.string(),
-  /** Answers judged on the current card. */
-  attempts: z.int().nonnegative(),
-  /** How many of the current card's `cfu.hints` were shown. */
-  hints_shown: z.int().nonnegative(),
-  /** The latest accepted answer (or skip) on the current card; null once a card is presented or a payload is rejected. */
-  answer: AnswerPayloadSchema.nullable(),
-  /** The student's question waiting for the tutor's answer; null once answered (or refused) and when a card is presented. */
-  question: AskQuestionSchema.nullable(),
-  /** Questions answered on the current card presentation (capped by `MAX_QUESTIONS_PER_CARD`). */
-  questions_asked: z.int().nonnegative(),
-  /** Why the last resume payload was rejected; null once a valid one arrives. */
-  last_error: ResumeErrorInfoSchema.nullable(),
-  /** Verdict of the current card's latest attempt (false for a skip); null before any. */
-  is_correct: z.boolean().nullable(),
+  /** The presented card's progress (one value: see card-progress.ts); null before the first card is presented. */
+  card: CardProgressSchema.nullable(),
   /** One entry per attempt or skip, in order. */
   evidence: appendOnly(EvidenceEntrySchema),
-  /** One `{outcome_id, score, timestamp}` per enriched outcome per finished card. */
-  mastery_updates: appendOnly(MasteryUpdateSchema),
+  /** One `{score, timestamp}` per finished card, in order. */
+  card_scores: appendOnly(CardScoreSchema),
+  /** The lesson's mastery updates (card_scores × outcome_ids), written by complete; empty before. */
+  mastery_updates: z.array(MasteryUpdateSchema).default(() => []),
   /** The student's MasteryV2 record after complete persisted the lesson; null before. */
   mastery_record: MasteryApplyResultSchema.nullable(),
   /** Everything complete persisted (mastery, evidence, schedule, session); null before. */

@@ -246,7 +246,7 @@ describe("bad resume payloads (the thread never gets stuck)", () => {
         error: { code: bad.code, field: bad.field },
       });
       const state = (await testGraph.graph.getState(config)).values as State;
-      expect(state.last_error).toMatchObject({ code: bad.code, field: bad.field });
+      expect(state.card?.last_error).toMatchObject({ code: bad.code, field: bad.field });
       expect(String(state.messages.at(-1)?.content)).toContain(bad.code);
       expect(state.evidence).toEqual([]);
       request = next!;
@@ -261,7 +261,7 @@ describe("bad resume payloads (the thread never gets stuck)", () => {
     );
     expect(afterValid).toMatchObject({ card_id: "card_003", attempt: 1, error: null });
     const state = (await testGraph.graph.getState(config)).values as State;
-    expect(state.last_error).toBeNull();
+    expect(state.card?.last_error).toBeNull();
     expect(state.evidence.map((entry) => [entry.card_id, entry.correct])).toEqual([
       ["card_001", true],
     ]);
@@ -301,7 +301,7 @@ describe("limits at the edge", () => {
     });
     const state = (await testGraph.graph.getState(config)).values as State;
     expect(state.current_card_index).toBe(0);
-    expect(state.attempts).toBe(0);
+    expect(state.card?.attempts).toBe(0);
     expect(state.evidence).toEqual([]);
     expect(state.mastery_updates).toEqual([]);
     expect(String(state.messages.at(-1)?.content)).toContain("ANSWER_TOO_LONG");

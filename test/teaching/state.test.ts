@@ -50,26 +50,18 @@ describe("the state", () => {
   it("declares every channel the nodes use, the lesson's progress only: a stored lesson and its outcomes are read from the store", () => {
     const schema = ObjectSchema.parse(TeachingState.getJsonSchema());
     expect(schema.required).toEqual(
-      expect.arrayContaining(["outcome_ids", "session_id", "total_cards", "card_id"]),
+      expect.arrayContaining(["outcome_ids", "session_id", "total_cards", "card"]),
     );
     expect(TeachingState.getChannelKeys().sort()).toEqual(
       [
-        "answer",
-        "attempts",
-        "card_id",
-        "cfu_type",
+        "card",
+        "card_scores",
         "current_card_index",
         "evidence",
-        "hints_shown",
-        "interaction_id",
-        "is_correct",
         "inline_lesson",
-        "last_error",
         "mastery_record",
         "outcome_ids",
         "persisted",
-        "question",
-        "questions_asked",
         "mastery_updates",
         "max_attempts",
         "messages",
@@ -82,11 +74,11 @@ describe("the state", () => {
     );
   });
 
-  it("accumulates only messages, evidence and mastery_updates", () => {
+  it("accumulates only messages, evidence and card_scores", () => {
     const reduced = Object.entries(TeachingState.fields)
       .filter(([, field]) => "reducer" in (field as object))
       .map(([name]) => name)
       .sort();
-    expect(reduced).toEqual(["evidence", "mastery_updates", "messages"]);
+    expect(reduced).toEqual(["card_scores", "evidence", "messages"]);
   });
 });

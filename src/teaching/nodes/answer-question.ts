@@ -1,6 +1,12 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { getLogger } from "../../logger.js";
+import {
+  presentedCard,
+  withAnsweredQuestion,
+  withRejection,
+  type CardProgress,
+} from "../card-progress.js";
 import type { TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { questionRefusedText } from "../prompts.js";
@@ -27,16 +33,17 @@ export function createAnswerQuestion(deps: TeachingGraphDeps) {
   ): Promise<Update> {
     const { lesson, outcomes } = await taughtLesson(state, deps);
     const card = currentCard(lesson, state);
-    const question = state.question;
+    const progress = presentedCard(state);
+    const question = progress.question;
     if (question === null) {
       throw new TeachingStateError("answer_question reached without a question", {
         cardId: card.id,
-        interactionId: state.interaction_id,
+        interactionId: progress.interaction_id,
       });
     }
     const asked = new HumanMessage(question.question);
-    if (state.questions_asked >= MAX_QUESTIONS_PER_CARD) {
-      return refused(asked, {
+    if (progress.questions_asked >= MAX_QUESTIONS_PER_CARD) {
+      return refused(progress, asked, {
         code: "QUESTION_LIMIT_REACHED",
         field: "action",
         value: question.action,
@@ -45,7 +52,7 @@ export function createAnswerQuestion(deps: TeachingGraphDeps) {
     }
     const model = await teacherModel(deps, config);
     if (model === undefined) {
-      return refused(asked, {
+      return refused(progress, asked, {
         code: "QUESTIONS_UNAVAILABLE",
         field: "action",
         value: question.action,
@@ -66,18 +73,16 @@ export function createAnswerQuestion(deps: TeachingGraphDeps) {
       ),
     );
     return {
-      question: null,
-      questions_asked: state.questions_asked + 1,
+      card: withAnsweredQuestion(progress),
       messages: [asked, answer],
     };
   };
 }
 
-function refused(asked: HumanMessage, error: ResumeErrorInfo): Update {
+function refused(progress: CardProgress, asked: HumanMessage, error: ResumeErrorInfo): Update {
   getLogger().info({ code: error.code }, error.message);
   return {
-    question: null,
-    last_error: error,
+    card: withRejection(progress, error),
     messages: [asked, new AIMessage(questionRefusedText(error))],
   };
 }

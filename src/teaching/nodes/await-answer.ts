@@ -9,6 +9,7 @@ import {
   parseResumePayload,
   type AnswerRequest,
 } from "../protocol.js";
+import { presentedCard, withAnswer, withQuestion, withRejection } from "../card-progress.js";
 import { assertProgressState } from "../selectors.js";
 import type { State, Update } from "../state.js";
 
@@ -19,18 +20,19 @@ import type { State, Update } from "../state.js";
  */
 export function answerRequest(state: State): AnswerRequest {
   assertProgressState(state);
+  const card = presentedCard(state);
   return {
     type: "answer_request",
-    card_id: state.card_id,
-    interaction_id: state.interaction_id,
+    card_id: card.card_id,
+    interaction_id: card.interaction_id,
     card_index: state.current_card_index,
     total_cards: state.total_cards,
-    cfu_type: state.cfu_type,
-    attempt: state.attempts + 1,
+    cfu_type: card.cfu_type,
+    attempt: card.attempts + 1,
     max_attempts: state.max_attempts,
     accepted_actions: [...RESUME_ACTIONS],
-    questions_left: Math.max(0, MAX_QUESTIONS_PER_CARD - state.questions_asked),
-    error: state.last_error,
+    questions_left: Math.max(0, MAX_QUESTIONS_PER_CARD - card.questions_asked),
+    error: card.last_error,
   };
 }
 
@@ -47,15 +49,17 @@ export function answerRequest(state: State): AnswerRequest {
  */
 export function awaitAnswer(state: State): Update {
   const request = answerRequest(state);
+  const card = presentedCard(state);
   const resume: unknown = interrupt(request);
   try {
     const payload = parseResumePayload(resume, {
       cardId: request.card_id,
       interactionId: request.interaction_id,
     });
-    return payload.action === "ask_question"
-      ? { answer: null, question: payload, last_error: null }
-      : { answer: payload, question: null, last_error: null };
+    return {
+      card:
+        payload.action === "ask_question" ? withQuestion(card, payload) : withAnswer(card, payload),
+    };
   } catch (error) {
     if (!(error instanceof AnswerPayloadError)) throw error;
     const info = error.toInfo();
@@ -64,9 +68,7 @@ export function awaitAnswer(state: State): Update {
       info.message,
     );
     return {
-      answer: null,
-      question: null,
-      last_error: info,
+      card: withRejection(card, info),
       messages: [new AIMessage(rejectedAnswerText(info, request.card_id))],
     };
   }

@@ -9,7 +9,11 @@ import { TeachingStateError } from "../errors.js";
 import { analysePerformance } from "../performance.js";
 import { lessonSummaryText } from "../prompts.js";
 import { LESSON_COMPLETION_SUMMARY, type LessonCompletionSummaryArgs } from "../protocol.js";
-import type { EvidenceEntry, PersistedCompletion } from "../lesson-record.js";
+import {
+  masteryUpdatesOf,
+  type EvidenceEntry,
+  type PersistedCompletion,
+} from "../lesson-record.js";
 import { taughtLesson } from "../selectors.js";
 import type { State, Update } from "../state.js";
 import { lessonSummaryMessages } from "../tutor/prompts.js";
@@ -32,6 +36,7 @@ export function createComplete(deps: TeachingGraphDeps) {
     const auth = resolveAuthMode(deps);
     const { emaAlpha } = ensureConfiguration(config, auth);
     const { lesson, outcomes } = await taughtLesson(state, deps);
+    const updates = masteryUpdatesOf(state.card_scores, state.outcome_ids);
     const performance = analysePerformance(lesson.cards, state.evidence);
     const model = await teacherModel(deps, config);
     const spoken =
@@ -44,14 +49,14 @@ export function createComplete(deps: TeachingGraphDeps) {
       sessionId: state.session_id,
       studentId: state.student_id,
       courseId: lesson.courseId,
-      updates: state.mastery_updates,
+      updates,
       alpha: emaAlpha,
       // On Appwrite the student's own account may read the records it creates.
       ...(auth === "appwrite" ? { readerUserId: authenticatedStudent(config).userId } : {}),
       threadId: threadIdOf(config),
       completedAt: resolveClock(deps)().toISOString(),
       evidence: state.evidence.map(evidenceRow),
-      score: overallScore(state.mastery_updates),
+      score: overallScore(updates),
     });
     const record = { status: completion.status, ...completion.mastery };
     const persisted: PersistedCompletion = {
@@ -65,7 +70,7 @@ export function createComplete(deps: TeachingGraphDeps) {
       summary,
       performance_analysis: performance,
       evidence: state.evidence,
-      mastery_updates: state.mastery_updates,
+      mastery_updates: updates,
       enriched_outcomes: outcomes,
       lesson_title: lesson.title,
       total_cards: lesson.cards.length,
@@ -79,6 +84,7 @@ export function createComplete(deps: TeachingGraphDeps) {
       timestamp: new Date().toISOString(),
     };
     return {
+      mastery_updates: updates,
       mastery_record: record,
       persisted,
       messages: [

@@ -1,6 +1,7 @@
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { needsModel } from "../../lessons/schema.js";
+import { presentedCard, withVerdict } from "../card-progress.js";
 import type { TeachingGraphDeps } from "../deps.js";
 import { TeachingStateError } from "../errors.js";
 import { evaluateAnswer } from "../evaluation/index.js";
@@ -25,18 +26,19 @@ export function createEvaluate(deps: TeachingGraphDeps) {
   return async function evaluate(state: State, config: LangGraphRunnableConfig): Promise<Update> {
     const taught = await taughtLesson(state, deps);
     const card = answerKeyCard(taught, state);
-    const answer = state.answer;
+    const progress = presentedCard(state);
+    const answer = progress.answer;
     if (answer === null) {
       throw new TeachingStateError("evaluate reached without an accepted answer", {
         cardId: card.id,
-        interactionId: state.interaction_id,
+        interactionId: progress.interaction_id,
       });
     }
     const base = {
       timestamp: new Date().toISOString(),
       card_id: card.id,
       item_id: card.cfu.id,
-      interaction_id: state.interaction_id,
+      interaction_id: progress.interaction_id,
     };
     if (answer.action === "skip_card") {
       const skipped: EvidenceEntry = {
@@ -44,7 +46,7 @@ export function createEvaluate(deps: TeachingGraphDeps) {
         response: null,
         correct: false,
         skipped: true,
-        attempts: state.attempts,
+        attempts: progress.attempts,
         partial_credit: 0,
         confidence: 1,
         feedback: "Skipped.",
@@ -54,7 +56,7 @@ export function createEvaluate(deps: TeachingGraphDeps) {
         max_attempts_reached: false,
       };
       return {
-        is_correct: false,
+        card: withVerdict(progress, { isCorrect: false, attempts: progress.attempts }),
         evidence: [skipped],
         messages: [new AIMessage(skippedText(card.cfu))],
       };
@@ -62,7 +64,7 @@ export function createEvaluate(deps: TeachingGraphDeps) {
 
     const judge = needsModel(card.cfu) ? await teacherModel(deps, config) : undefined;
     const evaluation = await evaluateAnswer(card.cfu, answer.student_response, { model: judge });
-    const attempts = state.attempts + 1;
+    const attempts = progress.attempts + 1;
     const attemptsExhausted = !evaluation.is_correct && attempts >= state.max_attempts;
     const entry: EvidenceEntry = {
       ...base,
@@ -107,8 +109,7 @@ export function createEvaluate(deps: TeachingGraphDeps) {
             ),
           );
     return {
-      attempts,
-      is_correct: evaluation.is_correct,
+      card: withVerdict(progress, { isCorrect: evaluation.is_correct, attempts }),
       evidence: [entry],
       messages: [feedback],
     };

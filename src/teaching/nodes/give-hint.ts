@@ -1,4 +1,5 @@
 import { AIMessage } from "@langchain/core/messages";
+import { presentedCard, withHintShown } from "../card-progress.js";
 import type { TeachingGraphDeps } from "../deps.js";
 import { hintText } from "../prompts.js";
 import { answerKeyCard, taughtLesson } from "../selectors.js";
@@ -12,11 +13,12 @@ import type { State, Update } from "../state.js";
 export function createGiveHint(deps: TeachingGraphDeps) {
   return async function giveHint(state: State): Promise<Update> {
     const card = answerKeyCard(await taughtLesson(state, deps), state);
-    const hint = card.cfu.hints?.[state.hints_shown];
+    const progress = presentedCard(state);
+    const hint = card.cfu.hints?.[progress.hints_shown];
     return {
-      hints_shown: hint === undefined ? state.hints_shown : state.hints_shown + 1,
+      card: withHintShown(progress, hint !== undefined),
       messages: [
-        new AIMessage(hintText(hint, { next: state.attempts + 1, max: state.max_attempts })),
+        new AIMessage(hintText(hint, { next: progress.attempts + 1, max: state.max_attempts })),
       ],
     };
   };

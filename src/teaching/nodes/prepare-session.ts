@@ -83,9 +83,11 @@ export function createPrepareSession(deps: TeachingGraphDeps) {
       max_attempts: configuration.maxAttempts,
       total_cards: started.lesson.cards.length,
       current_card_index: 0,
+      card: null,
       // A thread teaches one lesson: a new start must not carry a previous run's results.
       evidence: new Overwrite([]),
-      mastery_updates: new Overwrite([]),
+      card_scores: new Overwrite([]),
+      mastery_updates: [],
       mastery_record: null,
       persisted: null,
     };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AIMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { presentedProgress } from "../card-progress.js";
 import type { TeachingGraphDeps } from "../deps.js";
 import { cardQuestionText, cardText, type CardPosition } from "../prompts.js";
 import { LESSON_CARD_PRESENTATION, type CardPresentationArgs } from "../protocol.js";
@@ -75,16 +76,11 @@ export function createPresentCard(deps: TeachingGraphDeps) {
     });
     return {
       messages: introduction === undefined ? [presentation] : [introduction, presentation],
-      interaction_id: interactionId,
-      card_id: card.id,
-      cfu_type: card.cfu.type,
-      attempts: 0,
-      hints_shown: 0,
-      answer: null,
-      question: null,
-      questions_asked: 0,
-      last_error: null,
-      is_correct: null,
+      card: presentedProgress({
+        card_id: card.id,
+        cfu_type: card.cfu.type,
+        interaction_id: interactionId,
+      }),
     };
   };
 }

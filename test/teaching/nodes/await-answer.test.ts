@@ -45,6 +45,15 @@ describe("await_answer", () => {
     expect(interrupt).not.toHaveBeenCalled();
   });
 
+  it("refuses, typed, a thread whose state a graph that kept the card's progress in separate fields wrote", () => {
+    const earlier: Record<string, unknown> = { ...state, ...state.card };
+    delete earlier.card;
+    const run = () => awaitAnswer(earlier as typeof state);
+    expect(run).toThrow(TeachingStateError);
+    expect(run).toThrow(/earlier version of the teaching graph/);
+    expect(interrupt).not.toHaveBeenCalled();
+  });
+
   it("interrupts with the current card's answer request", () => {
     resumeWith(valid);
     awaitAnswer(state);
@@ -65,22 +74,29 @@ describe("await_answer", () => {
 
   it("accepts a valid answer and clears the previous error", () => {
     resumeWith(JSON.stringify(valid));
-    expect(awaitAnswer(state)).toEqual({ answer: valid, question: null, last_error: null });
+    expect(awaitAnswer(state)).toEqual({
+      card: { ...state.card, answer: valid, question: null, last_error: null },
+    });
   });
 
   it("accepts a skip", () => {
     resumeWith({ action: "skip_card", card_id: "card_003" });
     expect(awaitAnswer(state)).toEqual({
-      answer: { action: "skip_card", card_id: "card_003" },
-      question: null,
-      last_error: null,
+      card: {
+        ...state.card,
+        answer: { action: "skip_card", card_id: "card_003" },
+        question: null,
+        last_error: null,
+      },
     });
   });
 
   it("takes a question for the tutor, leaving the answer empty", () => {
     const question = { action: "ask_question", question: "What is a tenth?", card_id: "card_003" };
     resumeWith(question);
-    expect(awaitAnswer(state)).toEqual({ answer: null, question, last_error: null });
+    expect(awaitAnswer(state)).toEqual({
+      card: { ...state.card, answer: null, question, last_error: null },
+    });
   });
 
   // Which payloads are refused, with which code, is parseAnswerPayload's (test/teaching/protocol.test.ts);
@@ -112,8 +128,8 @@ describe("await_answer", () => {
     ({ resume, code, field, value }) => {
       resumeWith(resume);
       const update = awaitAnswer(state);
-      expect(update.answer).toBeNull();
-      expect(update.last_error).toMatchObject({
+      expect(update.card?.answer).toBeNull();
+      expect(update.card?.last_error).toMatchObject({
         code,
         field,
         value,
@@ -132,8 +148,8 @@ describe("await_answer", () => {
     const echoed = `${answer.slice(0, ECHO_MAX_CHARS)}…(${answer.length} chars)`;
     resumeWith({ ...valid, student_response: answer });
     const update = awaitAnswer(state);
-    expect(update.answer).toBeNull();
-    expect(update.last_error).toMatchObject({
+    expect(update.card?.answer).toBeNull();
+    expect(update.card?.last_error).toMatchObject({
       code: "ANSWER_TOO_LONG",
       field: "student_response",
       value: echoed,

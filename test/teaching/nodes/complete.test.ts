@@ -43,11 +43,16 @@ const finished: State = lessonState(fixture, {
     evidence("card_003", 1, false),
     evidence("card_003", 2, true),
   ],
-  mastery_updates: [
-    ...updates(1, "2025-11-12T15:00:00.000Z"),
-    ...updates(0.7, "2025-11-12T15:01:00.000Z"),
+  card_scores: [
+    { score: 1, timestamp: "2025-11-12T15:00:00.000Z" },
+    { score: 0.7, timestamp: "2025-11-12T15:01:00.000Z" },
   ],
 });
+/** What `finished` must record: each card's score for each of the lesson's outcomes. */
+const finishedUpdates = [
+  ...updates(1, "2025-11-12T15:00:00.000Z"),
+  ...updates(0.7, "2025-11-12T15:01:00.000Z"),
+];
 
 let stores: Stores;
 beforeEach(async () => {
@@ -72,7 +77,7 @@ describe("complete", () => {
         sessionId: fixture.sessionContext.session_id,
         studentId: fixture.sessionContext.student_id,
         courseId: "course_c84774",
-        updates: finished.mastery_updates,
+        updates: finishedUpdates,
         alpha: 0.3,
         threadId: "thread_complete",
         completedAt: NOW.toISOString(),
@@ -184,7 +189,7 @@ describe("complete", () => {
         ],
       },
       evidence: finished.evidence,
-      mastery_updates: finished.mastery_updates,
+      mastery_updates: finishedUpdates,
       enriched_outcomes: fixture.enrichedOutcomes,
       lesson_title: "Calculating Fractions of Amounts",
       total_cards: 2,
@@ -201,9 +206,8 @@ describe("complete", () => {
 
   it("writes nothing and propagates the store's typed error for a key that is not an outcome of the course", async () => {
     const foreign = lessonState(fixture, {
-      mastery_updates: [
-        { outcome_id: "6913b73000151df21338", score: 1, timestamp: "2025-11-12T15:00:00.000Z" },
-      ],
+      outcome_ids: ["6913b73000151df21338"],
+      card_scores: [{ score: 1, timestamp: "2025-11-12T15:00:00.000Z" }],
     });
     await expect(complete(foreign)).rejects.toBeInstanceOf(StoreWriteRefusedError);
     await expect(complete(foreign)).rejects.toMatchObject({ code: "STORE_WRITE_REFUSED" });

@@ -9,7 +9,7 @@ import type { EvidenceEntry } from "../../../src/teaching/lesson-record.js";
 import type { State } from "../../../src/teaching/state.js";
 import { lessonFixture } from "../support/fixtures.js";
 import { fakeJudge } from "../support/model.js";
-import { TEST_INTERACTION_ID, lessonState } from "../support/state.js";
+import { TEST_INTERACTION_ID, lessonState, type StateOverrides } from "../support/state.js";
 
 const fixture = lessonFixture();
 
@@ -24,7 +24,7 @@ function evaluateWith(state: State, model?: FakeListChatModel) {
   return { deps, run: () => createEvaluate(deps)(state, { configurable: {} }) };
 }
 
-function submitted(cardIndex: number, response: string, overrides: Partial<State> = {}): State {
+function submitted(cardIndex: number, response: string, overrides: StateOverrides = {}): State {
   const card = fixture.lesson.cards[cardIndex]!;
   return lessonState(fixture, {
     current_card_index: cardIndex,
@@ -41,7 +41,7 @@ describe("evaluate", () => {
   it("judges an MCQ deterministically and records the attempt", async () => {
     const { deps, run } = evaluateWith(submitted(0, "1/4"));
     const update = await run();
-    expect(update).toMatchObject({ attempts: 1, is_correct: true });
+    expect(update).toMatchObject({ card: { attempts: 1, is_correct: true } });
     expect(update.evidence).toEqual([
       {
         timestamp: expect.any(String),
@@ -66,7 +66,7 @@ describe("evaluate", () => {
 
   it("shows feedback without the answer while attempts are left", async () => {
     const update = await evaluateWith(submitted(2, "5", { attempts: 1 })).run();
-    expect(update).toMatchObject({ attempts: 2, is_correct: false });
+    expect(update).toMatchObject({ card: { attempts: 2, is_correct: false } });
     expect(textOf(update)).not.toContain("**The answer:**");
     expect(firstEvidence(update)).toMatchObject({ max_attempts_reached: false, attempts: 2 });
   });
@@ -91,7 +91,7 @@ describe("evaluate", () => {
 
   it("shows the worked answer after the last wrong attempt", async () => {
     const update = await evaluateWith(submitted(2, "5", { attempts: 2 })).run();
-    expect(update).toMatchObject({ attempts: 3, is_correct: false });
+    expect(update).toMatchObject({ card: { attempts: 3, is_correct: false } });
     expect(textOf(update)).toContain("**The answer:** 4.00");
     expect(firstEvidence(update)).toMatchObject({ max_attempts_reached: true, correct: false });
   });
@@ -102,8 +102,8 @@ describe("evaluate", () => {
       answer: { action: "skip_card", card_id: "card_001" },
     });
     const update = await evaluateWith(state).run();
-    expect(update.is_correct).toBe(false);
-    expect(update.attempts).toBeUndefined();
+    // A skip is no attempt: the count stays.
+    expect(update.card).toMatchObject({ is_correct: false, attempts: 1 });
     expect(firstEvidence(update)).toMatchObject({
       skipped: true,
       correct: false,
@@ -126,7 +126,7 @@ describe("evaluate", () => {
       );
       const update = await run();
       expect(deps.getChatModel).toHaveBeenCalledTimes(1);
-      expect(update.is_correct).toBe(correct);
+      expect(update.card?.is_correct).toBe(correct);
       expect(firstEvidence(update)).toMatchObject({
         method: "model",
         partial_credit: credit,

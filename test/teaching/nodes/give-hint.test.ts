@@ -18,12 +18,12 @@ async function hintFor(overrides: Parameters<typeof lessonState>[1]) {
 describe("give_hint", () => {
   it("shows the card's hints in order, one per wrong answer", async () => {
     const first = await hintFor({ current_card_index: 2, attempts: 1, hints_shown: 0 });
-    expect(first.update.hints_shown).toBe(1);
+    expect(first.update.card?.hints_shown).toBe(1);
     expect(first.text).toBe(
       `**Hint:** ${numericCard.cfu.hints?.[0]}\n\nHave another go (attempt 2 of 3).`,
     );
     const second = await hintFor({ current_card_index: 2, attempts: 2, hints_shown: 1 });
-    expect(second.update.hints_shown).toBe(2);
+    expect(second.update.card?.hints_shown).toBe(2);
     expect(second.text).toContain(numericCard.cfu.hints?.[1]);
     expect(second.text).toContain("attempt 3 of 3");
   });
@@ -31,7 +31,7 @@ describe("give_hint", () => {
   it("asks for another attempt without a hint when the card has none left", async () => {
     const { update, text } = await hintFor({ current_card_index: 0, attempts: 1, hints_shown: 0 });
     expect(fixture.lesson.cards[0]!.cfu.hints).toBeUndefined();
-    expect(update.hints_shown).toBe(0);
+    expect(update.card?.hints_shown).toBe(0);
     expect(text).toBe("Have another go (attempt 2 of 3).");
   });
 });

@@ -160,8 +160,10 @@ describe("the owner starts a stored session", () => {
       max_attempts: 3,
       total_cards: fixture.lesson.cards.length,
       current_card_index: 0,
+      card: null,
       evidence: new Overwrite([]),
-      mastery_updates: new Overwrite([]),
+      card_scores: new Overwrite([]),
+      mastery_updates: [],
       mastery_record: null,
       persisted: null,
     });

@@ -92,7 +92,8 @@ describe("prepare_session with the caller's own lesson (no authentication)", () 
       mastery_record: null,
     });
     expect(update.evidence).toEqual(new Overwrite([]));
-    expect(update.mastery_updates).toEqual(new Overwrite([]));
+    expect(update.card_scores).toEqual(new Overwrite([]));
+    expect(update.mastery_updates).toEqual([]);
   });
 
   it.each([

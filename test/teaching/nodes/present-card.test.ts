@@ -51,7 +51,7 @@ describe("present_card", () => {
       card_index: 1,
       total_cards: 4,
       cfu_type: "structured_response",
-      interaction_id: update.interaction_id,
+      interaction_id: update.card?.interaction_id,
       lesson_title: "Calculating Fractions of Amounts",
       progress: "2/4",
       lesson_context: {
@@ -75,7 +75,8 @@ describe("present_card", () => {
     const stale = { attempts: 2, hints_shown: 1, is_correct: false, interaction_id: "old" };
     const first = (await presented(stale)).update;
     const second = (await presented(stale)).update;
-    expect(first).toMatchObject({
+    expect(first.card).toMatchObject({
+      card_id: fixture.lesson.cards[0]!.id,
       attempts: 0,
       hints_shown: 0,
       answer: null,
@@ -84,8 +85,8 @@ describe("present_card", () => {
       last_error: null,
       is_correct: null,
     });
-    expect(first.interaction_id).not.toBe("old");
-    expect(first.interaction_id).not.toBe(second.interaction_id);
+    expect(first.card?.interaction_id).not.toBe("old");
+    expect(first.card?.interaction_id).not.toBe(second.card?.interaction_id);
   });
 
   it("refuses a card index past the lesson", async () => {

@@ -60,19 +60,13 @@ afterEach(() => {
 });
 
 describe("update_mastery", () => {
-  it("appends one update per enriched outcome, keyed by its $id, and moves to the next card", async () => {
+  it("appends the card's score (one for all the lesson's outcomes) and moves to the next card", async () => {
     const update = await updateMastery(
       lessonState(fixture, { attempts: 1, is_correct: true, current_card_index: 2 }),
     );
     expect(update.current_card_index).toBe(3);
-    expect(update.mastery_updates).toEqual(
-      fixture.enrichedOutcomes.map((outcome) => ({
-        outcome_id: outcome.$id,
-        score: 1,
-        timestamp: expect.any(String),
-      })),
-    );
-    expect(fixture.enrichedOutcomes).toHaveLength(3);
+    expect(update.card_scores).toEqual([{ score: 1, timestamp: expect.any(String) }]);
+    expect(update.mastery_updates).toBeUndefined();
   });
 
   // The scores themselves are scoreCard's (test/mastery/score.test.ts); here, that the node reads them from the state.
@@ -81,9 +75,9 @@ describe("update_mastery", () => {
     { case: "skipped before answering", is_correct: null, attempts: 0, score: 0.3 },
   ])("scores a card $case as $score", async ({ is_correct, attempts, score }) => {
     const update = await updateMastery(lessonState(fixture, { is_correct, attempts }));
-    expect(
-      Array.isArray(update.mastery_updates) && update.mastery_updates.map((u) => u.score),
-    ).toEqual([score, score, score]);
+    expect(Array.isArray(update.card_scores) && update.card_scores.map((u) => u.score)).toEqual([
+      score,
+    ]);
   });
 
   // Which outcomes are refused, and with what message, is assertMasteryOutcomes' (test/mastery/outcomes.test.ts).

@@ -166,7 +166,7 @@ describe("ask_question", () => {
     });
     const state = (await graph.getState(thread)).values as State;
     expect(state.evidence).toEqual([]);
-    expect(state.questions_asked).toBe(0);
+    expect(state.card?.questions_asked).toBe(0);
   });
 
   it(`refuses question ${MAX_QUESTIONS_PER_CARD + 1} on one card with QUESTION_LIMIT_REACHED`, async () => {
