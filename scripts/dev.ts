@@ -27,6 +27,7 @@ import { demoSeedFiles, seedFromFiles } from "../src/seed/index.js";
 import { getDefaultStores } from "../src/stores/index.js";
 import { createSqliteStores } from "../src/stores/sqlite/index.js";
 import { devSessionsApi } from "./dev-sessions.js";
+import { stopProcessGroup } from "./process-group.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const LANGGRAPH_CLI = join(ROOT, "node_modules/@langchain/langgraph-cli/dist/cli/cli.mjs");
@@ -118,29 +119,6 @@ async function startPage(port: number, graphUrl: string, sqlitePath: string) {
   return page;
 }
 
-/** SIGTERM to the graph's process group, SIGKILL after 5 s. */
-async function stopGraph(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
-    signalGroup(pid, "SIGTERM");
-    const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  // The server the CLI spawned is in the same group: nothing of it may outlive us.
-  signalGroup(pid, "SIGKILL");
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions();
   loadDotEnvFile();
@@ -157,7 +135,7 @@ async function main(): Promise<void> {
   const stop = async (code: number): Promise<never> => {
     stopping = true;
     await page?.close();
-    await stopGraph(graph);
+    await stopProcessGroup(graph);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { stopProcessGroup } from "../../scripts/process-group.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(
@@ -135,7 +136,7 @@ export async function startLangGraphServer(options: StartOptions = {}): Promise<
     url,
     output: () => output,
     stop: async () => {
-      await killGroup(child);
+      await stopProcessGroup(child);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -176,26 +177,4 @@ async function waitUntilReady(
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
   throw new Error(`langgraphjs dev was not ready at ${url} after ${timeoutMs} ms:\n${output()}`);
-}
-
-/** SIGTERM to the group, then SIGKILL if it has not exited after 5 s. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
-  signalGroup(pid, "SIGTERM");
-  const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-  // The server the CLI spawned is in the same group; make sure nothing of it is left.
-  signalGroup(pid, "SIGKILL");
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone.
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
 }
