@@ -9,7 +9,13 @@ import type { PublicCard, PublicCfu } from "../lessons/public.js";
 import type { Cfu } from "../lessons/schema.js";
 import { expectedAnswerText, type Evaluation } from "./evaluation/index.js";
 import type { PerformanceAnalysis } from "./performance.js";
-import type { ResumeErrorInfo } from "./protocol.js";
+import {
+  MAX_ANSWER_CHARS,
+  MAX_QUESTION_CHARS,
+  MAX_QUESTIONS_PER_CARD,
+  type ResumeErrorCode,
+  type ResumeErrorInfo,
+} from "./protocol.js";
 
 /** Where a card sits in the lesson, and which explainer the student reads. */
 export interface CardPosition {
@@ -79,9 +85,30 @@ export function hintText(hint: string | undefined, attempt: { next: number; max:
   return hint === undefined ? retry : `**Hint:** ${hint}\n\n${retry}`;
 }
 
+/**
+ * Why a payload was refused, in the student's words. The resume error's own
+ * `message` names fields and zod's reasons: it is for the frontend's
+ * developers (it travels in the next answer request), not for the chat.
+ */
+const REFUSAL_REASONS: Record<ResumeErrorCode, string> = {
+  RESUME_NOT_JSON: "it did not arrive in a form the tutor can read",
+  RESUME_NOT_OBJECT: "it did not arrive in a form the tutor can read",
+  UNKNOWN_ACTION: "the tutor takes an answer, a skip or a question, and it was none of these",
+  CARD_MISMATCH: "it was for a different card from the one shown",
+  INTERACTION_MISMATCH: "it was for an earlier showing of this card",
+  MISSING_ANSWER: "it was empty: type an answer, or skip the card",
+  INVALID_FIELD: "part of it was not in the expected form",
+  ANSWER_TOO_LONG: `it is longer than ${MAX_ANSWER_CHARS} characters`,
+  RESUME_TOO_LARGE: "it was too large to read",
+  MISSING_QUESTION: "the question was empty",
+  QUESTION_TOO_LONG: `the question is longer than ${MAX_QUESTION_CHARS} characters`,
+  QUESTIONS_UNAVAILABLE: "the tutor cannot answer questions here",
+  QUESTION_LIMIT_REACHED: `only ${MAX_QUESTIONS_PER_CARD} questions can be asked per card`,
+};
+
 /** Why an answer payload was not accepted; the same card is asked again. */
 export function rejectedAnswerText(error: ResumeErrorInfo, cardId: string): string {
-  return `That answer could not be accepted (${error.code}): ${error.message}. Please answer card ${cardId} again.`;
+  return `That answer could not be accepted: ${REFUSAL_REASONS[error.code]} (${error.code}). Please answer card ${cardId} again.`;
 }
 
 /** Why a question was not answered; the same card is asked again. */

@@ -139,9 +139,20 @@ describe("await_answer", () => {
       expect(message).toBeInstanceOf(AIMessage);
       expect(message?.content).toContain(code);
       expect(message?.content).toContain("card_003");
+      // The developer's message (field names, zod's reasons) stays in last_error, out of the chat.
+      expect(message?.content).not.toContain("Invalid answer payload");
       expect(logs.warn).toHaveBeenCalledTimes(1);
     },
   );
+
+  it("tells the student in plain words what to do about a blank answer", () => {
+    resumeWith({ ...valid, student_response: "   " });
+    const [message] = awaitAnswer(state).messages as AIMessage[];
+    expect(message?.content).toBe(
+      "That answer could not be accepted: it was empty: type an answer, or skip the card " +
+        "(MISSING_ANSWER). Please answer card card_003 again.",
+    );
+  });
 
   it("does not throw on an oversize answer, and echoes and logs it truncated", () => {
     const answer = "9".repeat(MAX_ANSWER_CHARS + 1);
