@@ -29,7 +29,7 @@ export interface CourseOutcomeStore {
 /** A `lesson_templates` row; `outcomeRefs` and `cards` decoded. */
 export type LessonTemplate = z.infer<typeof LessonTemplateSchema>;
 
-/** A `sessions` row; `lessonSnapshot` decoded from JSON or `gzip:`+base64. */
+/** A `sessions` row; `lessonSnapshot` decoded from JSON or `gzip:`+base64 when first read (see `sessionFromRow`). */
 export type LessonSession = z.infer<typeof LessonSessionSchema>;
 
 export interface LessonStore {

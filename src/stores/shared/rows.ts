@@ -237,15 +237,30 @@ export function parseStoredRow<T>(
   return parsed.data;
 }
 
-/** Builds a session from its stored columns, decoding the snapshot. */
+const SessionColumnsSchema = LessonSessionSchema.omit({ lessonSnapshot: true });
+
+/**
+ * Builds a session from its stored columns. The snapshot is decoded when it
+ * is first read, not here: a session's owner is checked before its lesson is
+ * touched, so a snapshot that cannot be decoded (or would inflate past the
+ * cap) answers only its owner, never whoever names the session. Reading it
+ * throws the same typed `StoreDataError` the row would have.
+ */
 export function sessionFromRow(
   row: Record<string, unknown> & { $id: string },
 ): z.infer<typeof LessonSessionSchema> {
-  const decoded = {
-    ...row,
-    lessonSnapshot: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", row.lessonSnapshot),
-  };
-  return parseStoredRow(LessonSessionSchema, TABLES.sessions, row.$id, decoded);
+  const { lessonSnapshot: encoded, ...columns } = row;
+  const session = parseStoredRow(SessionColumnsSchema, TABLES.sessions, row.$id, columns);
+  let decoded: { value: unknown } | undefined;
+  return Object.defineProperty(session, "lessonSnapshot", {
+    enumerable: true,
+    get: () => {
+      decoded ??= {
+        value: decodeColumn(TABLES.sessions, row.$id, "lessonSnapshot", encoded),
+      };
+      return decoded.value;
+    },
+  }) as z.infer<typeof LessonSessionSchema>;
 }
 
 /** Builds a lesson template from its stored columns, decoding `outcomeRefs` and `cards`. */

@@ -334,7 +334,6 @@ describe("a lesson that cannot be taught is refused before the first card, nothi
       code: "STORE_DATA_INVALID",
       context: { table: "sessions", id: SESSION_ID, column: "lessonSnapshot" },
     });
-    // The row cannot be read back either, so the binding is checked on the spy.
     expect(bind).not.toHaveBeenCalled();
     expect(await stores.mastery.get(STUDENT_ID, COURSE_ID)).toBeNull();
   });
@@ -402,6 +401,18 @@ describe("who may start a session, and where", () => {
     expect(JSON.stringify([error.message, error.context])).not.toContain(OTHER_STUDENT_ID);
     await expectNothingWritten();
     expect(await stores.mastery.get(OTHER_STUDENT_ID, COURSE_ID)).toBeNull();
+  });
+
+  it("another student's session with an undecodable snapshot: SESSION_NOT_OWNED, the snapshot never read", async () => {
+    await putSession({ studentId: OTHER_STUDENT_ID, lessonSnapshot: "gzip:not-base64-gzip" });
+
+    const error = await refusal();
+    const unknown = await refusal({ session_id: "session_missing" });
+
+    expect(error).toBeInstanceOf(SessionAccessError);
+    expect(error.code).toBe("SESSION_NOT_OWNED");
+    expect(error.message).toBe(unknown.message);
+    await expectNothingWritten();
   });
 
   it('a session with status "completed": SESSION_ALREADY_COMPLETED', async () => {
