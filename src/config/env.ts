@@ -82,13 +82,25 @@ export function loadDotEnvFile(path = ".env"): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
+const ENV_KEYS = Object.keys(EnvSchema.shape);
+/** The last valid environment read, and the raw values it was parsed from. */
+let lastRead: { raw: string; env: Env } | undefined;
+
+/**
+ * The typed settings. Nodes read them at every step, so a valid environment
+ * is parsed once per distinct set of raw values (a changed variable is seen at
+ * the next read); an invalid one is refused at every read.
+ */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const raw = JSON.stringify(ENV_KEYS.map((key) => source[key] ?? null));
+  if (lastRead?.raw === raw) return lastRead.env;
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     const fields = issueLines(parsed.error);
     throw new ConfigurationError(`Invalid environment: ${fields.join("; ")}`, { fields });
   }
-  return parsed.data;
+  lastRead = { raw, env: Object.freeze(parsed.data) };
+  return lastRead.env;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { join, parse } from "node:path";
 import type { Readable } from "node:stream";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { IncrementalSqliteSaver } from "../checkpoint/sqlite-saver.js";
 import type { Card } from "../lessons/schema.js";
 import { openDemoSession } from "../seed/demo-session.js";
 import { createSqliteStores } from "../stores/sqlite/index.js";
@@ -34,18 +34,22 @@ export interface PlayDemoOptions {
   echoAnswers: boolean;
 }
 
-/** The checkpoint database beside the store's file: `.data/teaching.db` → `.data/teaching.checkpoints.db`. */
+/**
+ * The checkpoint database beside the store's file: `.data/teaching.db` →
+ * `.data/teaching.threads.db`. (Earlier versions kept `teaching.checkpoints.db`
+ * in the plain SqliteSaver's layout, which the incremental saver refuses.)
+ */
 export function checkpointPath(sqlitePath: string): string {
   if (sqlitePath === ":memory:") return sqlitePath;
   const { dir, name } = parse(sqlitePath);
-  return join(dir, `${name}.checkpoints.db`);
+  return join(dir, `${name}.threads.db`);
 }
 
 export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
   const { write } = options;
   // The store creates the folder, so it opens first.
   const stores = createSqliteStores(options.sqlitePath);
-  const checkpointer = SqliteSaver.fromConnString(checkpointPath(options.sqlitePath));
+  const checkpointer = IncrementalSqliteSaver.fromConnString(checkpointPath(options.sqlitePath));
   const answers = createLineReader(options.input);
   try {
     const { sessionId, lesson, leftOut } = await openDemoSession(stores, {

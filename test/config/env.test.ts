@@ -31,6 +31,21 @@ describe("readEnv", () => {
     expect((error as ConfigurationError).message).toMatch(/TEACHER_MODEL/);
     expect((error as ConfigurationError).message).toMatch(/APPWRITE_ENDPOINT/);
   });
+
+  it("parses the same raw values once, sees a changed variable at the next read, and refuses a bad one every time", () => {
+    const source: NodeJS.ProcessEnv = { TEACHING_MAX_ATTEMPTS: "4", UNRELATED: "a" };
+    const first = readEnv(source);
+    expect(Object.isFrozen(first)).toBe(true);
+    source.UNRELATED = "b";
+    expect(readEnv(source)).toBe(first);
+    source.TEACHING_MAX_ATTEMPTS = "5";
+    expect(readEnv(source).TEACHING_MAX_ATTEMPTS).toBe(5);
+    source.TEACHING_MAX_ATTEMPTS = "eleven";
+    expect(() => readEnv(source)).toThrow(ConfigurationError);
+    expect(() => readEnv(source)).toThrow(ConfigurationError);
+    source.TEACHING_MAX_ATTEMPTS = "4";
+    expect(readEnv(source)).toEqual(first);
+  });
 });
 
 describe("storeSettings", () => {
