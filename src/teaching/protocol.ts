@@ -337,6 +337,12 @@ export interface CardPresentationArgs {
   total_cards: number;
   cfu_type: string;
   interaction_id: string;
+  /**
+   * With a teacher model, the id of its introduction of this card: the
+   * message just before this one, whose text `card_content` carries in place
+   * of the explainer. Null without one.
+   */
+  introduction_id: string | null;
   lesson_title: string;
   /** `"<card number>/<total>"`. */
   progress: string;

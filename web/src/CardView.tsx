@@ -26,6 +26,8 @@ type AnswerControl = HTMLInputElement & HTMLTextAreaElement & HTMLButtonElement;
 
 interface CardViewProps {
   card: CardCall;
+  /** The teacher model's introduction, shown in place of the explainer (as the graph's card text has it). */
+  introduction: string | undefined;
   /** The answer request for this card; undefined while the graph works. */
   request: AnswerRequest | undefined;
   busy: boolean;
@@ -44,6 +46,7 @@ interface CardViewProps {
  */
 export function CardView({
   card,
+  introduction,
   request,
   busy,
   questionsUnavailable,
@@ -88,7 +91,7 @@ export function CardView({
       </p>
       <h1 id="card-title">{data.title}</h1>
       <div className="explainer">
-        <Markdown text={data.explainer} />
+        <Markdown text={introduction ?? data.explainer} />
       </div>
       <div className="question">
         <h2>Question</h2>

@@ -5,43 +5,8 @@ import type { SessionListing } from "../../src/session/listing.js";
 import { CardView } from "./CardView.js";
 import { ASSISTANT_ID, GRAPH_API_URL } from "./config.js";
 import { Feedback } from "./Feedback.js";
-import {
-  answerRequest,
-  completionSummary,
-  currentCard,
-  type AnswerRequest,
-  type CardCall,
-  type ResumePayloadInput,
-  type SummaryCall,
-} from "./protocol.js";
+import { lessonView, type LessonView, type ResumePayloadInput } from "./protocol.js";
 import { Summary } from "./Summary.js";
-
-/** Everything the page shows, read from the protocol alone. */
-interface LessonView {
-  card: CardCall | undefined;
-  /** Messages since the current card was presented (feedback, hints, questions). */
-  sinceCard: Message[];
-  /** Messages between the previous card and this one (how the previous card ended). */
-  beforeCard: Message[];
-  request: AnswerRequest | undefined;
-  summary: SummaryCall | undefined;
-}
-
-function lessonView(messages: Message[], interrupt: Parameters<typeof answerRequest>[0]) {
-  const found = currentCard(messages);
-  const previous = found === undefined ? undefined : currentCard(messages.slice(0, found.index));
-  const view: LessonView = {
-    card: found?.card,
-    sinceCard: found === undefined ? [] : messages.slice(found.index + 1),
-    beforeCard:
-      found === undefined || previous === undefined
-        ? []
-        : messages.slice(previous.index + 1, found.index),
-    request: answerRequest(interrupt),
-    summary: completionSummary(messages),
-  };
-  return view;
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -114,6 +79,7 @@ export function Lesson({ session, onLeave }: { session: SessionListing; onLeave:
           )}
           <CardView
             card={view.card}
+            introduction={view.introduction}
             request={
               view.request?.interaction_id === view.card.interaction_id ? view.request : undefined
             }

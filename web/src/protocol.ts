@@ -26,6 +26,8 @@ export const CardCallSchema = z.looseObject({
   card_index: z.int().nonnegative(),
   total_cards: z.int().positive(),
   interaction_id: z.string(),
+  /** The teacher model's introduction of the card (the message before it), or null. */
+  introduction_id: z.string().nullable(),
   lesson_title: z.string(),
 });
 export type CardCall = z.infer<typeof CardCallSchema>;
@@ -148,4 +150,51 @@ export function answerRequest(interrupt: Interrupt | undefined): AnswerRequest |
 export function textOf(message: Message): string {
   if (typeof message.content === "string") return message.content;
   return message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
+}
+
+/** Everything the page shows, read from the protocol alone. */
+export interface LessonView {
+  card: CardCall | undefined;
+  /** The teacher model's introduction of the current card, shown in place of its explainer. */
+  introduction: string | undefined;
+  /** Messages since the current card was presented (feedback, hints, questions). */
+  sinceCard: Message[];
+  /** Messages between the previous card and this one's introduction (how the previous card ended). */
+  beforeCard: Message[];
+  request: AnswerRequest | undefined;
+  summary: SummaryCall | undefined;
+}
+
+export function lessonView(
+  messages: readonly Message[],
+  interrupt: Interrupt | undefined,
+): LessonView {
+  const found = currentCard(messages);
+  const previous = found === undefined ? undefined : currentCard(messages.slice(0, found.index));
+  const introductionId = found?.card.introduction_id ?? null;
+  const introductionAt =
+    found === undefined || introductionId === null
+      ? -1
+      : messages.findLastIndex(
+          (message, index) => index < found.index && message.id === introductionId,
+        );
+  if (introductionId !== null && introductionAt < 0) {
+    throw new ProtocolViewError(
+      `${LESSON_CARD_PRESENTATION}: introduction ${introductionId} is not among the messages`,
+    );
+  }
+  const introduction = introductionAt < 0 ? undefined : messages[introductionAt];
+  return {
+    card: found?.card,
+    introduction: introduction === undefined ? undefined : textOf(introduction),
+    sinceCard: found === undefined ? [] : messages.slice(found.index + 1),
+    beforeCard:
+      found === undefined || previous === undefined
+        ? []
+        : messages
+            .slice(previous.index + 1, found.index)
+            .filter((message) => message !== introduction),
+    request: answerRequest(interrupt),
+    summary: completionSummary(messages),
+  };
 }

@@ -32,28 +32,32 @@ export function createPresentCard(deps: TeachingGraphDeps) {
       plainText: state.use_plain_text,
     };
     const model = await teacherModel(deps, config);
+    const interactionId = randomUUID();
     const introduction =
       model === undefined
         ? undefined
-        : await speak(
-            model,
-            "present_card",
-            presentCardMessages({
-              lesson,
-              outcomes,
-              card,
-              plainText: state.use_plain_text,
-            }),
+        : introducing(
+            await speak(
+              model,
+              "present_card",
+              presentCardMessages({
+                lesson,
+                outcomes,
+                card,
+                plainText: state.use_plain_text,
+              }),
+            ),
+            interactionId,
           );
-    const interactionId = randomUUID();
     const progress = `${position.index + 1}/${position.total}`;
     const args: CardPresentationArgs = {
-      card_content: cardText(card, position, introduction?.text),
+      card_content: cardText(card, position, introduction?.message.text),
       card_data: card,
       card_index: position.index,
       total_cards: position.total,
       cfu_type: card.cfu.type,
       interaction_id: interactionId,
+      introduction_id: introduction === undefined ? null : introduction.id,
       lesson_title: lesson.title,
       progress,
       lesson_context: {
@@ -75,7 +79,7 @@ export function createPresentCard(deps: TeachingGraphDeps) {
       ],
     });
     return {
-      messages: introduction === undefined ? [presentation] : [introduction, presentation],
+      messages: introduction === undefined ? [presentation] : [introduction.message, presentation],
       card: presentedProgress({
         card_id: card.id,
         cfu_type: card.cfu.type,
@@ -83,4 +87,14 @@ export function createPresentCard(deps: TeachingGraphDeps) {
       }),
     };
   };
+}
+
+/**
+ * The model's introduction with the id the card's presentation names, so a
+ * frontend shows it with this card, not after the previous one: the model's
+ * own when it gave one (its streamed chunks carry it).
+ */
+function introducing(spoken: AIMessage, interactionId: string): { message: AIMessage; id: string } {
+  const id = spoken.id ?? `card_introduction_${interactionId}`;
+  return { message: new AIMessage({ content: spoken.content, id }), id };
 }

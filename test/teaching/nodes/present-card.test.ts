@@ -52,6 +52,7 @@ describe("present_card", () => {
       total_cards: 4,
       cfu_type: "structured_response",
       interaction_id: update.card?.interaction_id,
+      introduction_id: null,
       lesson_title: "Calculating Fractions of Amounts",
       progress: "2/4",
       lesson_context: {

@@ -219,6 +219,21 @@ describe("the teacher's voice", () => {
     // The card itself still follows each introduction: its title and question as the lesson words them.
     const card3 = fixture.lesson.cards[2]!;
     expect(texts.some((text) => text.includes(`**Question:** ${card3.cfu.stem}`))).toBe(true);
+    // Each presentation names the introduction just before it, so a frontend shows the two together.
+    const messages = run.state.messages;
+    const presentations = messages.flatMap((message, index) => {
+      const call = AIMessage.isInstance(message)
+        ? message.tool_calls?.find((candidate) => candidate.name === "lesson_card_presentation")
+        : undefined;
+      return call === undefined ? [] : [{ index, args: call.args }];
+    });
+    expect(presentations).toHaveLength(4);
+    for (const { index, args } of presentations) {
+      const introduction = messages[index - 1];
+      expect(introduction?.text).toBe(tutorLine("present_card"));
+      expect(typeof introduction?.id).toBe("string");
+      expect(args.introduction_id).toBe(introduction?.id);
+    }
 
     const feedbackPrompts = prompts.filter((prompt) => taskOf(prompt) === "wrong_answer_feedback");
     expect(feedbackPrompts).toHaveLength(1);
