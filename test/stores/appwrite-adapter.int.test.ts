@@ -23,6 +23,7 @@ import {
   createAppwriteStores,
   type AppwriteStoreOptions,
 } from "../../src/stores/appwrite/index.js";
+import { SELECT_MASTERY_ROW } from "../../src/stores/appwrite/mapping.js";
 import { ledgerRowId } from "../../src/stores/appwrite/mastery-ledger.js";
 import { RECORDS_PER_TRANSACTION } from "../../src/stores/appwrite/mastery-records.js";
 import type { Stores } from "../../src/stores/ports.js";
@@ -291,8 +292,23 @@ describe("paging", () => {
       })),
     );
     const pages: number[] = [];
-    for await (const page of storesFor().mastery.scan({ pageSize: 40 })) pages.push(page.length);
+    const before = server.requests.length;
+    const records = [];
+    for await (const page of storesFor().mastery.scan({ pageSize: 40 })) {
+      pages.push(page.length);
+      records.push(...page);
+    }
     expect(pages).toEqual([40, 20]);
+    // Only what a record is made of travels: the select names it.
+    const lists = server.requests.slice(before);
+    expect(lists.every((request) => request.queries.includes(SELECT_MASTERY_ROW))).toBe(true);
+    expect(records[0]).toEqual({
+      $id: testId("scan", 0),
+      studentId: "s0",
+      courseId,
+      emaByOutcome: "{}",
+      updatedAt: "2025-11-12T12:00:00.000Z",
+    });
   });
 
   it("resumes a scan after an ID whose row no longer exists", async () => {

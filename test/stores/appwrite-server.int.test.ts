@@ -327,6 +327,28 @@ describe("queries", () => {
     expect(list.rows).toHaveLength(20);
   });
 
+  it("returns only the attributes a select names, system ones included, as Appwrite does", async () => {
+    const list = await db.listRows({
+      databaseId,
+      tableId: "course_outcomes",
+      queries: [Query.select(["$id", "$updatedAt", "unitCode"]), Query.limit(2)],
+    });
+    expect(list.rows).toEqual([
+      { $id: "q000", $updatedAt: expect.any(String), unitCode: "U0" },
+      { $id: "q001", $updatedAt: expect.any(String), unitCode: "U1" },
+    ]);
+    const all = await db.listRows({
+      databaseId,
+      tableId: "course_outcomes",
+      queries: [Query.select(["*"]), Query.limit(1)],
+    });
+    expect(Object.keys(all.rows[0] ?? {})).toContain("$permissions");
+    const failure = await failureOf(
+      db.listRows({ databaseId, tableId: "course_outcomes", queries: [Query.select(["nope"])] }),
+    );
+    expect(failure.code).toBe(400);
+  });
+
   it("refuses unknown attributes, over-long value lists, unknown cursors, unsupported methods and a zero limit", async () => {
     const queries = [
       [Query.equal("nope", "x")],

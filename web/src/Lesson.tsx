@@ -1,5 +1,4 @@
 import { useStream } from "@langchain/langgraph-sdk/react";
-import type { Message } from "@langchain/langgraph-sdk";
 import { useEffect, useRef, useState } from "react";
 import type { SessionListing } from "../../src/session/listing.js";
 import { CardView } from "./CardView.js";

@@ -5,6 +5,7 @@
  * the other adapters, so records read back compare equal to what was written.
  */
 import { createHash } from "node:crypto";
+import { Query } from "node-appwrite";
 import { z } from "zod";
 import { CourseOutcomeSchema, type CourseOutcome } from "../../outcomes/schema.js";
 import { StoreDataError } from "../errors.js";
@@ -69,6 +70,23 @@ export interface ReadMasteryRow {
   record: MasteryRecord;
   revision: string;
 }
+
+/**
+ * Every attribute `masteryFromRow` reads, and so all that scans and reads by
+ * ID ask Appwrite for: the other system attributes (`$sequence`,
+ * `$createdAt`, `$permissions`, ...), which Appwrite leaves out of a row when
+ * a select does not name them, are about a third of each row's bytes.
+ */
+export const MASTERY_ROW_ATTRIBUTES = [
+  "$id",
+  "$updatedAt",
+  "studentId",
+  "courseId",
+  "emaByOutcome",
+  "updatedAt",
+  "revision",
+];
+export const SELECT_MASTERY_ROW = Query.select(MASTERY_ROW_ATTRIBUTES);
 
 /**
  * A MasteryV2 row as a record. This runs once per row of every scan, so the

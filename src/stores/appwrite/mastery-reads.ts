@@ -10,6 +10,7 @@ import {
   evidenceFromRow,
   masteryFromRow,
   routineFromRow,
+  SELECT_MASTERY_ROW,
   sessionRowId,
   sessionStateFromRow,
   type ReadMasteryRow,
@@ -55,7 +56,9 @@ export async function readMasteryByIds(
   context: MasteryContext,
   ids: readonly string[],
 ): Promise<Map<string, ReadMasteryRow>> {
-  const rows = await context.gateway.listWhereIn(context.tables.mastery, "$id", ids);
+  const rows = await context.gateway.listWhereIn(context.tables.mastery, "$id", ids, [
+    SELECT_MASTERY_ROW,
+  ]);
   return new Map(rows.map((row) => [row.$id, readMastery(context, row)]));
 }
 

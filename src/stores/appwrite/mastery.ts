@@ -45,6 +45,7 @@ import {
   type MasteryContext,
   type MasteryTables,
 } from "./mastery-ledger.js";
+import { SELECT_MASTERY_ROW } from "./mapping.js";
 import { readEvidence, readMastery, readMasteryOf, readRoutineOf } from "./mastery-reads.js";
 import { repairRecords, restoreRecords } from "./mastery-records.js";
 
@@ -85,7 +86,8 @@ export function createAppwriteMasteryStore(
     },
     async *scan(options) {
       const { pageSize, after } = parseScanOptions(options);
-      for await (const page of gateway.pages(tables.mastery, [], pageSize, after)) {
+      const pages = gateway.pages(tables.mastery, [SELECT_MASTERY_ROW], pageSize, after);
+      for await (const page of pages) {
         yield page.map((row) => readMastery(context, row).record);
       }
     },

@@ -118,7 +118,12 @@ const TransactionUpdateParams = z.object({
 interface Reply {
   status: number;
   payload?:
-    Models.Row | Models.RowList<StoredRow> | Models.Transaction | Models.User<Models.Preferences>;
+    | Models.Row
+    | Models.RowList<StoredRow>
+    /** A list under a select: only the attributes it named. */
+    | { total: number; rows: Record<string, unknown>[] }
+    | Models.Transaction
+    | Models.User<Models.Preferences>;
 }
 
 export async function startAppwriteTestServer(
@@ -209,7 +214,12 @@ export async function startAppwriteTestServer(
       case "GET": {
         const query = parseQueries(queriesOf(search), table.definition);
         const page = table.list(query, search.get("total") !== "false");
-        return { status: 200, payload: { total: page.total, rows: page.rows } };
+        const { select } = query;
+        const rows =
+          select === undefined
+            ? page.rows
+            : page.rows.map((row) => Object.fromEntries(select.map((key) => [key, row[key]])));
+        return { status: 200, payload: { total: page.total, rows } };
       }
       case "POST": {
         if (isRecord(body) && body.rows !== undefined) {

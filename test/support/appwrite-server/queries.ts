@@ -2,8 +2,9 @@
  * Appwrite 1.8's JSON query strings (`{"method":"equal","attribute":"courseId","values":["c1"]}`),
  * as `Query.*` of node-appwrite produces them. Supported: equal (an array of
  * values means "any of"), greaterThan, orderAsc, limit (default 25, as
- * Appwrite), offset, cursorAfter. Anything else is refused loudly rather than
- * ignored.
+ * Appwrite), offset, cursorAfter, select (only the named attributes come back,
+ * system ones included: Appwrite removes the internal attributes a select does
+ * not name). Anything else is refused loudly rather than ignored.
  */
 import { z } from "zod";
 import { apiErrors } from "./errors.js";
@@ -16,6 +17,8 @@ export interface ListQuery {
   limit: number;
   offset: number;
   cursorAfter?: string;
+  /** The attributes each row returns; undefined (or `*`) for all. */
+  select?: string[];
 }
 
 /** Appwrite's page size when no `limit` query is given. */
@@ -26,6 +29,13 @@ export const MAX_COUNT = 5000;
 export const MAX_QUERY_VALUES = 100;
 
 const SYSTEM_ATTRIBUTES = new Set(["$id", "$sequence", "$createdAt", "$updatedAt"]);
+/** What a select may name besides the columns and the attributes queries filter on. */
+const SELECTABLE_SYSTEM_ATTRIBUTES = new Set([
+  ...SYSTEM_ATTRIBUTES,
+  "$permissions",
+  "$tableId",
+  "$databaseId",
+]);
 
 const QuerySchema = z.object({
   method: z.string(),
@@ -84,6 +94,21 @@ export function parseQueries(raw: readonly string[], table: TableDefinition): Li
         if (typeof cursor !== "string" || cursor === "")
           throw apiErrors.invalidQuery("Cursor must be a row ID");
         query.cursorAfter = cursor;
+        break;
+      }
+      case "select": {
+        if (query.select !== undefined) throw apiErrors.unsupported("more than one select");
+        if (values.length === 0)
+          throw apiErrors.invalidQuery("Select queries require at least one value.");
+        const selected = values.map((value) => {
+          if (
+            typeof value !== "string" ||
+            !(value === "*" || columns.has(value) || SELECTABLE_SYSTEM_ATTRIBUTES.has(value))
+          )
+            throw apiErrors.invalidQuery(`Attribute not found in schema: ${String(value)}`);
+          return value;
+        });
+        if (!selected.includes("*")) query.select = selected;
         break;
       }
       default:
