@@ -15,6 +15,7 @@ import type { MasteryUpdate } from "../../src/mastery/ema.js";
 import {
   StoreConflictError,
   StoreDataError,
+  StoreInputError,
   StoreNotFoundError,
   StoreUnavailableError,
 } from "../../src/stores/errors.js";
@@ -617,6 +618,65 @@ describe("operator writes", () => {
     const ledger = server.rows("mastery_ledger");
     expect(ledger).toHaveLength(RECORDS_PER_TRANSACTION + 1);
     expect(new Set(ledger.map((row) => row.transactionId)).size).toBe(2);
+  });
+
+  /** Records as backed up at 12:00, each with `lessons` lessons applied after it (lesson ledger rows). */
+  const withLessonsAfter = (records: number, lessons: number) => {
+    const rows = legacyRows(records, (i) => `course_${i}`);
+    server.seedRows("MasteryV2", rows);
+    server.seedRows(
+      "mastery_ledger",
+      rows.flatMap((row, r) =>
+        Array.from({ length: lessons }, (_, l) => ({
+          $id: `les_${r}_${l}`,
+          sessionId: `les_${r}_${l}`,
+          operation: "lesson",
+          studentId: row.studentId,
+          courseId: row.courseId,
+          masteryId: row.$id,
+          // Each lesson claimed the revision the one before it wrote (unique per record).
+          baseRevision: `rev_${l}`,
+          transactionId: "tx_lesson",
+          appliedAt: "2025-11-12T13:00:00.000Z",
+        })),
+      ),
+    );
+    return rows;
+  };
+  const restoreTransactions = () =>
+    new Set(
+      server
+        .rows("mastery_ledger")
+        .filter((row) => row.operation === "restore")
+        .map((row) => row.transactionId),
+    ).size;
+
+  it("releases the lessons a restore undoes with bulk deletes, many to one transaction", async () => {
+    const backup = withLessonsAfter(3, 150);
+    const result = await storesFor().mastery.restore(backup);
+    expect(result.releasedSessions).toHaveLength(450);
+    expect(server.rows("mastery_ledger").filter((row) => row.operation === "lesson")).toEqual([]);
+    expect(restoreTransactions()).toBe(1);
+  });
+
+  it("splits records whose released lessons do not fit one transaction, each with its own lessons", async () => {
+    // 2 records x 4950 lessons: 2 + 99 operations, over the 100 a transaction stages.
+    const backup = withLessonsAfter(2, 4950);
+    const result = await storesFor().mastery.restore(backup);
+    expect(result.releasedSessions).toHaveLength(9900);
+    expect(server.rows("mastery_ledger").filter((row) => row.operation === "lesson")).toEqual([]);
+    expect(restoreTransactions()).toBe(2);
+  });
+
+  it("refuses, writing nothing, a record releasing more lessons than one transaction can delete", async () => {
+    const backup = withLessonsAfter(1, 9801);
+    const before = server.rows("MasteryV2");
+    const error = await rejectionOf(storesFor().mastery.restore(backup), StoreInputError);
+    expect(error.context).toMatchObject({ recordId: backup[0]?.$id, releasedLessons: 9801 });
+    expect(server.rows("MasteryV2")).toEqual(before);
+    expect(server.rows("mastery_ledger").filter((row) => row.operation === "lesson")).toHaveLength(
+      9801,
+    );
   });
 
   it("restores records of more courses than one `equal` query may name", async () => {

@@ -534,6 +534,37 @@ describe("transactions", () => {
     }
   });
 
+  it("deletes with one bulkDelete every row its queries match, at the commit", async () => {
+    const limited = await startAppwriteTestServer({ maxTransactionOperations: 1 });
+    try {
+      const tdb = tablesWith(limited.apiKey, limited.projectId, limited);
+      limited.seedRows(
+        "mastery_ledger",
+        Array.from({ length: 150 }, (_, i) => ({ $id: `del_${i}`, ...ledger(`del_${i}`) })),
+      );
+      const doomed = Array.from({ length: 100 }, (_, i) => `del_${i}`);
+      const transaction = await tdb.createTransaction({ ttl: 60 });
+      await tdb.createOperations({
+        transactionId: transaction.$id,
+        operations: [
+          {
+            action: "bulkDelete",
+            databaseId,
+            tableId: "mastery_ledger",
+            data: { queries: [Query.equal("$id", doomed)] },
+          },
+        ],
+      });
+      expect(limited.rows("mastery_ledger")).toHaveLength(150);
+      await tdb.updateTransaction({ transactionId: transaction.$id, commit: true });
+      expect(limited.rows("mastery_ledger").map((row) => row.$id)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `del_${i + 100}`),
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("refuses to stage an update of a row that does not exist", async () => {
     const transaction = await db.createTransaction({ ttl: 60 });
     const failure = await failureOf(

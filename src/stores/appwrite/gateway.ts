@@ -40,10 +40,10 @@ const LIST_WHERE_IN_PAGE_SIZE = MAX_EQUAL_VALUES * 10;
 
 /** A staged TablesDB transaction operation (createOperations' payload). */
 export interface TransactionOperation {
-  action: "create" | "update" | "delete" | "bulkCreate" | "bulkUpsert";
+  action: "create" | "update" | "delete" | "bulkCreate" | "bulkUpsert" | "bulkDelete";
   tableId: string;
   rowId?: string;
-  /** Absent for a delete. */
+  /** Absent for a delete; `{ queries }` (the rows to delete) for a bulkDelete. */
   data?: Record<string, unknown> | Record<string, unknown>[];
 }
 

@@ -8,7 +8,7 @@
 import { Query } from "node-appwrite";
 import { z } from "zod";
 import { uniqueId } from "../../mastery/ids.js";
-import { StoreConflictError } from "../errors.js";
+import { StoreConflictError, StoreInputError } from "../errors.js";
 import type {
   CourseOutcomeStore,
   MasteryRecord,
@@ -50,10 +50,16 @@ import { readMastery, readMasteryByIds } from "./mastery-reads.js";
  */
 export const RECORDS_PER_TRANSACTION = (MAX_TRANSACTION_OPERATIONS / 2) * MAX_BULK_ROWS;
 /**
- * Records one restore transaction writes: half the operations stay free for
- * the deletes of the lesson ledger rows it releases (one operation each).
+ * Records one restore transaction writes at most: half the operations stay
+ * free for the lesson ledger rows it releases, deleted `MAX_EQUAL_VALUES` to
+ * a bulk delete. A chunk that releases more is split (see `restoreChunk`).
  */
 export const RESTORES_PER_TRANSACTION = (MAX_TRANSACTION_OPERATIONS / 4) * MAX_BULK_ROWS;
+
+/** The operations one transaction stages for `records` records and `released` ledger rows. */
+export function transactionOperations(records: number, released: number): number {
+  return 2 * Math.ceil(records / MAX_BULK_ROWS) + Math.ceil(released / MAX_EQUAL_VALUES);
+}
 
 /** A batch of whole records to write, the revisions they were read at, and ledger rows to delete. */
 interface RecordWrites {
@@ -113,7 +119,12 @@ export async function restoreRecords(
   return result;
 }
 
-/** One restore transaction, planned from what is stored now (again after a conflict). */
+/**
+ * One restore transaction, planned from what is stored now (again after a
+ * conflict). A record goes back together with the release of the lessons
+ * applied after it, in one transaction; records whose releases do not fit one
+ * transaction together are restored in halves.
+ */
 async function restoreChunk(
   context: MasteryContext,
   records: MasteryRecord[],
@@ -134,7 +145,31 @@ async function restoreChunk(
       releasedSessions: released.map((entry) => entry.sessionId),
     };
   };
-  const written = await writeRecords(context, "restore", await plan(), async () => {
+  const planned = await plan();
+  if (
+    transactionOperations(planned.records.length, planned.releasedLedgerRows.length) >
+    MAX_TRANSACTION_OPERATIONS
+  ) {
+    if (records.length === 1) {
+      throw new StoreInputError(
+        "restore",
+        "the record would release more lessons than one transaction can delete",
+        {
+          recordId: records[0]?.$id,
+          releasedLessons: planned.releasedLedgerRows.length,
+          maxOperations: MAX_TRANSACTION_OPERATIONS,
+        },
+      );
+    }
+    const half = Math.ceil(records.length / 2);
+    const first = await restoreChunk(context, records.slice(0, half), ifUpdatedAtIn);
+    const second = await restoreChunk(context, records.slice(half), ifUpdatedAtIn);
+    return {
+      skipped: [...first.skipped, ...second.skipped],
+      releasedSessions: [...first.releasedSessions, ...second.releasedSessions],
+    };
+  }
+  const written = await writeRecords(context, "restore", planned, async () => {
     await assertNoPairHeldElsewhere(context, records);
     return plan();
   });
@@ -207,11 +242,13 @@ function recordOperations(
   { appliedAt, writes, releasedLedgerRows }: StagedWrites,
   transactionId: string,
 ): TransactionOperation[] {
-  const releases = releasedLedgerRows.map((rowId): TransactionOperation => ({
-    action: "delete",
-    tableId: tables.masteryLedger,
-    rowId,
-  }));
+  const releases = chunks(releasedLedgerRows, MAX_EQUAL_VALUES).map(
+    (rowIds): TransactionOperation => ({
+      action: "bulkDelete",
+      tableId: tables.masteryLedger,
+      data: { queries: [Query.equal("$id", rowIds)] },
+    }),
+  );
   return [
     ...chunks(writes, MAX_BULK_ROWS).flatMap((chunk): TransactionOperation[] => [
       {

@@ -43,8 +43,13 @@ const QuerySchema = z.object({
   values: z.array(z.unknown()).optional(),
 });
 
-export function parseQueries(raw: readonly string[], table: TableDefinition): ListQuery {
-  const query: ListQuery = { equals: [], greaterThan: [], limit: DEFAULT_LIMIT, offset: 0 };
+/** `defaultLimit`: the rows without a `limit` query (a list pages by 25; a bulk delete takes all). */
+export function parseQueries(
+  raw: readonly string[],
+  table: TableDefinition,
+  defaultLimit = DEFAULT_LIMIT,
+): ListQuery {
+  const query: ListQuery = { equals: [], greaterThan: [], limit: defaultLimit, offset: 0 };
   const columns = new Set(table.columns.map((column) => column.key));
   const attributeOf = (parsed: z.infer<typeof QuerySchema>): string => {
     const attribute = parsed.attribute;

@@ -5,16 +5,26 @@
  * nothing. The commit fails with 409 `transaction_conflict` when a create hits
  * an existing ID or unique key, or when a row it updates, upserts or deletes
  * was changed after the operation was staged (unless the transaction itself
- * wrote it first). See Appwrite's Transactions/Update.php.
+ * wrote it first). A bulkDelete (`data: { queries }`) deletes every row its
+ * queries match when the commit replays it. See Appwrite's Transactions/Update.php.
  */
 import { ID, type Models } from "node-appwrite";
 import { z } from "zod";
 import { apiErrors } from "./errors.js";
+import { parseQueries, type ListQuery } from "./queries.js";
 import { formatDatetime } from "./schema.js";
 import type { Table } from "./table.js";
 import { DuplicateRowError, idOf, StaleRowError, WriteBatch } from "./writes.js";
 
-const ACTIONS = ["create", "update", "upsert", "delete", "bulkCreate", "bulkUpsert"] as const;
+const ACTIONS = [
+  "create",
+  "update",
+  "upsert",
+  "delete",
+  "bulkCreate",
+  "bulkUpsert",
+  "bulkDelete",
+] as const;
 
 const OperationSchema = z.object({
   action: z.string(),
@@ -122,6 +132,7 @@ export class Transactions {
       ) {
         throw apiErrors.tooManyBulkRows(this.limits.maxBulkRows);
       }
+      if (action === "bulkDelete") bulkDeleteQuery(table, operation.data);
       if (action === "create" && operation.rowId !== undefined)
         createdHere.add(`${table.id}/${operation.rowId}`);
       return { action, table, rowId: operation.rowId, data: operation.data, stagedAt };
@@ -201,7 +212,19 @@ function replay(batch: WriteBatch, operation: StagedOperation): void {
     case "bulkUpsert":
       for (const data of bulkRows(operation.data)) batch.upsert(table, idOf(data), data, stagedAt);
       return;
+    case "bulkDelete":
+      for (const row of table.list(bulkDeleteQuery(table, operation.data), false).rows)
+        batch.delete(table, row.$id, stagedAt);
+      return;
   }
+}
+
+/** A bulkDelete's rows: every row its queries match (no limit unless they name one). */
+function bulkDeleteQuery(table: Table, data: unknown): ListQuery {
+  const parsed = z.object({ queries: z.array(z.string()) }).safeParse(data);
+  if (!parsed.success)
+    throw apiErrors.invalidArgument("Bulk delete data must be { queries: string[] }");
+  return parseQueries(parsed.data.queries, table.definition, Number.MAX_SAFE_INTEGER);
 }
 
 function requiredRowId(operation: StagedOperation): string {
