@@ -25,7 +25,7 @@ import {
 import { openDemoSession } from "../src/seed/demo-session.js";
 import { demoSeedFiles, seedFromFiles } from "../src/seed/index.js";
 import { getDefaultStores } from "../src/stores/index.js";
-import { createSqliteStores } from "../src/stores/sqlite/index.js";
+import { createSqliteStores, listSqliteOpenSessions } from "../src/stores/sqlite/index.js";
 import { devSessionsApi } from "./dev-sessions.js";
 import { stopProcessGroup } from "./process-group.js";
 
@@ -50,17 +50,21 @@ function parseOptions(): DevOptions {
   return { config: values.config, reload: !values["no-reload"] };
 }
 
-/** A new demo session in the embedded store; a lesson is taught once, so every start opens one. */
+/**
+ * A demo session to teach in the embedded store: a lesson is taught once, so
+ * a start opens a new one, unless one that nobody started is still open.
+ */
 async function openSession(env: Env, sqlitePath: string): Promise<void> {
   const stores = createSqliteStores(sqlitePath);
   try {
-    const session = await openDemoSession(stores, {
-      studentId: DEMO_STUDENT_ID,
-      withModel: env.TEACHER_MODEL !== undefined,
-    });
+    const session = await openDemoSession(
+      stores,
+      { studentId: DEMO_STUDENT_ID, withModel: env.TEACHER_MODEL !== undefined },
+      listSqliteOpenSessions(sqlitePath),
+    );
     const leftOut = session.leftOut.map((card) => card.id);
     console.log(
-      `Opened session ${session.sessionId}: "${session.lesson.title}", ${session.lesson.cards.length} cards` +
+      `${session.reused ? "Kept the unstarted session" : "Opened session"} ${session.sessionId}: "${session.lesson.title}", ${session.lesson.cards.length} cards` +
         (leftOut.length === 0
           ? ""
           : ` (without TEACHER_MODEL, ${leftOut.join(", ")} are left out: they are judged against a rubric)`),

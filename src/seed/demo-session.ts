@@ -6,6 +6,7 @@
  */
 import { LessonSnapshotSchema, type Card, type LessonSnapshot } from "../lessons/schema.js";
 import { uniqueId } from "../mastery/ids.js";
+import type { SessionListing } from "../session/listing.js";
 import type { LessonTemplate, Stores } from "../stores/ports.js";
 import { deterministicCards } from "../teaching/evaluation/index.js";
 import { seedDemoData } from "./index.js";
@@ -28,11 +29,28 @@ export interface OpenDemoSessionOptions {
 export async function openDemoSession(
   stores: Stores,
   options: OpenDemoSessionOptions,
-): Promise<DemoSession> {
+  /**
+   * Sessions already open: one of this student's for the same lesson that no
+   * thread has started is taken instead of a new one, so that restarting
+   * `npm run dev` does not pile up sessions nobody began.
+   */
+  openSessions: readonly SessionListing[] = [],
+): Promise<DemoSession & { reused: boolean }> {
   const { lessonTemplate } = await seedDemoData(stores);
   const snapshot = lessonSnapshotOf(lessonTemplate);
   const cards = options.withModel ? snapshot.cards : deterministicCards(snapshot.cards);
   const lesson = { ...snapshot, cards };
+  const leftOut = snapshot.cards.filter((card) => !cards.includes(card));
+  const unstarted = openSessions.find(
+    (session) =>
+      session.studentId === options.studentId &&
+      session.courseId === lesson.courseId &&
+      session.threadId === null &&
+      session.status === "created" &&
+      session.lessonTitle === lesson.title &&
+      session.cardCount === lesson.cards.length,
+  );
+  if (unstarted !== undefined) return { sessionId: unstarted.$id, lesson, leftOut, reused: true };
   const sessionId = uniqueId();
   await stores.lessons.putSession({
     $id: sessionId,
@@ -43,11 +61,7 @@ export async function openDemoSession(
     status: "created",
     startedAt: new Date().toISOString(),
   });
-  return {
-    sessionId,
-    lesson,
-    leftOut: snapshot.cards.filter((card) => !cards.includes(card)),
-  };
+  return { sessionId, lesson, leftOut, reused: false };
 }
 
 function lessonSnapshotOf(template: LessonTemplate): LessonSnapshot {
