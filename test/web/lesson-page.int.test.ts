@@ -190,10 +190,12 @@ describe("the lesson page on npm run dev", () => {
     const answer = page.getByLabel("Your answer");
     await expect.poll(focusedLabel, { timeout: 30_000 }).toBe("Your answer");
     await page.keyboard.press("Enter");
-    const blank = page.getByRole("alert").filter({ hasText: "student_response" });
+    // Once, in the graph's plain words, beside the input (not again in the feedback).
+    const blank = page.getByRole("alert").filter({ hasText: "it was empty" });
     await blank.waitFor({ timeout: 30_000 });
     const errorId = await blank.getAttribute("id");
     expect(await answer.getAttribute("aria-describedby")).toBe(errorId);
+    expect(await page.getByText(/could not be accepted/).count()).toBe(1);
 
     await answer.fill("3");
     await answer.press("Enter");

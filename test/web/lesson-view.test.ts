@@ -60,6 +60,31 @@ describe("lessonView", () => {
     expect(view.beforeCard.map((message) => message.id)).toEqual(["feedback_1"]);
   });
 
+  it("shows the graph's words on a refused payload beside the input, not in the feed", () => {
+    const refused = {
+      value: {
+        type: "answer_request",
+        card_id: "card_001",
+        interaction_id: "interaction_0",
+        card_index: 0,
+        total_cards: 2,
+        cfu_type: "numeric",
+        attempt: 1,
+        max_attempts: 3,
+        accepted_actions: ["submit_answer", "skip_card", "ask_question"],
+        questions_left: 5,
+        error: { code: "MISSING_ANSWER", field: "student_response", value: "", message: "dev" },
+      },
+    };
+    const messages = [card(0, null), said("hint", "Hint: halve it."), said("no", "It was empty.")];
+    const view = lessonView(messages, refused);
+    expect(view.rejection).toBe("It was empty.");
+    expect(view.sinceCard.map((message) => message.id)).toEqual(["hint"]);
+    const accepted = lessonView(messages, { value: { ...refused.value, error: null } });
+    expect(accepted.rejection).toBeUndefined();
+    expect(accepted.sinceCard).toHaveLength(2);
+  });
+
   it("refuses a presentation naming an introduction that is not there", () => {
     expect(() => lessonView([card(0, "missing")], undefined)).toThrow(ProtocolViewError);
   });

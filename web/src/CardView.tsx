@@ -28,6 +28,8 @@ interface CardViewProps {
   card: CardCall;
   /** The teacher model's introduction, shown in place of the explainer (as the graph's card text has it). */
   introduction: string | undefined;
+  /** The graph's words on the refused payload, shown with the request's error. */
+  rejection: string | undefined;
   /** The answer request for this card; undefined while the graph works. */
   request: AnswerRequest | undefined;
   busy: boolean;
@@ -47,6 +49,7 @@ interface CardViewProps {
 export function CardView({
   card,
   introduction,
+  rejection,
   request,
   busy,
   questionsUnavailable,
@@ -139,7 +142,7 @@ export function CardView({
       )}
       {answerError !== null && (
         <p id={ids.error} role="alert" className="error">
-          {answerError.message}
+          {rejection ?? answerError.message}
         </p>
       )}
       <div className="actions">
@@ -160,7 +163,7 @@ export function CardView({
         request={request}
         disabled={!waiting}
         unavailable={questionsUnavailable}
-        error={questionError?.message}
+        error={questionError === null ? undefined : (rejection ?? questionError.message)}
         errorId={ids.questionError}
         onAsk={ask}
       />

@@ -79,6 +79,7 @@ export function Lesson({ session, onLeave }: { session: SessionListing; onLeave:
           <CardView
             card={view.card}
             introduction={view.introduction}
+            rejection={view.rejection}
             request={
               view.request?.interaction_id === view.card.interaction_id ? view.request : undefined
             }

@@ -159,6 +159,11 @@ export interface LessonView {
   introduction: string | undefined;
   /** Messages since the current card was presented (feedback, hints, questions). */
   sinceCard: Message[];
+  /**
+   * The graph's words on the payload the waiting request refuses (its last
+   * message), shown beside the input instead of in `sinceCard`.
+   */
+  rejection: string | undefined;
   /** Messages between the previous card and this one's introduction (how the previous card ended). */
   beforeCard: Message[];
   request: AnswerRequest | undefined;
@@ -184,17 +189,27 @@ export function lessonView(
     );
   }
   const introduction = introductionAt < 0 ? undefined : messages[introductionAt];
+  const request = answerRequest(interrupt);
+  const sinceCard = found === undefined ? [] : messages.slice(found.index + 1);
+  // A refused payload comes back twice: as the request's error, and as the graph's last message.
+  const refused =
+    request?.error !== null &&
+    request?.error !== undefined &&
+    request.interaction_id === found?.card.interaction_id &&
+    sinceCard.at(-1)?.type === "ai";
+  const rejection = refused ? sinceCard.at(-1) : undefined;
   return {
     card: found?.card,
     introduction: introduction === undefined ? undefined : textOf(introduction),
-    sinceCard: found === undefined ? [] : messages.slice(found.index + 1),
+    sinceCard: rejection === undefined ? sinceCard : sinceCard.slice(0, -1),
+    rejection: rejection === undefined ? undefined : textOf(rejection),
     beforeCard:
       found === undefined || previous === undefined
         ? []
         : messages
             .slice(previous.index + 1, found.index)
             .filter((message) => message !== introduction),
-    request: answerRequest(interrupt),
+    request,
     summary: completionSummary(messages),
   };
 }
