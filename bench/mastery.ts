@@ -6,7 +6,8 @@
  *     (./spec-reference-clean.mjs): sequential pages of 100, one `updateRow`
  *     per dirty record, node-appwrite TablesDB;
  * (b) a bare list-all pass at the largest page size (5000), doing nothing
- *     with the rows, through the same client stack the tools use: node-appwrite
+ *     with the rows, selecting the attributes a record is made of as the tools
+ *     do, through the same client stack the tools use: node-appwrite
  *     `TablesDB.listRows` over the adapter's `TimedClient` (which parses with
  *     `JSON.parse`; a stock node-appwrite `Client` parses with the slower
  *     json-bigint and would make a softer floor).
@@ -299,7 +300,8 @@ async function execute(operation: Operation, backupPath: string): Promise<number
           .setProject(settings.projectId)
           .setKey(settings.apiKey),
       );
-      return listAll(tables, table, appwrite.Query);
+      const { SELECT_MASTERY_ROW } = await import("../src/stores/appwrite/mapping.js");
+      return listAll(tables, table, appwrite.Query, SELECT_MASTERY_ROW);
     }
     case "baseline": {
       // The baseline, a script an operator would write, through node-appwrite's stock client.
@@ -357,13 +359,19 @@ interface TableRef {
 }
 
 /** Reads every row at the largest page size and does nothing with them. */
-async function listAll(tables: TablesDB, table: TableRef, Query: QueryClass): Promise<number> {
+async function listAll(
+  tables: TablesDB,
+  table: TableRef,
+  Query: QueryClass,
+  select: string,
+): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
   for (;;) {
     const page = await tables.listRows({
       ...table,
       queries: [
+        select,
         Query.limit(LARGEST_PAGE_SIZE),
         ...(cursor === undefined ? [] : [Query.cursorAfter(cursor)]),
       ],
