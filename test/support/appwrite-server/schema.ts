@@ -22,7 +22,8 @@ const ColumnSchema = z.discriminatedUnion("type", [
     min: z.number().optional(),
     max: z.number().optional(),
   }),
-  z.looseObject({ key: z.string(), type: z.literal("float"), required: z.boolean() }),
+  // A float column: the Appwrite CLI's name for it in appwrite.json (it refuses "float").
+  z.looseObject({ key: z.string(), type: z.literal("double"), required: z.boolean() }),
   z.looseObject({ key: z.string(), type: z.literal("boolean"), required: z.boolean() }),
   z.looseObject({ key: z.string(), type: z.literal("datetime"), required: z.boolean() }),
 ]);
@@ -127,7 +128,7 @@ function validateValue(column: ColumnDefinition, value: unknown): unknown {
       }
       return value;
     }
-    case "float":
+    case "double":
       if (typeof value !== "number" || !Number.isFinite(value))
         throw invalidType(column, "a valid float");
       return value;
