@@ -192,12 +192,13 @@ export function lessonView(
   const request = answerRequest(interrupt);
   const sinceCard = found === undefined ? [] : messages.slice(found.index + 1);
   // A refused payload comes back twice: as the request's error, and as the graph's last message.
+  const last = sinceCard.at(-1);
   const refused =
-    request?.error !== null &&
-    request?.error !== undefined &&
+    request !== undefined &&
+    request.error !== null &&
     request.interaction_id === found?.card.interaction_id &&
-    sinceCard.at(-1)?.type === "ai";
-  const rejection = refused ? sinceCard.at(-1) : undefined;
+    last?.type === "ai";
+  const rejection = refused ? last : undefined;
   return {
     card: found?.card,
     introduction: introduction === undefined ? undefined : textOf(introduction),
