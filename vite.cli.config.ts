@@ -11,13 +11,23 @@
  * root like every source module under `src/<folder>/`, so the
  * `new URL("../../data/…", import.meta.url)` paths of the seed code resolve
  * the same bundled or not (test/cli/built-bin.int.test.ts runs both).
+ *
+ * node-appwrite's `undici` import resolves to src/stores/appwrite/sdk-undici.ts:
+ * the adapter never sends a request through undici, and loading it was a third
+ * of the start of every command that reaches Appwrite.
  */
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 export default defineConfig({
   logLevel: "warn",
   // Everything is bundled except better-sqlite3, whose native addon is found from its own package folder.
   ssr: { noExternal: true, external: ["better-sqlite3"] },
+  resolve: {
+    alias: {
+      undici: fileURLToPath(new URL("src/stores/appwrite/sdk-undici.ts", import.meta.url)),
+    },
+  },
   build: {
     ssr: "src/cli/index.ts",
     outDir: "dist/cli",

@@ -169,6 +169,44 @@ describe("transient failures", () => {
     expect(server.requests.at(-2)?.status).toBe(0);
   });
 
+  it("retries a read whose connection closed halfway through the body", async () => {
+    const stores = storesFor();
+    server.faults.add({ method: "GET", cutBody: "close" });
+    const before = server.requestCount;
+    expect(await stores.outcomes.getByIds([B])).toHaveLength(1);
+    expect(server.requestCount).toBe(before + 2);
+  });
+
+  it("retries a read whose body stalled past the timeout", async () => {
+    const stores = storesFor({
+      ...FAST_OPTIONS,
+      retry: { ...FAST_OPTIONS.retry, requestTimeoutMs: 100 },
+    });
+    server.faults.add({ method: "GET", cutBody: "stall" });
+    const before = server.requestCount;
+    expect(await stores.outcomes.getByIds([B])).toHaveLength(1);
+    expect(server.requestCount).toBe(before + 2);
+  });
+
+  it("gives up on bodies that are always cut short with a typed error naming the network", async () => {
+    server.faults.add({ method: "GET", cutBody: "close", times: Number.POSITIVE_INFINITY });
+    const stores = storesFor({ ...FAST_OPTIONS, retry: { ...FAST_OPTIONS.retry, maxAttempts: 2 } });
+    const error = await rejectionOf(stores.outcomes.getByIds([B]), StoreUnavailableError);
+    expect(error.context).toMatchObject({ operation: "listRows", attempts: 2 });
+    expect(error.message).toContain("network error");
+  });
+
+  it("gives up on bodies that always stall with a typed error saying it timed out", async () => {
+    server.faults.add({ method: "GET", cutBody: "stall", times: Number.POSITIVE_INFINITY });
+    const stores = storesFor({
+      ...FAST_OPTIONS,
+      retry: { ...FAST_OPTIONS.retry, maxAttempts: 2, requestTimeoutMs: 100 },
+    });
+    const error = await rejectionOf(stores.outcomes.getByIds([B]), StoreUnavailableError);
+    expect(error.context).toMatchObject({ operation: "listRows", attempts: 2 });
+    expect(error.message).toContain("timed out");
+  });
+
   it("retries a response slower than the timeout", async () => {
     const stores = storesFor({
       ...FAST_OPTIONS,

@@ -2,16 +2,19 @@
  * node-appwrite's Client with the two things the adapter needs and the SDK
  * lacks: a timeout per request (the SDK waits forever) and the rate-limit
  * headers of a failed response (its AppwriteException drops them). Only the
- * JSON endpoints of TablesDB go through it; `call` mirrors the SDK's own, with
- * `prepareRequest` (the SDK's) building the request.
+ * JSON endpoints of TablesDB and Account go through it; `call` mirrors the
+ * SDK's own, with `prepareRequest` (the SDK's) building the request.
  *
- * Requests go through undici's `request` (undici is the SDK's own HTTP
- * library) rather than `fetch`: no web streams between the socket and the
- * text of a page of rows, and no lazy load of Node's built-in fetch, which
- * made the first request of a process some 50 ms slower.
+ * Requests go through Node's own `http`/`https` (keep-alive by default since
+ * Node 19) rather than the SDK's undici: Node's HTTP client is part of Node
+ * and loads in no time, undici is 680 KB of JavaScript that made every
+ * command start about 0.1 s later, and Node's built-in `fetch` loads lazily
+ * and made the first request some 50 ms slower. The bundled CLI leaves undici
+ * out altogether (./sdk-undici.ts).
  */
 import { AppwriteException, Client, type Payload } from "node-appwrite";
-import { request, type Dispatcher } from "undici";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { z } from "zod";
 
 /** An Appwrite error response, with how long the server asked the client to wait, if it said. */
@@ -63,25 +66,25 @@ export class TimedClient extends Client {
     if (body !== undefined && body !== null && typeof body !== "string") {
       throw new Error("TimedClient only sends JSON bodies");
     }
-    const response = await request(uri, {
-      method: options.method as Dispatcher.HttpMethod,
+    const response = await send(new URL(uri), {
+      method: options.method ?? method,
       headers: { ...this.headers, ...headers },
-      body,
+      body: body ?? undefined,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    const text = await response.body.text();
+    const text = response.body;
     const header = (name: string): string | undefined => {
       const value = response.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
     const json = header("content-type")?.includes("application/json") ? parseJson(text) : undefined;
-    if (response.statusCode >= 400) {
+    if (response.status >= 400) {
       const error = ErrorBodySchema.safeParse(json);
       const message = (error.success ? error.data.message : undefined) ?? text;
       const type = (error.success ? error.data.type : undefined) ?? "";
       throw new AppwriteHttpError(
         message,
-        response.statusCode,
+        response.status,
         type,
         text,
         retryAfterMs(header, this.now()),
@@ -89,6 +92,46 @@ export class TimedClient extends Client {
     }
     return json ?? { message: text };
   }
+}
+
+interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request, resolved with the whole body once it has arrived. Fails with
+ * the socket's error (ECONNREFUSED, ECONNRESET, ...) or the signal's
+ * (TimeoutError), which ./retry.ts classifies.
+ */
+function send(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body: string | undefined; signal: AbortSignal },
+): Promise<HttpResponse> {
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { method: init.method, headers: init.headers, signal: init.signal },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+        // A body cut short (the connection closed, or the signal fired) fails with
+        // ECONNRESET "aborted" or the signal's TimeoutError, and never ends.
+        incoming.on("error", reject);
+        incoming.on("end", () =>
+          resolve({
+            status: incoming.statusCode ?? 0,
+            headers: incoming.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(init.body);
+  });
 }
 
 function parseJson(text: string): unknown {

@@ -114,24 +114,14 @@ function classify(error: unknown): Failure {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return { kind: "transport", reason: "timed out" };
   }
-  // The connection failed or was lost (refused, reset, closed mid-body, DNS): undici's
-  // socket and timeout errors, and the socket's own system errors.
+  // The connection failed or was lost (refused, reset, closed mid-body, DNS).
   if (error instanceof Error && "code" in error && typeof error.code === "string") {
-    if (TRANSPORT_ERROR_CODES.has(error.code) || NETWORK_ERRNOS.has(error.code)) {
+    if (NETWORK_ERRNOS.has(error.code)) {
       return { kind: "transport", reason: `network error: ${error.message}` };
     }
   }
   throw error;
 }
-
-/** undici's errors for a connection that failed or broke; its others are programming errors. */
-const TRANSPORT_ERROR_CODES: ReadonlySet<string> = new Set([
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
-]);
 
 /** System errors of a socket that could not connect or lost its peer. */
 const NETWORK_ERRNOS: ReadonlySet<string> = new Set([

@@ -24,6 +24,11 @@ export interface FaultRule {
   /** Close the connection instead of answering (a connection lost mid-request). */
   drop?: boolean;
   /**
+   * Handle the request, send the headers and half the body, then close the
+   * connection (`"close"`) or leave it open with nothing more (`"stall"`).
+   */
+  cutBody?: "close" | "stall";
+  /**
    * Handle the request first, then answer with `status` (or drop the
    * connection) anyway: a response lost after the work was done (a gateway
    * failing after Appwrite committed).
@@ -35,6 +40,7 @@ export interface FaultDecision {
   delayMs: number;
   error?: AppwriteApiError;
   drop: boolean;
+  cutBody?: "close" | "stall";
   afterHandling: boolean;
 }
 
@@ -69,6 +75,7 @@ export class Faults {
       delayMs: rule.delayMs ?? 0,
       error: errorOf(rule, now),
       drop: rule.drop === true,
+      ...(rule.cutBody === undefined ? {} : { cutBody: rule.cutBody }),
       afterHandling: rule.afterHandling === true,
     };
   }

@@ -397,11 +397,24 @@ export async function startAppwriteTestServer(
     }
     record.status = reply.status;
     const payload = errorBody ?? reply.payload;
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
     response.writeHead(reply.status, {
       ...extraHeaders,
-      ...(payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+      ...(body === undefined
+        ? {}
+        : {
+            "content-type": "application/json; charset=utf-8",
+            "content-length": String(Buffer.byteLength(body)),
+          }),
     });
-    response.end(payload === undefined ? undefined : JSON.stringify(payload));
+    if (decision.cutBody !== undefined && body !== undefined) {
+      // The half is flushed before the connection closes: the client has begun reading the body.
+      response.write(body.slice(0, Math.floor(body.length / 2)), () => {
+        if (decision.cutBody === "close") request.socket.destroy();
+      });
+      return;
+    }
+    response.end(body);
   };
 
   const server = createServer((request, response) => {
