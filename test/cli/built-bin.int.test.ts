@@ -4,7 +4,7 @@
  * the same `--help`, and the same mastery printed for the same short lesson.
  * It uses dist/ as it is, so a build older than the sources fails here.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,5 +90,18 @@ describe("the built bin and the sources agree", () => {
     expect(lines).toHaveLength(3);
     for (const line of lines) expect(line).toContain("mastery 0.7900");
     expect(lines).toEqual(masteryLines(sources.stdout));
+  });
+
+  it("leaves undici out: node-appwrite's import of it is the stub that fails loudly", () => {
+    const chunks = readdirSync(join(REPO_ROOT, "dist", "cli")).filter((name) =>
+      name.endsWith(".js"),
+    );
+    const sources = chunks.map((name) =>
+      readFileSync(join(REPO_ROOT, "dist", "cli", name), "utf8"),
+    );
+    expect(sources.filter((source) => source.includes("node_modules/undici/"))).toEqual([]);
+    expect(
+      sources.filter((source) => source.includes("not available in the bundled CLI")),
+    ).toHaveLength(1);
   });
 });
