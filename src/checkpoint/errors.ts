@@ -4,10 +4,17 @@ export type CheckpointerErrorCode =
   /** The database holds checkpoints in another saver's layout. */
   | "CHECKPOINT_DATABASE_FOREIGN"
   /** A call without what LangGraph always passes (thread, checkpoint id, new versions). */
-  | "CHECKPOINT_CALL_INVALID";
+  | "CHECKPOINT_CALL_INVALID"
+  /** A value to write that JSON cannot hold (a cycle, a BigInt): the state is wrong, nothing is written. */
+  | "CHECKPOINT_VALUE_UNSERIALISABLE";
 
 export class CheckpointerError extends TeachingGraphError {
-  constructor(code: CheckpointerErrorCode, message: string, context: Record<string, unknown>) {
-    super(code, message, context);
+  constructor(
+    code: CheckpointerErrorCode,
+    message: string,
+    context: Record<string, unknown>,
+    cause?: unknown,
+  ) {
+    super(code, message, context, cause === undefined ? undefined : { cause });
   }
 }

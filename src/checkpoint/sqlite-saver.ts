@@ -23,7 +23,6 @@
 import { isBaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
-  JsonPlusSerializer,
   WRITES_IDX_MAP,
   type ChannelVersions,
   type Checkpoint,
@@ -36,6 +35,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import Database from "better-sqlite3";
 import { LRUCache } from "lru-cache";
 import { CheckpointerError } from "./errors.js";
+import { JsonSerializer } from "./json-serializer.js";
 
 /** Channel values kept deserialised: a few hundred threads' worth of teaching state. */
 const CACHED_VALUES = 5_000;
@@ -316,13 +316,6 @@ function jsonArray(elements: readonly Uint8Array[]): Uint8Array {
   }
   bytes[offset] = CLOSE_BRACKET;
   return bytes;
-}
-
-/** LangGraph's JSON serialiser, with its synchronous half public. */
-class JsonSerializer extends JsonPlusSerializer {
-  dumpsSync(value: unknown): [string, Uint8Array] {
-    return value instanceof Uint8Array ? ["bytes", value] : ["json", this._dumps(value)];
-  }
 }
 
 const encoder = new TextEncoder();
