@@ -6,7 +6,9 @@ export type CheckpointerErrorCode =
   /** A call without what LangGraph always passes (thread, checkpoint id, new versions). */
   | "CHECKPOINT_CALL_INVALID"
   /** A value to write that JSON cannot hold (a cycle, a BigInt): the state is wrong, nothing is written. */
-  | "CHECKPOINT_VALUE_UNSERIALISABLE";
+  | "CHECKPOINT_VALUE_UNSERIALISABLE"
+  /** A stored checkpoint names data the database does not hold (a transcript's message). */
+  | "CHECKPOINT_DATA_MISSING";
 
 export class CheckpointerError extends TeachingGraphError {
   constructor(

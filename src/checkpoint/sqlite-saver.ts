@@ -9,9 +9,12 @@
  * - `put` writes the values of the channels whose version is new (the rest
  *   are stored under their version already). Versions carry a random
  *   fraction, so two branches forked from one checkpoint never share one.
- * - A transcript is serialised one message at a time, and each message once
- *   per process: a message in the state is never changed (LangGraph's reducer
- *   replaces the list; it never edits a message in it).
+ * - A transcript is stored one message at a time: each message's JSON once
+ *   per thread (`checkpoint_messages`, keyed by a hash of the JSON), and the
+ *   transcript's value as the list of its messages' keys, so a new message
+ *   costs its own bytes, not the whole transcript's again. A message in the
+ *   state is never changed (LangGraph's reducer replaces the list; it never
+ *   edits a message in it), so each is serialised once per process.
  * - Values written or read recently are kept deserialised, so resuming a
  *   thread this process served reads no blob. LangGraph replaces channel
  *   values and never mutates them, so handing out the same object is safe.
@@ -20,6 +23,7 @@
  * refused, as its checkpoints carry their values inline and later ones would
  * silently lose every value a step did not change.
  */
+import { createHash } from "node:crypto";
 import { isBaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
@@ -34,11 +38,18 @@ import {
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import Database from "better-sqlite3";
 import { LRUCache } from "lru-cache";
+import { z } from "zod";
 import { CheckpointerError } from "./errors.js";
 import { JsonSerializer } from "./json-serializer.js";
 
 /** Channel values kept deserialised: a few hundred threads' worth of teaching state. */
 const CACHED_VALUES = 5_000;
+
+/** Message keys remembered as stored, so that a put writes only a transcript's new messages. */
+const REMEMBERED_MESSAGES = 100_000;
+
+/** The blob type of a transcript stored as its messages' keys (the others are the serialiser's). */
+const MESSAGE_KEYS_TYPE = "message_keys";
 
 /** What a channel held at one version: a value, or nothing (an emptied trigger). */
 type StoredValue = { value: unknown } | { empty: true };
@@ -50,6 +61,15 @@ interface Statements {
   insertWrite: Database.Statement;
   replaceWrite: Database.Statement;
   deleteBlobs: Database.Statement;
+  insertMessage: Database.Statement;
+  selectMessages: Database.Statement;
+  deleteMessages: Database.Statement;
+}
+
+/** A message's JSON and the key it is stored under. */
+interface StoredMessage {
+  key: string;
+  bytes: Uint8Array;
 }
 
 interface BlobRow {
@@ -62,7 +82,9 @@ interface BlobRow {
 export class IncrementalSqliteSaver extends SqliteSaver {
   private statements: Statements | undefined;
   private readonly values = new LRUCache<string, StoredValue>({ max: CACHED_VALUES });
-  private readonly messageBytes = new WeakMap<object, Uint8Array>();
+  private readonly messages = new WeakMap<object, StoredMessage>();
+  /** `thread \0 ns \0 key` of messages this process stored or read. */
+  private readonly storedMessages = new LRUCache<string, true>({ max: REMEMBERED_MESSAGES });
   private readonly json: JsonSerializer;
 
   static override fromConnString(path: string): IncrementalSqliteSaver {
@@ -98,7 +120,14 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
   type TEXT NOT NULL,
   blob BLOB,
   PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
-);`);
+);
+CREATE TABLE IF NOT EXISTS checkpoint_messages (
+  thread_id TEXT NOT NULL,
+  checkpoint_ns TEXT NOT NULL DEFAULT '',
+  message_key TEXT NOT NULL,
+  blob BLOB NOT NULL,
+  PRIMARY KEY (thread_id, checkpoint_ns, message_key)
+) WITHOUT ROWID;`);
     const insertWrite = (conflict: "REPLACE" | "IGNORE") =>
       this.db.prepare(
         `INSERT OR ${conflict} INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -119,6 +148,16 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
       insertWrite: insertWrite("IGNORE"),
       replaceWrite: insertWrite("REPLACE"),
       deleteBlobs: this.db.prepare(`DELETE FROM checkpoint_blobs WHERE thread_id = ?`),
+      insertMessage: this.db.prepare(
+        `INSERT OR IGNORE INTO checkpoint_messages (thread_id, checkpoint_ns, message_key, blob) VALUES (?, ?, ?, ?)`,
+      ),
+      // The keys wanted come as one JSON array.
+      selectMessages: this.db.prepare(
+        `SELECT m.message_key, m.blob FROM checkpoint_messages AS m
+         JOIN json_each(?) AS wanted ON m.message_key = wanted.value
+         WHERE m.thread_id = ? AND m.checkpoint_ns = ?`,
+      ),
+      deleteMessages: this.db.prepare(`DELETE FROM checkpoint_messages WHERE thread_id = ?`),
     };
   }
 
@@ -137,6 +176,7 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
         checkpointId: checkpoint.id,
       });
     const blobs: [channel: string, version: string, type: string, bytes: Uint8Array][] = [];
+    const newMessages: StoredMessage[] = [];
     for (const [channel, version] of Object.entries(newVersions)) {
       const key = valueKey(threadId, ns, channel, version);
       if (!Object.hasOwn(checkpoint.channel_values, channel)) {
@@ -144,7 +184,10 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
         continue;
       }
       const value = checkpoint.channel_values[channel];
-      const [type, bytes] = this.serialiseValue(value);
+      const [type, bytes] = this.serialiseValue(value, (message) => {
+        if (!this.storedMessages.has(messageKey(threadId, ns, message.key)))
+          newMessages.push(message);
+      });
       blobs.push([channel, String(version), type, bytes]);
       this.values.set(key, { value });
     }
@@ -153,6 +196,8 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
     const serialisedCheckpoint = encoder.encode(JSON.stringify(skeleton));
     const [, serialisedMetadata] = this.json.dumpsSync(metadata);
     this.db.transaction(() => {
+      for (const message of newMessages)
+        statements.insertMessage.run(threadId, ns, message.key, message.bytes);
       for (const [channel, version, blobType, bytes] of blobs)
         statements.insertBlob.run(threadId, ns, channel, version, blobType, bytes);
       statements.insertCheckpoint.run(
@@ -165,6 +210,8 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
         serialisedMetadata,
       );
     })();
+    for (const message of newMessages)
+      this.storedMessages.set(messageKey(threadId, ns, message.key), true);
     return {
       configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id },
     };
@@ -231,8 +278,11 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
     const statements = this.prepared();
     await super.deleteThread(threadId);
     statements.deleteBlobs.run(threadId);
+    statements.deleteMessages.run(threadId);
     const prefix = `${threadId}\u0000`;
     for (const key of [...this.values.keys()]) if (key.startsWith(prefix)) this.values.delete(key);
+    for (const key of [...this.storedMessages.keys()])
+      if (key.startsWith(prefix)) this.storedMessages.delete(key);
   }
 
   /**
@@ -270,7 +320,10 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
     if (Object.keys(unread).length > 0) {
       const rows = statements.selectBlobs.all(JSON.stringify(unread), threadId, ns) as BlobRow[];
       for (const row of rows) {
-        const value: unknown = await this.serde.loadsTyped(row.type, row.blob);
+        const value: unknown =
+          row.type === MESSAGE_KEYS_TYPE
+            ? await this.serde.loadsTyped("json", this.transcriptBytes(threadId, ns, row))
+            : await this.serde.loadsTyped(row.type, row.blob);
         values[row.channel] = value;
         this.values.set(valueKey(threadId, ns, row.channel, row.version), { value });
       }
@@ -279,24 +332,66 @@ CREATE TABLE IF NOT EXISTS checkpoint_blobs (
   }
 
   /**
-   * A channel's value as the JSON serialiser's bytes, made synchronously (each
-   * await in a step costs more than serialising a small value). A transcript
-   * is assembled from each message's bytes, made once: in a channel's value a
-   * message is final (the reducer gives a new message its id on the way in).
+   * The JSON array of a transcript stored as its messages' keys. A key with
+   * no stored message is a broken database, refused rather than read as a
+   * shorter transcript.
    */
-  private serialiseValue(value: unknown): [string, Uint8Array] {
+  private transcriptBytes(threadId: string, ns: string, row: BlobRow): Uint8Array {
+    const keys = MessageKeysSchema.parse(JSON.parse(decoder.decode(row.blob)));
+    const found = new Map<string, Uint8Array>();
+    const rows = this.prepared().selectMessages.all(JSON.stringify(keys), threadId, ns) as {
+      message_key: string;
+      blob: Uint8Array;
+    }[];
+    for (const message of rows) {
+      found.set(message.message_key, message.blob);
+      this.storedMessages.set(messageKey(threadId, ns, message.message_key), true);
+    }
+    const missing = keys.filter((key) => !found.has(key));
+    if (missing.length > 0)
+      throw new CheckpointerError(
+        "CHECKPOINT_DATA_MISSING",
+        `the transcript in channel ${row.channel} names ${missing.length} message(s) the database does not hold`,
+        { threadId, ns, channel: row.channel, version: row.version, missing: missing.slice(0, 5) },
+      );
+    return jsonArray(keys.map((key) => found.get(key) as Uint8Array));
+  }
+
+  /**
+   * A channel's value as bytes to store, made synchronously (each await in a
+   * step costs more than serialising a small value). A transcript (a list of
+   * messages) is stored as its messages' keys; `onMessage` gets each message,
+   * serialised once: in a channel's value a message is final (the reducer
+   * gives a new message its id on the way in).
+   */
+  private serialiseValue(
+    value: unknown,
+    onMessage: (message: StoredMessage) => void,
+  ): [string, Uint8Array] {
     if (!Array.isArray(value) || value.length === 0 || !value.every((item) => isBaseMessage(item)))
       return this.json.dumpsSync(value);
-    const parts = (value as object[]).map((message) => {
-      let bytes = this.messageBytes.get(message);
-      if (bytes === undefined) {
-        bytes = this.json.dumpsSync(message)[1];
-        this.messageBytes.set(message, bytes);
+    const keys = (value as object[]).map((item) => {
+      let message = this.messages.get(item);
+      if (message === undefined) {
+        const bytes = this.json.dumpsSync(item)[1];
+        message = {
+          key: createHash("sha256").update(bytes).digest("base64url").slice(0, 22),
+          bytes,
+        };
+        this.messages.set(item, message);
       }
-      return bytes;
+      onMessage(message);
+      return message.key;
     });
-    return ["json", jsonArray(parts)];
+    return [MESSAGE_KEYS_TYPE, encoder.encode(JSON.stringify(keys))];
   }
+}
+
+/** A transcript's stored value: its messages' keys, in order. */
+const MessageKeysSchema = z.array(z.string().min(1));
+
+function messageKey(threadId: string, ns: string, key: string): string {
+  return `${threadId}\u0000${ns}\u0000${key}`;
 }
 
 const COMMA = 0x2c;
@@ -319,6 +414,7 @@ function jsonArray(elements: readonly Uint8Array[]): Uint8Array {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function threadOf(config: RunnableConfig): { threadId: string; ns: string } {
   const threadId: unknown = config.configurable?.thread_id;

@@ -157,33 +157,74 @@ describe("IncrementalSqliteSaver", () => {
     expect((await fresh.getState(branch)).values.answers).toEqual(["½", "⅔"]);
   });
 
-  it("writes a transcript byte for byte as LangGraph's serialiser does", async () => {
-    const saver = saverAt(path);
-    const messages = [
-      new HumanMessage("Ça fait ½ — “quote” \u2028 😀"),
-      new AIMessage({
-        content: "card",
-        tool_calls: [{ id: "call_1", name: "lesson_card_presentation", args: { card: { n: 1 } } }],
-      }),
-    ];
-    const config = thread("t1");
-    const checkpoint = {
-      v: 4,
-      id: "1f0a0000-0000-6000-8000-000000000001",
-      ts: new Date(0).toISOString(),
-      channel_values: { messages },
-      channel_versions: { messages: 1 },
-      versions_seen: {},
-    };
+  /** Puts a checkpoint holding only `messages`, at `version`. */
+  async function putTranscript(
+    saver: IncrementalSqliteSaver,
+    messages: BaseMessage[],
+    version: number,
+  ): Promise<void> {
     await saver.put(
-      config,
-      checkpoint,
-      { source: "input", step: -1, parents: {} },
-      { messages: 1 },
+      thread("t1"),
+      {
+        v: 4,
+        id: `1f0a0000-0000-6000-8000-00000000000${version}`,
+        ts: new Date(0).toISOString(),
+        channel_values: { messages },
+        channel_versions: { messages: version },
+        versions_seen: {},
+      },
+      { source: "input", step: version - 2, parents: {} },
+      { messages: version },
     );
-    const row = saver.db.prepare("SELECT blob FROM checkpoint_blobs").get() as { blob: Uint8Array };
-    const [, expected] = await new JsonPlusSerializer().dumpsTyped(messages);
-    expect(Buffer.from(row.blob).equals(Buffer.from(expected))).toBe(true);
+  }
+
+  const transcript = [
+    new HumanMessage("Ça fait ½ — “quote” \u2028 😀"),
+    new AIMessage({
+      content: "card",
+      tool_calls: [{ id: "call_1", name: "lesson_card_presentation", args: { card: { n: 1 } } }],
+    }),
+    new HumanMessage("¼"),
+  ];
+
+  it("stores each message of a transcript once, and the transcript as their keys", async () => {
+    const saver = saverAt(path);
+    await putTranscript(saver, transcript.slice(0, 2), 1);
+    await putTranscript(saver, transcript, 2);
+    const stored = saver.db
+      .prepare("SELECT message_key AS key, blob FROM checkpoint_messages")
+      .all() as { key: string; blob: Uint8Array }[];
+    expect(stored).toHaveLength(3);
+    const latest = saver.db
+      .prepare("SELECT type, blob FROM checkpoint_blobs WHERE version = '2'")
+      .get() as { type: string; blob: Uint8Array };
+    expect(latest.type).toBe("message_keys");
+    const keys = z.array(z.string()).parse(JSON.parse(Buffer.from(latest.blob).toString()));
+    // The transcript's JSON is its messages' JSON, exactly as LangGraph's serialiser writes the list.
+    const bytesOf = new Map(stored.map(({ key, blob }) => [key, Buffer.from(blob).toString()]));
+    const [, expected] = await new JsonPlusSerializer().dumpsTyped(transcript);
+    expect(`[${keys.map((key) => bytesOf.get(key)).join(",")}]`).toBe(
+      Buffer.from(expected).toString(),
+    );
+    const fresh = await saverAt(path).getTuple(thread("t1"));
+    expect(fresh?.checkpoint.channel_values.messages).toEqual(transcript);
+  });
+
+  it("refuses a transcript whose messages the database lost, rather than reading it shorter", async () => {
+    await putTranscript(saverAt(path), transcript, 2);
+    const broken = saverAt(path);
+    const victim = broken.db
+      .prepare("SELECT message_key FROM checkpoint_messages LIMIT 1")
+      .get() as {
+      message_key: string;
+    };
+    broken.db
+      .prepare("DELETE FROM checkpoint_messages WHERE message_key = ?")
+      .run(victim.message_key);
+    await expect(broken.getTuple(thread("t1"))).rejects.toMatchObject({
+      code: "CHECKPOINT_DATA_MISSING",
+      context: { threadId: "t1", channel: "messages", missing: [victim.message_key] },
+    });
   });
 
   it("refuses a database the plain SqliteSaver wrote, before touching it", async () => {
@@ -215,6 +256,19 @@ describe("IncrementalSqliteSaver", () => {
       saver.put(thread("t1"), checkpoint, { source: "input", step: -1, parents: {} }),
     ).rejects.toBeInstanceOf(CheckpointerError);
     expect(await saver.getTuple(thread("t1"))).toBeUndefined();
+  });
+
+  it("forgets a deleted thread's messages: the same messages put again are stored again", async () => {
+    const saver = saverAt(path);
+    await putTranscript(saver, transcript, 2);
+    await saver.deleteThread("t1");
+    const count = () =>
+      (saver.db.prepare("SELECT COUNT(*) AS n FROM checkpoint_messages").get() as { n: number }).n;
+    expect(count()).toBe(0);
+    await putTranscript(saver, transcript, 3);
+    expect(count()).toBe(3);
+    const fresh = await saverAt(path).getTuple(thread("t1"));
+    expect(fresh?.checkpoint.channel_values.messages).toEqual(transcript);
   });
 
   it("forgets a deleted thread, in its cache too", async () => {
