@@ -15,6 +15,10 @@
  * runs for seconds to a minute) as often as `REFERENCE_RUNS` says. Each run is
  * checked: every record seen, no empty key left that the clean should remove.
  *
+ * A third side, ./read-floor.mjs, reads every page as the tool does and does
+ * nothing else; its figure (printed, not judged) is how fast any clean could
+ * be on this server, process start included.
+ *
  * Needs a build (`npm run build`).
  */
 import { spawn } from "node:child_process";
@@ -41,8 +45,9 @@ const REFERENCE_RUNS: Record<(typeof SIZES)[number], number> = { 20_000: 2, 100_
 
 const BIN = fileURLToPath(new URL("../bin/teaching-graph.js", import.meta.url));
 const REFERENCE = fileURLToPath(new URL("./spec-reference-clean.mjs", import.meta.url));
+const FLOOR = fileURLToPath(new URL("./read-floor.mjs", import.meta.url));
 
-type Side = "tool" | "reference";
+type Side = "tool" | "reference" | "floor";
 
 interface Data {
   outcomes: ReadonlyArray<Record<string, unknown>>;
@@ -57,7 +62,7 @@ export async function run(): Promise<void> {
       outcomes: loadOutcomes(),
       mastery: generatedDataset(size, CORRUPTED_SHARE).map((record) => ({ ...record })),
     };
-    const times: Record<Side, number[]> = { tool: [], reference: [] };
+    const times: Record<Side, number[]> = { tool: [], reference: [], floor: [] };
     const order = interleave(TOOL_RUNS, REFERENCE_RUNS[size]);
     process.stdout.write(
       `  ${size} records, +${LATENCY_MS} ms/request: ${TOOL_RUNS} tool runs, ` +
@@ -66,10 +71,12 @@ export async function run(): Promise<void> {
     for (const side of order) times[side].push(await timeRun(side, data, size));
     const tool = median(times.tool);
     const reference = median(times.reference);
+    const floor = median(times.floor);
     const speedup = reference / tool;
     lines.push(
       `${String(size).padStart(8)}  ${seconds(tool).padStart(8)}  ${seconds(reference).padStart(10)}  ` +
-        `${speedup.toFixed(1).padStart(6)}x   tool runs: ${times.tool.map(seconds).join(", ")}`,
+        `${speedup.toFixed(1).padStart(6)}x  ${seconds(floor).padStart(8)} ${`(${(reference / floor).toFixed(1)}x)`.padStart(8)}` +
+        `   tool runs: ${times.tool.map(seconds).join(", ")}`,
     );
     verdicts.push(
       `  ${speedup >= TARGET_SPEEDUP ? "PASS" : "FAIL"}  clean end to end >= ${TARGET_SPEEDUP}x the spec's reference script, ` +
@@ -81,21 +88,23 @@ export async function run(): Promise<void> {
       "",
       `mastery clean end to end (spawn to exit) on the Appwrite test server, +${LATENCY_MS} ms/request, ${CORRUPTED_SHARE * 100} % corrupted`,
       "",
-      ` records      tool   reference  speedup`,
+      ` records      tool   reference  speedup     floor (speedup)`,
       ...lines,
       "",
       "Targets",
       ...verdicts,
       "",
+      "The floor reads every page as the tool does, with nothing else (./read-floor.mjs).",
+      "",
     ].join("\n"),
   );
 }
 
-/** `toolRuns` tool runs and `referenceRuns` reference runs, alternating while both have runs left. */
+/** `toolRuns` tool and floor runs and `referenceRuns` reference runs, alternating while each side has runs left. */
 function interleave(toolRuns: number, referenceRuns: number): Side[] {
   const order: Side[] = [];
   for (let index = 0; index < Math.max(toolRuns, referenceRuns); index++) {
-    if (index < toolRuns) order.push("tool");
+    if (index < toolRuns) order.push("tool", "floor");
     if (index < referenceRuns) order.push("reference");
   }
   return order;
@@ -109,10 +118,11 @@ async function timeRun(side: Side, data: Data, size: number): Promise<number> {
     server.seedRows("course_outcomes", data.outcomes);
     server.seedRows("MasteryV2", data.mastery);
     server.faults.add({ delayMs: LATENCY_MS, times: Infinity });
-    const args =
-      side === "tool"
-        ? [BIN, "mastery", "clean", "--json", "--backup", join(dir, "backup.jsonl")]
-        : [REFERENCE];
+    const args = {
+      tool: [BIN, "mastery", "clean", "--json", "--backup", join(dir, "backup.jsonl")],
+      reference: [REFERENCE],
+      floor: [FLOOR],
+    }[side];
     // The operator's environment: the store settings only (no LOG_LEVEL), run from a scratch folder.
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...appwriteEnvFor(server) };
     const started = performance.now();
@@ -159,9 +169,12 @@ function spawnToExit(
 const ToolReportSchema = z.object({
   summary: z.object({ scanned: z.int(), cleaned: z.int(), errors: z.literal(0) }),
 });
-const ReferenceReportSchema = z.object({ seen: z.int() });
+const SeenReportSchema = z.object({ seen: z.int() });
 
-/** The run saw every record and left no removable empty key; the tool's exit 1 means "records skipped for review". */
+/**
+ * The run saw every record and (but the floor, which only reads) left no
+ * removable empty key; the tool's exit 1 means "records skipped for review".
+ */
 function assertDone(side: Side, child: Exit, size: number, server: AppwriteTestServer): void {
   const expectedCode = side === "tool" ? 1 : 0;
   if (child.code !== expectedCode) {
@@ -175,8 +188,9 @@ function assertDone(side: Side, child: Exit, size: number, server: AppwriteTestS
     side === "tool"
       ? ToolReportSchema.parse(JSON.parse(`{${report.slice(report.lastIndexOf('"summary":'))}`))
           .summary.scanned
-      : ReferenceReportSchema.parse(JSON.parse(report)).seen;
+      : SeenReportSchema.parse(JSON.parse(report)).seen;
   if (seen !== size) throw new Error(`${side} saw ${seen} records, expected ${size}`);
+  if (side === "floor") return;
   const left = server
     .rows("MasteryV2")
     .filter(
