@@ -48,7 +48,9 @@ export type RetryMode = "idempotent" | "once";
 
 type Failure =
   | { kind: "reply"; reply: AppwriteReply; transient: boolean; retryAfterMs: number | undefined }
-  | { kind: "transport"; reason: string };
+  | { kind: "transport"; reason: string }
+  /** The connection was refused before anything was sent (the server's certificate): retrying cannot help. */
+  | { kind: "untrusted"; reason: string };
 
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 /** 5xx types that mean "not now" is "not ever": retrying cannot help. */
@@ -67,6 +69,14 @@ export async function withRetries<T>(
       const failure = classify(error);
       if (failure.kind === "reply" && !failure.transient)
         throw new AppwriteStoreError(target, failure.reply, attempt);
+      if (failure.kind === "untrusted")
+        throw unavailable(
+          target,
+          failure,
+          attempt,
+          "check APPWRITE_ENDPOINT and the server's certificate",
+          error,
+        );
       const rateLimited = failure.kind === "reply" && failure.reply.status === 429;
       if (mode === "once" && !rateLimited)
         throw new AppwriteOutcomeUnknownError(target, describe(failure), error);
@@ -116,12 +126,34 @@ function classify(error: unknown): Failure {
   }
   // The connection failed or was lost (refused, reset, closed mid-body, DNS).
   if (error instanceof Error && "code" in error && typeof error.code === "string") {
+    if (CERTIFICATE_ERROR_CODES.has(error.code)) {
+      return {
+        kind: "untrusted",
+        reason: `the server's TLS certificate was refused: ${error.message}`,
+      };
+    }
     if (NETWORK_ERRNOS.has(error.code)) {
       return { kind: "transport", reason: `network error: ${error.message}` };
     }
   }
   throw error;
 }
+
+/** OpenSSL's and Node's verdicts on a server certificate that cannot be trusted (`tls` error codes). */
+const CERTIFICATE_ERROR_CODES: ReadonlySet<string> = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 /** System errors of a socket that could not connect or lost its peer. */
 const NETWORK_ERRNOS: ReadonlySet<string> = new Set([
