@@ -67,7 +67,7 @@ export class TimedClient extends Client {
       throw new Error("TimedClient only sends JSON bodies");
     }
     const response = await send(new URL(uri), {
-      method: options.method ?? method,
+      method: method.toUpperCase(),
       headers: { ...this.headers, ...headers },
       body: body ?? undefined,
       signal: AbortSignal.timeout(this.timeoutMs),
@@ -125,13 +125,18 @@ function send(
         // A body cut short (the connection closed, or the signal fired) fails with
         // ECONNRESET "aborted" or the signal's TimeoutError, and never ends.
         incoming.on("error", reject);
-        incoming.on("end", () =>
-          resolve({
-            status: incoming.statusCode ?? 0,
-            headers: incoming.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
+        incoming.on("end", () => {
+          const status = incoming.statusCode;
+          // Always set on a client's response; checked rather than defaulted.
+          if (status === undefined)
+            reject(new Error(`no HTTP status in the response to ${url.pathname}`));
+          else
+            resolve({
+              status,
+              headers: incoming.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            });
+        });
       },
     );
     outgoing.on("error", reject);
