@@ -6,7 +6,7 @@ export class PlayerInputEndedError extends TeachingGraphError {
     super(
       "PLAYER_INPUT_ENDED",
       `Input ended while card ${context.cardId} (${context.cardIndex + 1} of ${context.totalCards}) waited for an answer; ` +
-        "the lesson is saved and was not finished",
+        "the lesson is saved and was not finished (`npm start` continues it)",
       context,
     );
   }

@@ -12,7 +12,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { IncrementalSqliteSaver } from "../checkpoint/sqlite-saver.js";
 import type { Card } from "../lessons/schema.js";
 import { openDemoSession } from "../seed/demo-session.js";
-import { createSqliteStores } from "../stores/sqlite/index.js";
+import { createSqliteStores, listSqliteOpenSessions } from "../stores/sqlite/index.js";
 import { createTeachingGraph } from "../teaching/graph.js";
 import { PlayerStateError } from "./errors.js";
 import { createLineReader } from "./lines.js";
@@ -52,14 +52,22 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
   const checkpointer = IncrementalSqliteSaver.fromConnString(checkpointPath(options.sqlitePath));
   const answers = createLineReader(options.input);
   try {
-    const { sessionId, lesson, leftOut } = await openDemoSession(stores, {
-      studentId: options.studentId,
-      withModel: options.model !== undefined,
-    });
+    const { sessionId, lesson, leftOut, startedThread } = await openDemoSession(
+      stores,
+      {
+        studentId: options.studentId,
+        withModel: options.model !== undefined,
+        // A lesson left unfinished here (its thread is in this checkpointer) is continued.
+        canContinue: async (threadId) =>
+          (await checkpointer.getTuple({ configurable: { thread_id: threadId } })) !== undefined,
+      },
+      listSqliteOpenSessions(options.sqlitePath),
+    );
     if (leftOut.length > 0) write(withoutModelNotice(leftOut));
 
     write(
-      `Lesson: ${lesson.title} (${lesson.cards.length} cards, course ${lesson.courseId}, session ${sessionId})\n`,
+      `${startedThread === null ? "Lesson" : "Continuing the unfinished lesson"}: ${lesson.title} ` +
+        `(${lesson.cards.length} cards, course ${lesson.courseId}, session ${sessionId})\n`,
     );
     const graph = createTeachingGraph({
       getStores: () => stores,
@@ -69,8 +77,9 @@ export async function playDemoLesson(options: PlayDemoOptions): Promise<void> {
     }).compile({ checkpointer });
     const result = await playLesson({
       graph,
-      threadId: sessionId,
+      threadId: startedThread ?? sessionId,
       sessionContext: { session_id: sessionId, use_plain_text: options.usePlainText },
+      continueThread: startedThread !== null,
       answers,
       write,
       echoAnswers: options.echoAnswers,

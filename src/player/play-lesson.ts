@@ -34,6 +34,8 @@ export interface PlayLessonOptions {
   graph: CompiledTeachingGraph;
   threadId: string;
   sessionContext: SessionRequest;
+  /** The thread already teaches the session: show it again and take up its question, without starting it. */
+  continueThread: boolean;
   answers: LineReader;
   write: (text: string) => void;
   /** Print each answer after its prompt (when input is piped, nobody sees it typed). */
@@ -57,7 +59,7 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
   const run = (input: Parameters<typeof graph.stream>[0]) =>
     streamTeacher(graph, input, config, write, streamed);
 
-  await run({ messages: [], session_context: options.sessionContext });
+  if (!options.continueThread) await run({ messages: [], session_context: options.sessionContext });
   for (;;) {
     const snapshot = await graph.getState(config);
     const messages = MessagesSchema.parse(snapshot.values.messages);

@@ -23,6 +23,19 @@ export interface OpenDemoSessionOptions {
   studentId: string;
   /** Whether a teacher model is configured; without one, rubric-judged cards are left out. */
   withModel: boolean;
+  /**
+   * Whether the caller can continue a lesson the thread `threadId` started
+   * (the terminal player: its checkpointer holds the thread). Without it, a
+   * started session is never taken.
+   */
+  canContinue?: (threadId: string) => Promise<boolean>;
+}
+
+export interface OpenedDemoSession extends DemoSession {
+  /** An open session was taken instead of a new one. */
+  reused: boolean;
+  /** The thread that started the session taken, to continue there; null for a session no thread began. */
+  startedThread: string | null;
 }
 
 /** Seeds the demo (idempotently) and opens a new session of its lesson for `studentId`. */
@@ -30,27 +43,37 @@ export async function openDemoSession(
   stores: Stores,
   options: OpenDemoSessionOptions,
   /**
-   * Sessions already open: one of this student's for the same lesson that no
-   * thread has started is taken instead of a new one, so that restarting
-   * `npm run dev` does not pile up sessions nobody began.
+   * Sessions already open: one of this student's for the same lesson that the
+   * caller can continue (`canContinue`), else one no thread has started, is
+   * taken instead of a new one, so that restarting `npm start` continues the
+   * lesson left unfinished and restarting `npm run dev` does not pile up
+   * sessions nobody began.
    */
   openSessions: readonly SessionListing[] = [],
-): Promise<DemoSession & { reused: boolean }> {
+): Promise<OpenedDemoSession> {
   const { lessonTemplate } = await seedDemoData(stores);
   const snapshot = lessonSnapshotOf(lessonTemplate);
   const cards = options.withModel ? snapshot.cards : deterministicCards(snapshot.cards);
   const lesson = { ...snapshot, cards };
   const leftOut = snapshot.cards.filter((card) => !cards.includes(card));
-  const unstarted = openSessions.find(
+  const ofThisLesson = openSessions.filter(
     (session) =>
       session.studentId === options.studentId &&
       session.courseId === lesson.courseId &&
-      session.threadId === null &&
-      session.status === "created" &&
       session.lessonTitle === lesson.title &&
       session.cardCount === lesson.cards.length,
   );
-  if (unstarted !== undefined) return { sessionId: unstarted.$id, lesson, leftOut, reused: true };
+  // Newest first (the listing's order): the lesson the student left last.
+  for (const session of ofThisLesson) {
+    const thread = session.threadId;
+    if (thread !== null && options.canContinue !== undefined && (await options.canContinue(thread)))
+      return { sessionId: session.$id, lesson, leftOut, reused: true, startedThread: thread };
+  }
+  const unstarted = ofThisLesson.find(
+    (session) => session.threadId === null && session.status === "created",
+  );
+  if (unstarted !== undefined)
+    return { sessionId: unstarted.$id, lesson, leftOut, reused: true, startedThread: null };
   const sessionId = uniqueId();
   await stores.lessons.putSession({
     $id: sessionId,
@@ -61,7 +84,7 @@ export async function openDemoSession(
     status: "created",
     startedAt: new Date().toISOString(),
   });
-  return { sessionId, lesson, leftOut, reused: false };
+  return { sessionId, lesson, leftOut, reused: false, startedThread: null };
 }
 
 function lessonSnapshotOf(template: LessonTemplate): LessonSnapshot {

@@ -96,6 +96,41 @@ describe("npm start (teaching-graph play)", () => {
   );
 
   it.concurrent(
+    "continues the lesson left unfinished on the next start, and finishes it once",
+    async () => {
+      const path = join(dir, "continued.db");
+      const student = ["--student", "student_continued"];
+      // Card 1 right first time (1.0), then the input ends at card 2.
+      const first = await play(path, ["1/4"], student);
+      expect(first.code).toBe(2);
+      expect(first.stderr).toContain("waited for an answer");
+      expect(first.stderr).toContain("`npm start` continues it");
+      const sessionId = /session (\S+)\)/.exec(first.stdout)?.[1];
+      expect(sessionId).toBeDefined();
+
+      const second = await play(path, ["4"], student);
+      expect(second.stderr).toBe("");
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain(
+        `Continuing the unfinished lesson: Calculating Fractions of Amounts (2 cards, course course_c84774, session ${sessionId})`,
+      );
+      // The transcript so far is shown again, then card 2 is asked, not card 1.
+      expect(second.stdout).toContain('Correct! The answer is "1/4".');
+      expect(second.stdout).toContain("[card 2/2, attempt 1 of 3");
+      expect(second.stdout).not.toContain("[card 1/2");
+      expect(second.stdout).toContain("Evidence rows stored: 2 (session completed)");
+      const { o1Ids, ema } = await stored(path, "student_continued");
+      expect(ema).toEqual(Object.fromEntries(o1Ids.map((id) => [id, 1])));
+
+      // Finished: the next start opens a new lesson.
+      const third = await play(path, ["1/4", "4"], student);
+      expect(third.code).toBe(0);
+      expect(third.stdout).toContain("Lesson: Calculating Fractions of Amounts");
+      expect(third.stdout).not.toContain(sessionId ?? "");
+    },
+  );
+
+  it.concurrent(
     "teaches the deterministic cards from piped answers and prints the mastery it stored",
     async () => {
       // Card 1 (mcq): a blank line (refused, same attempt), a wrong option, then the right letter: 0.7.

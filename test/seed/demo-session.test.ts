@@ -52,6 +52,44 @@ describe("openDemoSession", () => {
     expect(afterStart.sessionId).not.toBe(offline.sessionId);
   });
 
+  it("continues the newest started session the caller can continue, and no other", async () => {
+    const older = await openDemoSession(stores, student);
+    const newer = await openDemoSession(stores, student);
+    const startedElsewhere = await openDemoSession(stores, student);
+    const threadOf = new Map([
+      [older.sessionId, "thread_older"],
+      [newer.sessionId, "thread_newer"],
+      [startedElsewhere.sessionId, "thread_elsewhere"],
+    ]);
+    // The listing is newest first; these three began in the same millisecond at most.
+    const open = [newer, startedElsewhere, older].map((session) => {
+      const listed = listSqliteOpenSessions(path).find((row) => row.$id === session.sessionId);
+      if (listed === undefined) throw new Error(`session ${session.sessionId} is not listed`);
+      return { ...listed, threadId: threadOf.get(session.sessionId) ?? null };
+    });
+    const held = new Set(["thread_older", "thread_newer"]);
+    const canContinue = async (threadId: string) => held.has(threadId);
+    const continued = await openDemoSession(stores, { ...student, canContinue }, open);
+    expect(continued).toMatchObject({
+      sessionId: newer.sessionId,
+      reused: true,
+      startedThread: "thread_newer",
+    });
+    // Another student's started session, or one whose thread the caller lacks, is not taken.
+    const other = await openDemoSession(
+      stores,
+      { ...student, studentId: "student_other", canContinue },
+      open,
+    );
+    expect(other).toMatchObject({ reused: false, startedThread: null });
+    const nothingHeld = await openDemoSession(
+      stores,
+      { ...student, canContinue: async () => false },
+      open,
+    );
+    expect(nothingHeld).toMatchObject({ reused: false, startedThread: null });
+  });
+
   it("always opens a new one when given no open sessions (the terminal player)", async () => {
     const first = await openDemoSession(stores, student);
     const second = await openDemoSession(stores, student);
