@@ -17,8 +17,8 @@ export function registerPlayCommand(program: Command): void {
     .description(
       "Teach the demo lesson (fractions of amounts, course course_c84774) in the terminal, on the embedded SQLite " +
         "store at SQLITE_PATH (never Appwrite): seeds the demo data idempotently, reads one answer per line from stdin " +
-        '("skip" skips a card) and prints the mastery the lesson recorded. Without TEACHER_MODEL only the cards ' +
-        "judged without a language model are taught.",
+        '("skip" skips a card) and prints the mastery the lesson recorded; a lesson the student left unfinished ' +
+        "is continued. Without TEACHER_MODEL only the cards judged without a language model are taught.",
     )
     .option("--student <id>", "the student whose mastery is recorded", "demo_student")
     .option("--plain", "show the plain-language explainers")

@@ -2,7 +2,8 @@
  * The terminal player (`npm start`): teaches the demo lesson with the teaching
  * graph in-process, on the embedded SQLite store (never Appwrite): it seeds the
  * demo course and lesson idempotently, opens a session the way the platform
- * does, starts the graph from the session's id alone (the graph loads and
+ * does (or takes up the student's unfinished one, whose thread it holds),
+ * starts the graph from the session's id alone (the graph loads and
  * enriches the lesson, as on the server), checkpoints the thread in SQLite
  * beside the store, and persists the lesson's mastery to the store's MasteryV2.
  */
