@@ -4,10 +4,10 @@
  * adapter sends goes through TimedClient (./http.ts, Node's own HTTP client),
  * so the SDK's undici paths (its own `call`, file uploads, redirects and
  * self-signed certificates) are never taken; loading undici's 680 KB made
- * every command start about 0.1 s later. Should one be taken after all, it
- * fails loudly rather than sending a request some other way. (Node's global
- * `fetch` and its classes are no stand-ins: reading them loads Node's own
- * copy of undici.)
+ * every command that reaches Appwrite start about 50 ms later. Should one be
+ * taken after all, it fails loudly rather than sending a request some other
+ * way. (Node's global `fetch` and its classes are no stand-ins: reading them
+ * loads Node's own copy of undici.)
  */
 function notBundled(what: string): Error {
   return new Error(
