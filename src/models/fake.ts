@@ -57,6 +57,11 @@ export class ScriptedChatModel extends FakeListChatModel {
 export const FAKE_SCENARIOS = {
   /** A teacher that says a fixed line per task and gives rubric answers full marks. */
   tutor: () => new ScriptedChatModel(tutorReply, { sleepMs: 5 }),
+  /** A provider that is down: every call fails (the graph's retries, then TEACHER_MODEL_FAILED). */
+  unavailable: () =>
+    new ScriptedChatModel(() => {
+      throw new Error("the fake provider is unavailable");
+    }),
 } as const;
 
 /** The `tutor` scenario's line for each teacher task (tutor/prompts.ts writes `Task: <task>`). */

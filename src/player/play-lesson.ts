@@ -34,7 +34,10 @@ export interface PlayLessonOptions {
   graph: CompiledTeachingGraph;
   threadId: string;
   sessionContext: SessionRequest;
-  /** The thread already teaches the session: show it again and take up its question, without starting it. */
+  /**
+   * The thread already teaches the session: show it again and take up its
+   * question (or the step it left unfinished), without starting it.
+   */
   continueThread: boolean;
   answers: LineReader;
   write: (text: string) => void;
@@ -59,7 +62,14 @@ export async function playLesson(options: PlayLessonOptions): Promise<LessonResu
   const run = (input: Parameters<typeof graph.stream>[0]) =>
     streamTeacher(graph, input, config, write, streamed);
 
-  if (!options.continueThread) await run({ messages: [], session_context: options.sessionContext });
+  if (!options.continueThread) {
+    await run({ messages: [], session_context: options.sessionContext });
+  } else {
+    // A step the thread left unfinished (the teacher model failed after its retries) runs again.
+    const snapshot = await graph.getState(config);
+    if (snapshot.next.length > 0 && pendingAnswerRequest(snapshot.tasks) === undefined)
+      await run(null);
+  }
   for (;;) {
     const snapshot = await graph.getState(config);
     const messages = MessagesSchema.parse(snapshot.values.messages);

@@ -207,4 +207,25 @@ describe("npm start with a teacher model (the test-only fake:tutor)", () => {
     expect(stdout).toContain(FAKE_TUTOR_LINES.lesson_summary);
     expect(stdout).toContain("Mastery recorded for student demo_student");
   }, 120_000);
+
+  it("continues a lesson whose teacher failed, from the step that failed", async () => {
+    const path = join(dir, "failed-teacher.db");
+    const failed = await play(path, ["1/4"], [], {
+      TEACHER_MODEL: "fake:unavailable",
+      TEACHING_FAKE_MODELS: "1",
+    });
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("error [TEACHER_MODEL_FAILED]");
+    expect(failed.stdout).not.toContain("[card 1/4");
+
+    const continued = await play(path, ["1/4", "A full answer", "4", "A full answer"], [], {
+      TEACHER_MODEL: "fake:tutor",
+      TEACHING_FAKE_MODELS: "1",
+    });
+    expect(continued.stderr).toBe("");
+    expect(continued.code).toBe(0);
+    expect(continued.stdout).toContain("Continuing the unfinished lesson");
+    expect(continued.stdout.split(FAKE_TUTOR_LINES.present_card!)).toHaveLength(5);
+    expect(continued.stdout).toContain("Mastery recorded for student demo_student");
+  }, 120_000);
 });
