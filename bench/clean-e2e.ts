@@ -33,6 +33,8 @@ import {
   type AppwriteTestServer,
 } from "../test/support/appwrite-server/index.js";
 import { appwriteEnvFor } from "../test/support/appwrite-server/settings.js";
+import { DEFAULT_PAGE_SIZE } from "../src/cli/mastery.js";
+import { MASTERY_ROW_ATTRIBUTES } from "../src/stores/appwrite/mapping.js";
 
 const SIZES = [20_000, 100_000] as const;
 const CORRUPTED_SHARE = 0.1;
@@ -121,7 +123,7 @@ async function timeRun(side: Side, data: Data, size: number): Promise<number> {
     const args = {
       tool: [BIN, "mastery", "clean", "--json", "--backup", join(dir, "backup.jsonl")],
       reference: [REFERENCE],
-      floor: [FLOOR],
+      floor: [FLOOR, JSON.stringify(MASTERY_ROW_ATTRIBUTES), String(DEFAULT_PAGE_SIZE)],
     }[side];
     // The operator's environment: the store settings only (no LOG_LEVEL), run from a scratch folder.
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...appwriteEnvFor(server) };

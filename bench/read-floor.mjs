@@ -1,28 +1,26 @@
 /**
  * The floor of `mastery clean` end to end: a process that reads every
- * MasteryV2 row, in the tool's pages (2 500 rows, `$id` order, the same
+ * MasteryV2 row, in the tool's pages (its page size, `$id` order, the same
  * selected attributes), with Node's own HTTP client and `JSON.parse`, and does
  * nothing else: no validation, no planning, no backup, no write. Nothing that
  * cleans can be faster, so `bench/clean-e2e.ts` prints how far this floor is
  * from the spec's reference to show what the 10x target leaves for the work.
  *
- * Plain JavaScript run by node (`node bench/read-floor.mjs`, the Appwrite
- * environment as for the CLI); prints `{"seen":n}`.
+ * Plain JavaScript run by node (`node bench/read-floor.mjs ATTRIBUTES
+ * PAGE_SIZE`, the Appwrite environment as for the CLI): the attributes the
+ * tool selects (a JSON array) and its page size come from bench/clean-e2e.ts,
+ * which takes them from the tool's sources. Prints `{"seen":n}`.
  */
 import { Buffer } from "node:buffer";
 import { request } from "node:http";
 import process from "node:process";
 
-const PAGE_SIZE = 2500; // the CLI's default --page-size
-const SELECT = [
-  "$id",
-  "$updatedAt",
-  "studentId",
-  "courseId",
-  "emaByOutcome",
-  "updatedAt",
-  "revision",
-];
+const [selectArgument, pageSizeArgument] = process.argv.slice(2);
+const SELECT = JSON.parse(selectArgument ?? "null");
+const PAGE_SIZE = Number(pageSizeArgument);
+if (!Array.isArray(SELECT) || !Number.isInteger(PAGE_SIZE) || PAGE_SIZE < 1) {
+  throw new Error("usage: node bench/read-floor.mjs ATTRIBUTES_JSON PAGE_SIZE");
+}
 
 const env = (name) => {
   const value = process.env[name];

@@ -24,7 +24,7 @@ import { EXIT_OK, EXIT_PROBLEMS } from "./exit-codes.js";
  * within 1.5x of a bare list-all pass; 1000 costs the dry run too many round
  * trips, 5000 (Appwrite's largest) grows peak memory by a fifth.
  */
-const DEFAULT_PAGE_SIZE = 2500;
+export const DEFAULT_PAGE_SIZE = 2500;
 /**
  * Records per bulk write. Each is atomic on every store (on Appwrite one
  * transaction holds up to 5000), and a write the store refuses for one record
