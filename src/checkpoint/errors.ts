@@ -8,7 +8,9 @@ export type CheckpointerErrorCode =
   /** A value to write that JSON cannot hold (a cycle, a BigInt): the state is wrong, nothing is written. */
   | "CHECKPOINT_VALUE_UNSERIALISABLE"
   /** A stored checkpoint names data the database does not hold (a transcript's message). */
-  | "CHECKPOINT_DATA_MISSING";
+  | "CHECKPOINT_DATA_MISSING"
+  /** A stored value is not in the form this saver writes (a transcript that is not a list of message keys). */
+  | "CHECKPOINT_DATA_INVALID";
 
 export class CheckpointerError extends TeachingGraphError {
   constructor(

@@ -337,7 +337,7 @@ CREATE TABLE IF NOT EXISTS checkpoint_messages (
    * shorter transcript.
    */
   private transcriptBytes(threadId: string, ns: string, row: BlobRow): Uint8Array {
-    const keys = MessageKeysSchema.parse(JSON.parse(decoder.decode(row.blob)));
+    const keys = messageKeysOf(threadId, ns, row);
     const found = new Map<string, Uint8Array>();
     const rows = this.prepared().selectMessages.all(JSON.stringify(keys), threadId, ns) as {
       message_key: string;
@@ -389,6 +389,34 @@ CREATE TABLE IF NOT EXISTS checkpoint_messages (
 
 /** A transcript's stored value: its messages' keys, in order. */
 const MessageKeysSchema = z.array(z.string().min(1));
+
+function messageKeysOf(threadId: string, ns: string, row: BlobRow): string[] {
+  const text = decoder.decode(row.blob);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw invalidTranscript(threadId, ns, row, text, error);
+  }
+  const keys = MessageKeysSchema.safeParse(parsed);
+  if (!keys.success) throw invalidTranscript(threadId, ns, row, text, keys.error);
+  return keys.data;
+}
+
+function invalidTranscript(
+  threadId: string,
+  ns: string,
+  row: BlobRow,
+  text: string,
+  cause: unknown,
+): CheckpointerError {
+  return new CheckpointerError(
+    "CHECKPOINT_DATA_INVALID",
+    `the transcript in channel ${row.channel} is not a list of message keys`,
+    { threadId, ns, channel: row.channel, version: row.version, stored: text.slice(0, 200) },
+    cause,
+  );
+}
 
 function messageKey(threadId: string, ns: string, key: string): string {
   return `${threadId}\u0000${ns}\u0000${key}`;

@@ -258,6 +258,18 @@ describe("IncrementalSqliteSaver", () => {
     expect(await saver.getTuple(thread("t1"))).toBeUndefined();
   });
 
+  it("refuses a transcript whose stored keys are not a list of keys, with a typed error", async () => {
+    await putTranscript(saverAt(path), transcript, 2);
+    const broken = saverAt(path);
+    broken.db
+      .prepare("UPDATE checkpoint_blobs SET blob = ? WHERE type = 'message_keys'")
+      .run(Buffer.from('{"not":"keys"}'));
+    await expect(broken.getTuple(thread("t1"))).rejects.toMatchObject({
+      code: "CHECKPOINT_DATA_INVALID",
+      context: { threadId: "t1", channel: "messages", stored: '{"not":"keys"}' },
+    });
+  });
+
   it("forgets a deleted thread's messages: the same messages put again are stored again", async () => {
     const saver = saverAt(path);
     await putTranscript(saver, transcript, 2);
