@@ -27,13 +27,13 @@
  * the next card's question) within 1.2x of the baseline, one lesson at a
  * time; all lessons finish, with correct mastery and no error.
  *
- * Read the latencies knowing the dev server's floor: each of its 10 workers
- * looks for new runs after a random sleep of up to a second (langgraph-api's
- * queue.mjs), so a turn of the do-nothing graph already waits about 70 ms for
- * a worker, and varies by more. (Unpatched, the server also kept every run's
- * stream open for a 500 ms poll after the run ended: see
- * patches/@langchain+langgraph-api+1.5.1.patch.) The graph's own cost per
- * card is measured without the server by bench/graph.ts.
+ * The dev server's run queue is patched (patches/, see README): unpatched,
+ * every turn waited for an idle worker's random sleep of up to a second and
+ * then for a 500 ms poll after the run ended, whatever the graph did. What
+ * the figures show beyond the graph is the dev server's checkpointer
+ * (LangGraph's MemorySaver, which copies the whole state at every step),
+ * not this project's; the graph's own cost per card, with the project's
+ * checkpointer, is measured without the server by bench/graph.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";

@@ -48,6 +48,8 @@ export interface StartOptions {
    * (e.g. the benchmark's do-nothing baseline). An ID the project already uses is refused.
    */
   extraGraphs?: Record<string, string>;
+  /** The server's run workers (`--n-jobs-per-worker`); the CLI's default is 10. */
+  workers?: number;
 }
 
 const LangGraphConfigSchema = z.looseObject({
@@ -120,6 +122,7 @@ export async function startLangGraphServer(options: StartOptions = {}): Promise<
       "--no-reload",
       "--config",
       configPath,
+      ...(options.workers === undefined ? [] : ["--n-jobs-per-worker", String(options.workers)]),
     ],
     {
       cwd: REPO_ROOT,
