@@ -6,7 +6,7 @@
  * `npm start` use.
  */
 import { Command, Option } from "commander";
-import { demoSeedFiles, seedFromFiles, type SeedFiles, type SeedReport } from "../seed/index.js";
+import type { SeedFiles, SeedReport } from "../seed/index.js";
 import type { Stores } from "../stores/ports.js";
 
 /** What the command reaches outside itself; tests pass their own. */
@@ -53,7 +53,9 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
     )
     .option("--json", "print one JSON object: {outcomes: [...], lessons: [...]}")
     .action(async function (this: Command, options: SeedOptions) {
-      const files = seedFilesOf(options);
+      // Loaded on use: every other command starts without the seed code and its schemas.
+      const { demoSeedFiles, seedFromFiles } = await import("../seed/index.js");
+      const files = options.demo === true ? demoSeedFiles() : seedFilesOf(options);
       if (files.courseOutcomeFiles.length === 0 && files.lessonFiles.length === 0) {
         this.error("error: nothing to seed: give --course-outcomes, --lesson or --demo");
       }
@@ -70,7 +72,6 @@ export function registerSeedCommand(program: Command, deps: SeedCommandDeps = de
 }
 
 function seedFilesOf(options: SeedOptions): SeedFiles {
-  if (options.demo === true) return demoSeedFiles();
   const files: SeedFiles = {
     courseOutcomeFiles: options.courseOutcomes ?? [],
     lessonFiles: options.lesson ?? [],

@@ -92,6 +92,31 @@ describe("the built bin and the sources agree", () => {
     expect(lines).toEqual(masteryLines(sources.stdout));
   });
 
+  it("starts without any command's code: the entry's static imports hold no seed, player or store", () => {
+    const cliDir = join(REPO_ROOT, "dist", "cli");
+    const loaded = new Set<string>();
+    const load = (name: string): void => {
+      if (loaded.has(name)) return;
+      loaded.add(name);
+      const source = readFileSync(join(cliDir, name), "utf8");
+      // Static imports only: `import(...)` chunks load when their command runs.
+      for (const [, chunk] of source.matchAll(/^import\b[^;]*?from\s*"\.\/([^"]+)"/gm))
+        if (chunk !== undefined) load(chunk);
+    };
+    load("index.js");
+    expect(loaded.size).toBeGreaterThan(1);
+    const startup = [...loaded].map((name) => readFileSync(join(cliDir, name), "utf8"));
+    for (const code of [
+      "function seedFromFiles",
+      "function createTeachingGraph",
+      "function getDefaultStores",
+    ])
+      expect(
+        startup.filter((source) => source.includes(code)),
+        code,
+      ).toEqual([]);
+  });
+
   it("leaves undici out: node-appwrite's import of it is the stub that fails loudly", () => {
     const chunks = readdirSync(join(REPO_ROOT, "dist", "cli")).filter((name) =>
       name.endsWith(".js"),
