@@ -94,18 +94,19 @@ describe("the built bin and the sources agree", () => {
 
   it("starts without any command's code: the entry's static imports hold no seed, player or store", () => {
     const cliDir = join(REPO_ROOT, "dist", "cli");
-    const loaded = new Set<string>();
+    /** The chunks a start loads, by file name. */
+    const loaded = new Map<string, string>();
     const load = (name: string): void => {
       if (loaded.has(name)) return;
-      loaded.add(name);
       const source = readFileSync(join(cliDir, name), "utf8");
+      loaded.set(name, source);
       // Static imports only: `import(...)` chunks load when their command runs.
       for (const [, chunk] of source.matchAll(/^import\b[^;]*?from\s*"\.\/([^"]+)"/gm))
         if (chunk !== undefined) load(chunk);
     };
     load("index.js");
     expect(loaded.size).toBeGreaterThan(1);
-    const startup = [...loaded].map((name) => readFileSync(join(cliDir, name), "utf8"));
+    const startup = [...loaded.values()];
     for (const code of [
       "function seedFromFiles",
       "function createTeachingGraph",
