@@ -13,13 +13,15 @@
  * interrupt values, the resume payloads, the completion tool call and the
  * store's MasteryV2 rows.
  *
- * Beside the teaching graph the server serves `bench/baseline-graph.ts`, a
- * do-nothing graph with the same interrupt/resume shape per card. Both are
- * driven the same way (`runs.wait`; the clock runs from the request to the
- * response at the next interrupt or the end), one lesson of each in turn.
+ * Beside the teaching graph the server serves two do-nothing graphs of
+ * `bench/baseline-graph.ts`: the baseline, with a lesson's interrupt/resume
+ * shape per card and nothing more, and one with the teaching graph's steps
+ * per card as well. All are driven the same way (`runs.wait`; the clock runs
+ * from the request to the response at the next interrupt or the end), one
+ * lesson of each in turn.
  *
  * At 1, 10 and 50 lessons at once (each lesson its own student), prints
- * throughput and p50/p95 per-turn latency for both graphs, then checks that
+ * throughput and p50/p95 per-turn latency for every graph, then checks that
  * every teaching lesson finished without error and left its student's
  * MasteryV2 row equal to the expected one: computed independently (every
  * card right first time scores each outcome of the lesson 1) and equal to a
@@ -30,10 +32,12 @@
  * The dev server's run queue is patched (patches/, see README): unpatched,
  * every turn waited for an idle worker's random sleep of up to a second and
  * then for a 500 ms poll after the run ended, whatever the graph did. What
- * the figures show beyond the graph is the dev server's checkpointer
- * (LangGraph's MemorySaver, which copies the whole state at every step),
- * not this project's; the graph's own cost per card, with the project's
- * checkpointer, is measured without the server by bench/graph.ts.
+ * the figures show beyond the teaching graph's work is LangGraph's cost per
+ * node run (a checkpoint in the dev server's MemorySaver, which copies the
+ * whole state, a streamed values event, traced runs), which the do-nothing
+ * graph with the teaching graph's steps isolates; the graph's own cost per
+ * card, with the project's checkpointer, is measured without the server by
+ * bench/graph.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
@@ -50,13 +54,16 @@ import {
   AnswerRequestSchema,
   LESSON_COMPLETION_SUMMARY,
   type AnswerPayloadInput,
+  type AnswerRequest,
 } from "../src/teaching/protocol.js";
 import { startLangGraphServer, type LangGraphServer } from "../test/support/langgraphServer.js";
 import { BaselineRequestSchema } from "./baseline-graph.js";
 
 const DEMO_LESSON = new URL("../data/demo/lessons/fractions-of-amounts.json", import.meta.url);
-const TEACHING = "teaching";
-const BASELINE = "baseline";
+export const TEACHING = "teaching";
+export const BASELINE = "baseline";
+export const BASELINE_TEACHING_STEPS = "baseline_teaching_steps";
+const BASELINES = [BASELINE, BASELINE_TEACHING_STEPS] as const;
 /** The issue's target: a card through the server within this many times the baseline's. */
 const TARGET_RATIO = 1.2;
 /** Lessons at once, and how many lessons each level teaches in all (in rounds of that many). */
@@ -69,7 +76,8 @@ const WARMUP_LESSONS = 2;
 /** Schema extraction compiles TypeScript while the server starts. */
 const SERVER_READY_TIMEOUT_MS = 180_000;
 
-type GraphName = typeof TEACHING | typeof BASELINE;
+type BaselineName = (typeof BASELINES)[number];
+type GraphName = typeof TEACHING | BaselineName;
 type TurnKind = "start" | "card" | "last";
 
 interface Turn {
@@ -91,7 +99,7 @@ interface LevelResult {
 }
 
 /** One of the demo lesson's cards as the bench knows it: its ID and the answer it accepts. */
-interface KnownCard {
+export interface KnownCard {
   id: string;
   answer: string;
 }
@@ -113,7 +121,7 @@ export async function run(): Promise<void> {
     const expected = await expectedMastery(setup);
     for (let index = 0; index < WARMUP_LESSONS; index += 1) {
       await teachLesson(setup, students.warmup[index]!);
-      await baselineLesson(setup);
+      for (const baseline of BASELINES) await baselineLesson(setup, baseline);
     }
     const reference = await storedMastery(setup.sqlitePath, students.warmup[0]!);
     const results: LevelResult[] = [];
@@ -162,7 +170,10 @@ export async function startBenchServer(
       TEACHING_AUTH: "none",
       LOG_LEVEL: "error",
     },
-    extraGraphs: { [BASELINE]: "bench/baseline-graph.ts:graph" },
+    extraGraphs: {
+      [BASELINE]: "bench/baseline-graph.ts:graph",
+      [BASELINE_TEACHING_STEPS]: "bench/baseline-graph.ts:teachingStepsGraph",
+    },
     readyTimeoutMs: SERVER_READY_TIMEOUT_MS,
   });
   const client = new Client({ apiUrl: server.url, callerOptions: { maxRetries: 0 } });
@@ -308,10 +319,21 @@ const CompletionValuesSchema = z.looseObject({
 });
 
 /** The single interrupt value of a `runs.wait` response; undefined when the run ended. */
-function interruptValue(response: unknown): unknown {
+export function interruptValue(response: unknown): unknown {
   const interrupts = WaitResponseSchema.parse(response).__interrupt__ ?? [];
   if (interrupts.length > 1) throw new Error(`${interrupts.length} interrupts at once`);
   return interrupts[0]?.value;
+}
+
+/** The resume that answers `request` with `card`'s answer. */
+export function answerPayload(request: AnswerRequest, card: KnownCard): AnswerPayloadInput {
+  return {
+    action: "submit_answer",
+    student_response: card.answer,
+    card_id: request.card_id,
+    interaction_id: request.interaction_id,
+    timestamp: new Date().toISOString(),
+  };
 }
 
 /**
@@ -335,14 +357,7 @@ export async function teachLesson(setup: BenchSetup, studentId: string): Promise
       if (request.card_id !== card.id || request.attempt !== 1 || request.error !== null) {
         throw new Error(`expected a first request for ${card.id}, got ${JSON.stringify(request)}`);
       }
-      const payload: AnswerPayloadInput = {
-        action: "submit_answer",
-        student_response: card.answer,
-        card_id: request.card_id,
-        interaction_id: request.interaction_id,
-        timestamp: new Date().toISOString(),
-      };
-      response = await wait({ command: { resume: payload } });
+      response = await wait({ command: { resume: answerPayload(request, card) } });
       turns.push({
         kind: index === setup.answerKey.length - 1 ? "last" : "card",
         millis: response.millis,
@@ -367,14 +382,17 @@ export async function teachLesson(setup: BenchSetup, studentId: string): Promise
   }
 }
 
-/** A lesson of the do-nothing graph with as many cards as the teaching lesson; same turns, same checks. */
-export async function baselineLesson(setup: BenchSetup): Promise<LessonRun> {
+/** A lesson of a do-nothing graph with as many cards as the teaching lesson; same turns, same checks. */
+export async function baselineLesson(
+  setup: BenchSetup,
+  graph: BaselineName = BASELINE,
+): Promise<LessonRun> {
   const turns: Turn[] = [];
   const totalCards = setup.answerKey.length;
   try {
     const thread = await setup.client.threads.create();
     const wait = (payload: Parameters<Client["runs"]["wait"]>[2]) =>
-      timed(() => setup.client.runs.wait(thread.thread_id, BASELINE, payload));
+      timed(() => setup.client.runs.wait(thread.thread_id, graph, payload));
     let response = await wait({ input: { total_cards: totalCards } });
     turns.push({ kind: "start", millis: response.millis });
     for (let index = 0; index < totalCards; index += 1) {
@@ -390,32 +408,47 @@ export async function baselineLesson(setup: BenchSetup): Promise<LessonRun> {
     }
     return { turns };
   } catch (error) {
-    return { turns, error: `baseline: ${error instanceof Error ? error.message : String(error)}` };
+    return { turns, error: `${graph}: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
 /**
  * Teaches `studentIds` in rounds of `concurrency` lessons at once, each round
- * followed by a round of as many baseline lessons, so that both meet the same
- * moments of the machine.
+ * followed by a round of as many lessons of each baseline, so that all meet
+ * the same moments of the machine.
  */
 async function runLevel(
   setup: BenchSetup,
   concurrency: number,
   studentIds: readonly string[],
 ): Promise<LevelResult[]> {
-  const teaching: LevelResult = { concurrency, graph: TEACHING, runs: [], wallMillis: 0 };
-  const baseline: LevelResult = { concurrency, graph: BASELINE, runs: [], wallMillis: 0 };
+  const level = (graph: GraphName): LevelResult => ({
+    concurrency,
+    graph,
+    runs: [],
+    wallMillis: 0,
+  });
+  const teaching = level(TEACHING);
+  const baselines = BASELINES.map(level);
+  const runRound = async (result: LevelResult, lessons: (() => Promise<LessonRun>)[]) => {
+    const round = await timed(() => Promise.all(lessons.map((lesson) => lesson())));
+    result.runs.push(...round.value);
+    result.wallMillis += round.millis;
+  };
   for (let first = 0; first < studentIds.length; first += concurrency) {
     const round = studentIds.slice(first, first + concurrency);
-    const taught = await timed(() => Promise.all(round.map((id) => teachLesson(setup, id))));
-    teaching.runs.push(...taught.value);
-    teaching.wallMillis += taught.millis;
-    const based = await timed(() => Promise.all(round.map(() => baselineLesson(setup))));
-    baseline.runs.push(...based.value);
-    baseline.wallMillis += based.millis;
+    await runRound(
+      teaching,
+      round.map((studentId) => () => teachLesson(setup, studentId)),
+    );
+    for (const [index, baseline] of BASELINES.entries()) {
+      await runRound(
+        baselines[index]!,
+        round.map(() => () => baselineLesson(setup, baseline)),
+      );
+    }
   }
-  return [teaching, baseline];
+  return [teaching, ...baselines];
 }
 
 function report(results: readonly LevelResult[], masteryProblems: readonly string[]): void {
@@ -463,7 +496,7 @@ function report(results: readonly LevelResult[], masteryProblems: readonly strin
 }
 
 function ratioLines(results: readonly LevelResult[]): string[] {
-  return LEVELS.map(({ concurrency }) => {
+  return LEVELS.flatMap(({ concurrency }) => {
     const median = (graph: GraphName) =>
       percentile(
         turnMillis(
@@ -472,12 +505,22 @@ function ratioLines(results: readonly LevelResult[]): string[] {
         ),
         0.5,
       );
-    const ratio = median(TEACHING) / median(BASELINE);
+    const [teaching, baseline, teachingSteps] = [
+      median(TEACHING),
+      median(BASELINE),
+      median(BASELINE_TEACHING_STEPS),
+    ];
+    const ratio = teaching / baseline;
     const target =
       concurrency === 1
         ? `, target <= ${TARGET_RATIO}  ${ratio <= TARGET_RATIO ? "PASS" : "FAIL"}`
         : "";
-    return `per card, ${concurrency} lesson(s) at once: teaching ${median(TEACHING).toFixed(0)} ms / baseline ${median(BASELINE).toFixed(0)} ms = ${ratio.toFixed(2)}${target}`;
+    return [
+      `per card, ${concurrency} lesson(s) at once: teaching ${teaching.toFixed(0)} ms / baseline ${baseline.toFixed(0)} ms = ${ratio.toFixed(2)}${target}`,
+      `  do-nothing graph with the teaching graph's steps ${teachingSteps.toFixed(0)} ms: ` +
+        `/ baseline ${(teachingSteps / baseline).toFixed(2)} (LangGraph's cost of the extra steps), ` +
+        `teaching / it ${(teaching / teachingSteps).toFixed(2)} (the teaching graph's work and state)`,
+    ];
   });
 }
 
@@ -493,7 +536,7 @@ function outcomeLines(
     .reduce((sum, result) => sum + result.runs.length, 0);
   const passed = errors.length === 0 && masteryProblems.length === 0;
   return [
-    `all ${lessons} teaching lessons finish with the expected MasteryV2 and no error (baseline lessons too): ` +
+    `all ${lessons} teaching lessons finish with the expected MasteryV2 and no error (baselines' lessons too): ` +
       `${errors.length} errors, ${masteryProblems.length} wrong mastery rows  ${passed ? "PASS" : "FAIL"}`,
     ...[...errors, ...masteryProblems].slice(0, 10).map((problem) => `  ${problem}`),
   ];
