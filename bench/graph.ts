@@ -13,16 +13,22 @@
  * cards within 1.1x of its first: the state must not grow with the
  * transcript in a way that costs). Printed beside them: a baseline carrying a
  * mid-lesson copy of the teaching state (the graph's own work over the
- * framework's), and the lesson sent inline (the development path, whose state
- * carries the whole lesson). Also checks that a card takes no more steps than
+ * framework's), one that writes at each step what the teaching graph's node
+ * wrote there (splitting that work into what a card must write and the rest),
+ * and the lesson sent inline (the development path, whose state carries the
+ * whole lesson). Also checks that a card takes no more steps than
  * the flow needs. Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import {
+  mapChatMessagesToStoredMessages,
+  mapStoredMessagesToChatMessages,
+  type BaseMessage,
+} from "@langchain/core/messages";
 import { Command, END, START, StateGraph, StateSchema, interrupt } from "@langchain/langgraph";
-
 import { z } from "zod";
 import { IncrementalSqliteSaver } from "../src/checkpoint/sqlite-saver.js";
 import type { Card, LessonSnapshot } from "../src/lessons/schema.js";
@@ -30,7 +36,7 @@ import { uniqueId } from "../src/mastery/ids.js";
 import type { CourseOutcome } from "../src/outcomes/schema.js";
 import { createMemoryStores } from "../src/stores/memory/index.js";
 import { createTeachingGraph } from "../src/teaching/graph.js";
-import type { SessionStartInput } from "../src/teaching/state.js";
+import { TeachingState, type SessionStartInput } from "../src/teaching/state.js";
 
 /** Teaching graph over the empty-state floor. */
 const TARGET_RATIO = 1.3;
@@ -64,15 +70,20 @@ interface Driver {
   start(threadId: string): Promise<unknown[]>;
   /** Resumes with an answer; resolves at the next interrupt (or the end). */
   resume(threadId: string, answer: unknown): Promise<void>;
-  /** The nodes a resume runs, in order (streams updates; not for timing). */
-  trace(threadId: string, answer: unknown): Promise<string[]>;
   step(threadId: string): Promise<number>;
 }
 
-const DRIVER_NAMES = ["teaching", "emptyState", "sameState", "inline"] as const;
+interface NodeUpdate {
+  node: string;
+  update: Record<string, unknown>;
+}
+
+const DRIVER_NAMES = ["teaching", "emptyState", "sameState", "sameWrites", "inline"] as const;
 type DriverName = (typeof DRIVER_NAMES)[number];
 
 interface TeachingDriver extends Driver {
+  /** The nodes a resume runs, in order, with what each wrote (streams updates; not for timing). */
+  trace(threadId: string, answer: unknown): Promise<NodeUpdate[]>;
   /** The thread's state values, as the checkpointer holds them. */
   values(threadId: string): Promise<unknown>;
 }
@@ -87,12 +98,14 @@ export async function run(): Promise<void> {
       teaching,
       emptyState: baselineDriver(checkpointer, probe.steps, null),
       sameState: baselineDriver(checkpointer, probe.steps, probe.midLessonValues),
+      sameWrites: sameWritesDriver(checkpointer, probe.cardWrites),
       inline: await teachingDriver(checkpointer, "inline"),
     };
     const samples: Record<DriverName, Sample[]> = {
       teaching: [],
       emptyState: [],
       sameState: [],
+      sameWrites: [],
       inline: [],
     };
     for (let lesson = 0; lesson < WARMUP_LESSONS + MEASURED_LESSONS; lesson += 1) {
@@ -136,7 +149,7 @@ async function probeLesson(
 ): Promise<Probe> {
   const [first, ...rest] = await driver.start("probe");
   const before = await driver.step("probe");
-  const nodes = await driver.trace("probe", first);
+  const updates = await driver.trace("probe", first);
   const steps = (await driver.step("probe")) - before;
   const firstCard = await checkpointBytes(checkpointer, "probe");
   const lastTimed = rest.length - 1;
@@ -147,11 +160,19 @@ async function probeLesson(
       midLessonValues = await driver.values("probe");
   }
   const lastCard = await checkpointBytes(checkpointer, "probe");
-  return { nodes, steps, midLessonValues, checkpoint: { firstCard, lastCard } };
+  return {
+    nodes: updates.map(({ node }) => node),
+    cardWrites: updates.map(({ update }) => update),
+    steps,
+    midLessonValues,
+    checkpoint: { firstCard, lastCard },
+  };
 }
 
 interface Probe {
   nodes: string[];
+  /** What each node of the probed card wrote, in order. */
+  cardWrites: Record<string, unknown>[];
   steps: number;
   midLessonValues: unknown;
   /** The thread's latest checkpoint after the first answered card and before the last one. */
@@ -243,14 +264,12 @@ async function teachingDriver(
       await graph.invoke(new Command({ resume: answer }), config(threadId));
     },
     async trace(threadId, answer) {
-      const nodes: string[] = [];
-      const stream = await graph.stream(new Command({ resume: answer }), {
-        ...config(threadId),
-        streamMode: "updates",
-      });
-      for await (const update of stream)
-        nodes.push(...Object.keys(update).filter((key) => key !== "__interrupt__"));
-      return nodes;
+      return nodeUpdates(
+        await graph.stream(new Command({ resume: answer }), {
+          ...config(threadId),
+          streamMode: "updates",
+        }),
+      );
     },
     async step(threadId) {
       return stepOf(await graph.getState(config(threadId)));
@@ -305,20 +324,92 @@ function baselineDriver(
     async resume(threadId, answer) {
       await graph.invoke(new Command({ resume: answer }), config(threadId));
     },
-    async trace(threadId, answer) {
-      const nodes: string[] = [];
-      const stream = await graph.stream(new Command({ resume: answer }), {
-        ...config(threadId),
-        streamMode: "updates",
-      });
-      for await (const update of stream)
-        nodes.push(...Object.keys(update).filter((key) => key !== "__interrupt__"));
-      return nodes;
+    async step(threadId) {
+      return stepOf(await graph.getState(config(threadId)));
+    },
+  };
+}
+
+/**
+ * The teaching graph's state, and per card what its nodes wrote for the probed
+ * card (`cardWrites`, one update a step: the card's messages, evidence,
+ * score and progress), written again by nodes that do nothing else: `wait`
+ * interrupts like await_answer and writes the first update, then `replay`
+ * writes the others, one a step. What it costs over the empty baseline is the
+ * price of writing what a card writes (new message objects included); what
+ * the teaching graph costs over it is the nodes' work beyond their writes and
+ * the graph's size (nodes, routers).
+ */
+function sameWritesDriver(
+  checkpointer: IncrementalSqliteSaver,
+  cardWrites: readonly Record<string, unknown>[],
+): Driver {
+  const State = new StateSchema({
+    ...TeachingState.fields,
+    /** Cards answered so far. */
+    replayed_cards: z.int().default(0),
+    /** The next of the card's updates to write. */
+    replay_step: z.int().default(0),
+  });
+  type ReplayState = typeof State.State;
+  const write = (step: number) => asNewMessages(cardWrites[step] ?? {});
+  const graph = new StateGraph(State)
+    .addNode("wait", (state: ReplayState) => {
+      interrupt({ type: "answer_request" });
+      return { ...write(0), replayed_cards: state.replayed_cards + 1, replay_step: 1 };
+    })
+    .addNode("replay", (state: ReplayState) => ({
+      ...write(state.replay_step),
+      replay_step: state.replay_step + 1,
+    }))
+    .addEdge(START, "wait")
+    .addEdge("wait", "replay")
+    .addConditionalEdges(
+      "replay",
+      (state: ReplayState) =>
+        state.replay_step < cardWrites.length
+          ? "replay"
+          : state.replayed_cards >= CARDS_PER_LESSON
+            ? END
+            : "wait",
+      ["replay", "wait", END],
+    )
+    .compile({ checkpointer });
+  const config = (threadId: string) => ({ configurable: { thread_id: threadId } });
+  return {
+    async start(threadId) {
+      await graph.invoke({ replayed_cards: 0 }, config(threadId));
+      return Array.from({ length: CARDS_PER_LESSON }, () => "answer");
+    },
+    async resume(threadId, answer) {
+      await graph.invoke(new Command({ resume: answer }), config(threadId));
     },
     async step(threadId) {
       return stepOf(await graph.getState(config(threadId)));
     },
   };
+}
+
+/** `update` with copies of its messages that have no ID, so that the transcript gains new messages, as a card's do. */
+function asNewMessages(update: Record<string, unknown>): Record<string, unknown> {
+  const messages = update.messages;
+  if (!Array.isArray(messages)) return update;
+  const stored = mapChatMessagesToStoredMessages(messages as BaseMessage[]).map(
+    ({ type, data }) => ({ type, data: { ...data, id: undefined } }),
+  );
+  return { ...update, messages: mapStoredMessagesToChatMessages(stored) };
+}
+
+/** The updates of a stream in `updates` mode, the interrupt left out. */
+async function nodeUpdates(stream: AsyncIterable<Record<string, unknown>>): Promise<NodeUpdate[]> {
+  const updates: NodeUpdate[] = [];
+  for await (const chunk of stream) {
+    for (const [node, update] of Object.entries(chunk)) {
+      if (node !== "__interrupt__")
+        updates.push({ node, update: update as Record<string, unknown> });
+    }
+  }
+  return updates;
 }
 
 function stepOf(state: { metadata?: { step?: number } }): number {
@@ -465,7 +556,10 @@ function report(probe: Probe, samples: Record<DriverName, Sample[]>): void {
     `                                         ${growth(samples.teaching)}`,
     `baseline, empty state, nodes do nothing: ${summary(samples.emptyState)}`,
     `baseline, same state, nodes do nothing:  ${summary(samples.sameState)}`,
-    `  -> teaching / same-state baseline ${ratioTo("teaching", "sameState")}: the nodes' own work`,
+    `  -> teaching / same-state baseline ${ratioTo("teaching", "sameState")}: the nodes' own work, and storing what they write`,
+    `baseline, teaching's state and writes, nodes do nothing: ${summary(samples.sameWrites)}`,
+    `  -> it / empty-state baseline ${ratioTo("sameWrites", "emptyState")}: writing what a card writes (new messages, evidence, score, progress) to the teaching state`,
+    `  -> teaching / it ${ratioTo("teaching", "sameWrites")}: the nodes' work beyond their writes, and the graph's size (nodes, routers)`,
     `teaching graph, lesson sent inline (dev): ${summary(samples.inline)}`,
     `                                         ${growth(samples.inline)}`,
     `  -> inline / empty-state baseline ${ratioTo("inline", "emptyState")}: the development path carries the whole lesson in its state`,
