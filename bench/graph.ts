@@ -352,7 +352,14 @@ function sameWritesDriver(
     replay_step: z.int().default(0),
   });
   type ReplayState = typeof State.State;
-  const write = (step: number) => asNewMessages(cardWrites[step] ?? {});
+  const write = (step: number) => {
+    const update = cardWrites[step];
+    if (update === undefined)
+      throw new Error(
+        `the probed card wrote ${cardWrites.length} updates; there is no update ${step}`,
+      );
+    return asNewMessages(update);
+  };
   const graph = new StateGraph(State)
     .addNode("wait", (state: ReplayState) => {
       interrupt({ type: "answer_request" });

@@ -68,7 +68,7 @@ const BASELINES = [BASELINE, BASELINE_TEACHING_STEPS] as const;
 const TARGET_RATIO = 1.2;
 /** Lessons at once, and how many lessons each level teaches in all (in rounds of that many). */
 const LEVELS = [
-  { concurrency: 1, lessons: 15 },
+  { concurrency: 1, lessons: 60 },
   { concurrency: 10, lessons: 50 },
   { concurrency: 50, lessons: 50 },
 ] as const;
@@ -429,7 +429,7 @@ async function runLevel(
     wallMillis: 0,
   });
   const teaching = level(TEACHING);
-  const baselines = BASELINES.map(level);
+  const baselines = BASELINES.map((graph) => ({ graph, result: level(graph) }));
   const runRound = async (result: LevelResult, lessons: (() => Promise<LessonRun>)[]) => {
     const round = await timed(() => Promise.all(lessons.map((lesson) => lesson())));
     result.runs.push(...round.value);
@@ -441,14 +441,14 @@ async function runLevel(
       teaching,
       round.map((studentId) => () => teachLesson(setup, studentId)),
     );
-    for (const [index, baseline] of BASELINES.entries()) {
+    for (const { graph, result } of baselines) {
       await runRound(
-        baselines[index]!,
-        round.map(() => () => baselineLesson(setup, baseline)),
+        result,
+        round.map(() => () => baselineLesson(setup, graph)),
       );
     }
   }
-  return [teaching, ...baselines];
+  return [teaching, ...baselines.map(({ result }) => result)];
 }
 
 function report(results: readonly LevelResult[], masteryProblems: readonly string[]): void {
