@@ -3,9 +3,8 @@
  * to the next card's interrupt, for the teaching graph as the server runs it
  * (a lesson started from `{ session_id }` on a session seeded in the memory
  * stores; deterministic evaluator; the incremental SQLite checkpointer of
- * src/checkpoint) and for baseline
- * graphs with the same checkpointer and the same number of steps per card
- * whose nodes do nothing.
+ * src/checkpoint) and for baseline graphs with the same checkpointer and the
+ * same number of steps per card whose nodes do nothing.
  *
  * The targets: the teaching graph within 1.3x of the baseline that carries
  * nothing (the framework's floor: whatever the checkpointer copies at every
@@ -16,8 +15,8 @@
  * framework's), one that writes at each step what the teaching graph's node
  * wrote there (splitting that work into what a card must write and the rest),
  * and the lesson sent inline (the development path, whose state carries the
- * whole lesson). Also checks that a card takes no more steps than
- * the flow needs. Prints figures; asserts nothing.
+ * whole lesson). Also checks that a card takes no more steps than the flow
+ * needs. Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
